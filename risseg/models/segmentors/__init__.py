@@ -1,0 +1,3 @@
+from risseg.models.segmentors.base import BaseRISSegmentor
+
+__all__ = ["BaseRISSegmentor"]

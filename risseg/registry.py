@@ -1,0 +1,58 @@
+"""Every registry of risseg, nothing else.
+
+Children of mmengine's roots so that the mmengine Runner builds risseg components when
+``default_scope='risseg'``. ``locations`` lets a config name a class without importing it.
+"""
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import Registry
+
+# Datasets (REFER-format, SynthRef, pseudo-label datasets).
+DATASETS = Registry("dataset", parent=MMENGINE_DATASETS, locations=["risseg.datasets"])
+# Samplers (labeled/unlabeled co-iteration for semi-supervised training).
+DATA_SAMPLERS = Registry(
+    "data sampler", parent=MMENGINE_DATA_SAMPLERS, locations=["risseg.datasets"]
+)
+# Data transforms (loading, geometry, text, packing).
+TRANSFORMS = Registry(
+    "transform", parent=MMENGINE_TRANSFORMS, locations=["risseg.datasets.transforms"]
+)
+# Models: segmentors and every part (backbones, text encoders, necks, heads, losses,
+# data preprocessors, averaged models for EMA).
+MODELS = Registry("model", parent=MMENGINE_MODELS, locations=["risseg.models"])
+# Model wrappers (DDP that also works for CPU modules with the gloo backend).
+MODEL_WRAPPERS = Registry(
+    "model_wrapper", parent=MMENGINE_MODEL_WRAPPERS, locations=["risseg.engine"]
+)
+# Optimizer-wrapper constructors (parameter groups such as LAVT's BERT-layer selection).
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    "optimizer wrapper constructor",
+    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+    locations=["risseg.engine"],
+)
+# Parameter schedulers (SeqTR's per-epoch warm-up multi-step schedule).
+PARAM_SCHEDULERS = Registry(
+    "parameter scheduler", parent=MMENGINE_PARAM_SCHEDULERS, locations=["risseg.engine"]
+)
+# Training / evaluation loops (semi-supervised loops, pseudo-label export).
+LOOPS = Registry("loop", parent=MMENGINE_LOOPS, locations=["risseg.engine"])
+# Hooks (EMA teacher, pseudo-label refresh).
+HOOKS = Registry("hook", parent=MMENGINE_HOOKS, locations=["risseg.engine"])
+# Metrics (RefSegMetric, RefBoxMetric, pseudo-label quality).
+METRICS = Registry("metric", parent=MMENGINE_METRICS, locations=["risseg.evaluation"])
+# Evaluators.
+EVALUATOR = Registry("evaluator", parent=MMENGINE_EVALUATOR, locations=["risseg.evaluation"])
+# Pseudo-label generators and selectors. A root registry: the Runner never builds labelers,
+# and sibling children of one mmengine root cannot share the scope 'risseg'.
+LABELERS = Registry("labeler", locations=["risseg.labelers"])
+# Tokenizers used by the TokenizeText transform (word vocabulary, BERT wordpiece, CLIP BPE).
+TOKENIZERS = Registry("tokenizer", locations=["risseg.datasets.tokenizers"])

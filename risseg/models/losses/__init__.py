@@ -1,1 +1,5 @@
-"""losses."""
+"""Losses."""
+
+from risseg.models.losses.weighted_ce_loss import WeightedCrossEntropyLoss
+
+__all__ = ["WeightedCrossEntropyLoss"]

@@ -1,1 +1,5 @@
-"""necks."""
+"""Necks (vision-language fusion)."""
+
+from risseg.models.necks.pwam import PWAM
+
+__all__ = ["PWAM"]

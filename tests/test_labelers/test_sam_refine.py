@@ -1,7 +1,7 @@
 import pytest
 import torch
-from mmengine.structures import PixelData
 from labeler_contract import PseudoLabelerContract
+from mmengine.structures import PixelData
 
 from risseg.labelers import cpi_refine, iom_refine, pwa_weights, refine_batch
 

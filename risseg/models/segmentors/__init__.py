@@ -1,4 +1,5 @@
 from risseg.models.segmentors.base import BaseRISSegmentor
 from risseg.models.segmentors.lavt import LAVTSegmentor
+from risseg.models.segmentors.semi_res import SemiRESSegmentor
 
-__all__ = ["BaseRISSegmentor", "LAVTSegmentor"]
+__all__ = ["BaseRISSegmentor", "LAVTSegmentor", "SemiRESSegmentor"]

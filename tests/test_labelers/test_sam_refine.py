@@ -1,9 +1,9 @@
 import pytest
 import torch
-from labeler_contract import PseudoLabelerContract
 from mmengine.structures import PixelData
 
 from risseg.labelers import cpi_refine, iom_refine, pwa_weights, refine_batch
+from risseg.testing.labeler_contract import PseudoLabelerContract
 
 
 def _box(y0, y1, x0, x1, size=10):

@@ -1,8 +1,8 @@
 import numpy as np
 import torch
-from labeler_contract import PseudoLabelerContract
 
 from risseg.labelers import SynthProposalLabeler
+from risseg.testing.labeler_contract import PseudoLabelerContract
 
 
 def _scene():

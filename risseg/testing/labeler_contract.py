@@ -1,4 +1,4 @@
-"""Contract tests every labeler inherits (style guide section 5).
+"""Contract tests every labeler inherits (style guide section 5); import it in tests.
 
 Subclass ``PseudoLabelerContract`` with ``cfg = dict(type=..., <tiny injected models>)`` and,
 where needed, override ``make_batch`` to attach the fields the labeler reads.

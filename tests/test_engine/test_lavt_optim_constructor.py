@@ -1,3 +1,4 @@
+import pytest
 import torch
 from mmengine.registry import init_default_scope
 
@@ -5,7 +6,11 @@ from risseg.engine import LAVTOptimWrapperConstructor
 from risseg.models.utils import build
 from risseg.testing.lavt import tiny_lavt_cfg
 
-init_default_scope("risseg")
+
+@pytest.fixture(autouse=True)
+def _risseg_scope():
+    """Builds from dicts resolve in risseg's registries (the conftest resets the scope)."""
+    init_default_scope("risseg")
 
 
 def _groups(model, **paramwise):

@@ -3,13 +3,20 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.registry import init_default_scope
 
 from risseg.models.utils import build
 from risseg.testing.lavt import tiny_lavt_cfg
 
-init_default_scope("risseg")
+
+@pytest.fixture(autouse=True)
+def _risseg_scope():
+    """Builds from dicts resolve in risseg's registries (the conftest resets the scope)."""
+    init_default_scope("risseg")
+
+
 _TOOL = Path(__file__).parents[2] / "tools" / "convert" / "lavt_checkpoint.py"
 _spec = importlib.util.spec_from_file_location("lavt_checkpoint", _TOOL)
 tool = importlib.util.module_from_spec(_spec)

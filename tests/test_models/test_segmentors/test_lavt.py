@@ -1,10 +1,15 @@
+import pytest
 import torch
 from mmengine.registry import init_default_scope
 
 from risseg.models.utils import build
 from risseg.testing.lavt import demo_lavt_samples, tiny_lavt_cfg
 
-init_default_scope("risseg")
+
+@pytest.fixture(autouse=True)
+def _risseg_scope():
+    """Builds from dicts resolve in risseg's registries (the conftest resets the scope)."""
+    init_default_scope("risseg")
 
 
 def test_loss_predict_tensor_modes():

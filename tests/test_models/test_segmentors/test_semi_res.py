@@ -10,7 +10,11 @@ from risseg.models.layers import WeakStrongViews
 from risseg.models.utils import build
 from risseg.testing.lavt import demo_lavt_samples, tiny_lavt_cfg
 
-init_default_scope("risseg")
+
+@pytest.fixture(autouse=True)
+def _risseg_scope():
+    """Builds from dicts resolve in risseg's registries (the conftest resets the scope)."""
+    init_default_scope("risseg")
 
 
 def _semi_cfg(refine="iom", **kw):

@@ -28,8 +28,9 @@ class LAVTOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     model whose parameter names contain ``backbone.`` / ``text_encoder.``, so a teacher-student
     wrapper (``student.backbone...``) is handled too.
 
-    ``paramwise_cfg`` keys: ``bert_layers`` (default 10), ``no_decay_keys`` (default
-    ``('norm', 'relative_position_bias_table', 'absolute_pos_embed')``).
+    ``paramwise_cfg`` keys: ``bert_layers`` (default 10), ``bert_embeddings`` (default False;
+    True also optimises BERT's embeddings, for randomly initialised toy BERTs), ``no_decay_keys``
+    (default ``('norm', 'relative_position_bias_table', 'absolute_pos_embed')``).
     """
 
     def __call__(self, model: nn.Module) -> OptimWrapper:
@@ -38,6 +39,7 @@ class LAVTOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             model = model.module
         cfg = dict(self.paramwise_cfg or {})
         bert_layers = int(cfg.get("bert_layers", 10))
+        bert_embeddings = bool(cfg.get("bert_embeddings", False))
         no_decay_keys = tuple(
             cfg.get("no_decay_keys", ("norm", "relative_position_bias_table", "absolute_pos_embed"))
         )
@@ -47,6 +49,9 @@ class LAVTOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 continue
             if ".bert." in f".{name}":
                 m = _BERT_LAYER.search(name)
+                if bert_embeddings and ".bert.embeddings." in f".{name}":
+                    other.append(param)
+                    continue
                 if m is None or int(m[1]) >= bert_layers:
                     skipped.append(name)
                     continue

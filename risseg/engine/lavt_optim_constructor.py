@@ -30,7 +30,7 @@ class LAVTOptimWrapperConstructor(DefaultOptimWrapperConstructor):
 
     ``paramwise_cfg`` keys: ``bert_layers`` (default 10), ``bert_embeddings`` (default False;
     True also optimises BERT's embeddings, for randomly initialised toy BERTs), ``no_decay_keys``
-    (default ``('norm', 'relative_position_bias_table', 'absolute_pos_embed')``).
+    (default ``("norm", "relative_position_bias_table", "absolute_pos_embed")``).
     """
 
     def __call__(self, model: nn.Module) -> OptimWrapper:

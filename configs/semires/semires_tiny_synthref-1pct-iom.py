@@ -18,7 +18,14 @@ model = dict(
 )
 _synthref = dict(type="SynthRefDataset", data_root="data/synthref", preset="default", seed=0,
                  split="train", supervision_file="semi_1pct.json")
-unlabeled_pipeline = {{_base_.train_pipeline}} + [
+tokenizer = dict(type="WordVocabTokenizer", vocab="data/synthref/vocab.json")
+unlabeled_pipeline = [  # the labeled pipeline + proposals (no GT mask: supervision 'none')
+    dict(type="LoadImage"),
+    dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),
+    dict(type="Resize", scale=(128, 128), keep_ratio=False),
+    dict(type="TokenizeText", tokenizer=tokenizer, max_length=16),
+    dict(type="PackRISInputs"),
     dict(type="LoadProposals", proposal_dir=proposal_dir, max_proposals=64),
 ]
 train_dataloader = dict(

@@ -1,4 +1,18 @@
-# SemiRES on SynthRef, 1% labels, CPI refinement (union of proposal parts, ratio > 0.7);
-# train_semi_CPI.py keeps L_sup unscaled.
-_base_ = ["./semires_tiny_synthref-1pct-iom.py"]
-model = dict(refine="cpi", sup_weight=1.0)
+# SemiRES on SynthRef, 1% labels, CPI refinement (union of proposal parts with ratio > 0.7).
+_base_ = ["../lavt/lavt_tiny_synthref.py", "../_base_/datasets/synthref_semi-1pct.py"]
+burn_in_checkpoint = None  # e.g. --cfg-options model.burn_in_checkpoint=work_dirs/.../best.pth
+model = dict(
+    _delete_=True,  # the model becomes a teacher-student wrapper around the LAVT config
+    type="SemiRESSegmentor",
+    segmentor={{_base_.model}},
+    refine="cpi",
+    sup_weight=1.0  # train_semi_CPI.py keeps L_sup unscaled,
+    unsup_weight=1.0,  # lambda
+    burn_in_checkpoint=burn_in_checkpoint,
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    test_cfg=dict(eval_model="teacher"),
+)
+# 200 iterations: the release's keep rate 0.9996 would leave the teacher at the burn-in
+# weights (0.9996 ** 200 = 0.92); 0.99 gives the teacher an effective horizon of 100 steps.
+custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.99)]
+optim_wrapper = dict(optimizer=dict(lr=5e-4))

@@ -1,4 +1,19 @@
-# SemiRES on SynthRef, 1% labels, no SAM matching: every unlabeled sample trains on the teacher
-# mask with pixel-wise adjustment (PWA) weights, i.e. the ablation without proposals.
-_base_ = ["./semires_tiny_synthref-1pct-iom.py"]
-model = dict(refine="pwa")
+# SemiRES on SynthRef, 1% labels, no proposal matching: every unlabeled sample trains on the
+# teacher mask with pixel-wise adjustment (PWA) weights (ablation without SAM).
+_base_ = ["../lavt/lavt_tiny_synthref.py", "../_base_/datasets/synthref_semi-1pct.py"]
+burn_in_checkpoint = None  # e.g. --cfg-options model.burn_in_checkpoint=work_dirs/.../best.pth
+model = dict(
+    _delete_=True,  # the model becomes a teacher-student wrapper around the LAVT config
+    type="SemiRESSegmentor",
+    segmentor={{_base_.model}},
+    refine="pwa",
+    sup_weight=10.0  # as the IOM setting,
+    unsup_weight=1.0,  # lambda
+    burn_in_checkpoint=burn_in_checkpoint,
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    test_cfg=dict(eval_model="teacher"),
+)
+# 200 iterations: the release's keep rate 0.9996 would leave the teacher at the burn-in
+# weights (0.9996 ** 200 = 0.92); 0.99 gives the teacher an effective horizon of 100 steps.
+custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.99)]
+optim_wrapper = dict(optimizer=dict(lr=5e-4))

@@ -34,7 +34,13 @@ test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 # resize_to for risseg's default original-resolution protocol.
 val_evaluator = dict(type="RefSegMetric", resize_to=(480, 480))
 test_evaluator = val_evaluator
-optim_wrapper = dict(optimizer=dict(type="AdamW", lr=5e-5, weight_decay=1e-2))
+# Parameter groups of LAVT's train.py: backbone (+PWAMs, gates) without decay on norms and
+# relative position tables, the decoder, and BERT encoder layers 0-9 only.
+optim_wrapper = dict(
+    optimizer=dict(type="AdamW", lr=5e-5, weight_decay=1e-2),
+    constructor="LAVTOptimWrapperConstructor",
+    paramwise_cfg=dict(bert_layers=10),
+)
 param_scheduler = [  # lr * (1 - t / (iters_per_epoch * 40)) ** 0.9, stepped every iteration
     dict(type="PolyLR", power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=40,
          convert_to_iter_based=True),

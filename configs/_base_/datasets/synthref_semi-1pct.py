@@ -22,8 +22,8 @@ train_dataloader = dict(
     batch_size=12,
     num_workers=1,
     persistent_workers=True,
-    # 200 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829)
-    sampler=dict(type="SemiSupervisedSampler", batch_size=12, num_labeled=4, epoch_length=200),
+    # 150 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829)
+    sampler=dict(type="SemiSupervisedSampler", batch_size=12, num_labeled=4, epoch_length=150),
     dataset=dict(
         type="ConcatDataset",
         datasets=[

@@ -27,11 +27,3 @@ model = dict(
         loss=dict(type="WeightedCrossEntropyLoss", class_weight=(0.9, 1.1), normalize="weight"),
     ),
 )
-# Parameter groups of LAVT's train.py: backbone (+PWAMs, gates) with no decay on norms and
-# relative position tables, the decoder, and BERT encoder layers 0-9 only.
-optim_wrapper = dict(
-    type="OptimWrapper",
-    optimizer=dict(type="AdamW", lr=5e-5, weight_decay=1e-2),
-    constructor="LAVTOptimWrapperConstructor",
-    paramwise_cfg=dict(bert_layers=10),
-)

@@ -15,4 +15,5 @@ model = dict(
     data_preprocessor={{_base_.model.data_preprocessor}},
     test_cfg=dict(eval_model="teacher"),
 )
+train_dataloader = {{_base_.semi_train_dataloader}}
 custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.9996)]  # SemiRES's fixed keep rate

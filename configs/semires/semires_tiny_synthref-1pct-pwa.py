@@ -15,5 +15,6 @@ model = dict(
 )
 # 150 iterations: the release's keep rate 0.9996 would leave the teacher at the burn-in
 # weights (0.9996 ** 150 = 0.94); 0.99 gives the teacher an effective horizon of 100 steps.
+train_dataloader = {{_base_.semi_train_dataloader}}
 custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.99)]
 optim_wrapper = dict(optimizer=dict(lr=5e-4))

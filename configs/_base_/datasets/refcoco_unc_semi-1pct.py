@@ -18,7 +18,7 @@ _common = [
 labeled_pipeline = _common
 # weak (blur) / strong (colour jitter) views are made on the batch by SemiRESSegmentor
 unlabeled_pipeline = _common + [dict(type="LoadProposals", proposal_dir=proposal_dir)]
-train_dataloader = dict(
+semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs
     _delete_=True,  # ConcatDataset + semi sampler replace a single dataset
     batch_size=6,
     num_workers=4,

@@ -17,7 +17,7 @@ labeled_pipeline = _common
 unlabeled_pipeline = _common + [
     dict(type="LoadProposals", proposal_dir=proposal_dir, max_proposals=64),
 ]
-train_dataloader = dict(
+semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs
     _delete_=True,  # ConcatDataset + semi sampler replace a single dataset
     batch_size=12,
     num_workers=1,

@@ -58,3 +58,11 @@ def test_frozen_parameters_and_prefixes_are_handled():
     names = {id(p): n for n, p in model.named_parameters()}
     bert = {names[i] for i in optimised if ".bert." in names[i]}
     assert bert and all(".layer.0." in n or ".layer.1." in n for n in bert)
+
+
+def test_bert_embeddings_option():
+    model = build(tiny_lavt_cfg())
+    names = {id(p): n for n, p in model.named_parameters()}
+    groups = _groups(model, bert_embeddings=True)
+    optimised = {names[id(p)] for g in groups for p in g["params"]}
+    assert any(".bert.embeddings." in n for n in optimised)

@@ -14,6 +14,7 @@ Usage (from the repository root; SynthRef is generated into data/synthref on fir
     python benchmarks/semires_label_efficiency.py [--out work_dirs/semires_bench] [--only NAME]
 Results: <out>/results.json and a Markdown table on stdout (docs/benchmarks.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,17 +30,41 @@ import numpy as np
 
 RUNS = {  # name -> (config, description)
     "lavt_100pct": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks"),
-    "lavt_1pct": ("configs/semires/lavt_tiny_synthref-1pct-burnin.py", "LAVT, 1% masks (supervised)"),
+    "lavt_1pct": (
+        "configs/semires/lavt_tiny_synthref-1pct-burnin.py",
+        "LAVT, 1% masks (supervised)",
+    ),
     "semires_iom": ("configs/semires/semires_tiny_synthref-1pct-iom.py", "SemiRES 1%, IOM"),
     "semires_cpi": ("configs/semires/semires_tiny_synthref-1pct-cpi.py", "SemiRES 1%, CPI"),
     "semires_pwa": ("configs/semires/semires_tiny_synthref-1pct-pwa.py", "SemiRES 1%, PWA only"),
 }
 PROPOSALS = "data/synthref/proposals"
+# Training budgets for a shared 2-core CPU (--cfg-options on top of the configs' own schedules):
+# 100%: 150 iterations of 16 (2400 refs, one epoch); 1%: 20 epochs of the 65 labeled refs
+# (5 iterations each); SemiRES: 60 iterations of 4 labeled + 4 unlabeled from the 1% model.
+BUDGETS = {
+    "lavt_100pct": ["train_dataloader.dataset.indices=2400"],
+    "lavt_1pct": [
+        "train_cfg.max_epochs=20",
+        "train_cfg.val_interval=20",
+        "param_scheduler.0.end=20",
+        "default_hooks.checkpoint.interval=20",
+    ],
+    "semires": [
+        "train_dataloader.batch_size=8",
+        "train_dataloader.sampler.batch_size=8",
+        "train_dataloader.sampler.epoch_length=60",
+        "custom_hooks.0.keep_rate=0.97",
+    ],
+}
+BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "semires": 8}
 
 
 def run(cmd: list[str], log: str) -> dict:
     """Run a command, log its output, and return wall time and the child's peak RSS (MiB)."""
-    env = dict(os.environ, PYTHONPATH=os.getcwd(), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
+    env = dict(
+        os.environ, PYTHONPATH=os.getcwd(), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2")
+    )
     start = time.time()
     with open(log, "w") as f:
         proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
@@ -60,7 +85,8 @@ def last_scalars(work_dir: str) -> tuple[dict, list[dict]]:
 
 def best_checkpoint(work_dir: str) -> str:
     found = sorted(glob.glob(osp.join(work_dir, "best_*.pth"))) or sorted(
-        glob.glob(osp.join(work_dir, "epoch_*.pth")))
+        glob.glob(osp.join(work_dir, "epoch_*.pth"))
+    )
     if not found:
         raise FileNotFoundError(f"No checkpoint in {work_dir}")
     return found[-1]
@@ -83,7 +109,9 @@ def train(name: str, out: str, batch_size: int, extra: list[str]) -> dict:
         description=RUNS[name][1],
         mIoU=val["mIoU"],
         oIoU=val["oIoU"],
-        iterations=int(max(r["iter"] for r in train_records if "iter" in r)) if train_records else 0,
+        iterations=int(max(r["iter"] for r in train_records if "iter" in r))
+        if train_records
+        else 0,
         train_img_per_s=float(batch_size / np.median(times)) if len(times) else None,
         checkpoint=best_checkpoint(work_dir),
         **usage,
@@ -125,8 +153,9 @@ def proposal_quality(n_refs: int = 500) -> dict:
     from risseg.utils.proposal_io import read_proposals
 
     register_all_modules()
-    from risseg.datasets import SynthRefDataset
     from risseg.utils.masks import segmentation_to_mask
+
+    from risseg.datasets import SynthRefDataset
 
     ds = SynthRefDataset(data_root="data/synthref", split="train", pipeline=[])
     semi = json.load(open("data/synthref/semi_1pct.json"))
@@ -145,15 +174,19 @@ def proposal_quality(n_refs: int = 500) -> dict:
         if len(ious) == n_refs:
             break
     ious = np.array(ious)
-    return dict(refs=len(ious), mean_best_iou=float(ious.mean()),
-                frac_best_iou_gt_0_5=float((ious > 0.5).mean()),
-                mean_proposals=float(np.mean(counts)))
+    return dict(
+        refs=len(ious),
+        mean_best_iou=float(ious.mean()),
+        frac_best_iou_gt_0_5=float((ious > 0.5).mean()),
+        mean_proposals=float(np.mean(counts)),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="work_dirs/semires_bench")
     parser.add_argument("--only", choices=list(RUNS), help="run a single step")
+    parser.add_argument("--full", action="store_true", help="the configs' schedules, no budgets")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     results_path = osp.join(args.out, "results.json")
@@ -163,19 +196,40 @@ def main() -> None:
         json.dump(results, open(results_path, "w"), indent=1)
 
     if "proposals" not in results:
-        usage = run([sys.executable, "tools/generate_pseudo_labels.py",
-                     "configs/semires/synth_proposals_synthref.py", "--out", PROPOSALS],
-                    osp.join(args.out, "proposals.log"))
+        usage = run(
+            [
+                sys.executable,
+                "tools/generate_pseudo_labels.py",
+                "configs/semires/synth_proposals_synthref.py",
+                "--out",
+                PROPOSALS,
+            ],
+            osp.join(args.out, "proposals.log"),
+        )
         results["proposals"] = dict(**proposal_quality(), **usage)
         save()
     order = [args.only] if args.only else list(RUNS)
+
+    def budget(name: str) -> list[str]:
+        return (
+            [] if args.full else BUDGETS[name.split("_")[0] if name.startswith("semires") else name]
+        )
+
+    def batch(name: str) -> int:
+        return (
+            16
+            if args.full and not name.startswith("semires")
+            else (12 if args.full else BATCH["semires" if name.startswith("semires") else name])
+        )
+
     for name in order:
+        extra = budget(name)
         if name.startswith("semires"):
-            burn_in = results.get("lavt_1pct") or train("lavt_1pct", args.out, 16, [])
-            extra = [f"model.burn_in_checkpoint={burn_in['checkpoint']}"]
-        else:
-            extra = []
-        results[name] = train(name, args.out, 16, extra)
+            burn_in = results.get("lavt_1pct") or train(
+                "lavt_1pct", args.out, batch("lavt_1pct"), budget("lavt_1pct")
+            )
+            extra = extra + [f"model.burn_in_checkpoint={burn_in['checkpoint']}"]
+        results[name] = train(name, args.out, batch(name), extra)
         save()
         print(json.dumps(results[name]), flush=True)
     if "inference" not in results and "lavt_100pct" in results:
@@ -192,8 +246,10 @@ def main() -> None:
         if r is None:
             continue
         frac = f"{100 * r['mIoU'] / full:.0f}%" if full else "-"
-        print(f"| {r['description']} | {name} | {r['mIoU']:.2f} | {r['oIoU']:.2f} | {frac} | "
-              f"{r['train_img_per_s']:.1f} | {r['peak_rss_mib']:.0f} |")
+        print(
+            f"| {r['description']} | {name} | {r['mIoU']:.2f} | {r['oIoU']:.2f} | {frac} | "
+            f"{r['train_img_per_s']:.1f} | {r['peak_rss_mib']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

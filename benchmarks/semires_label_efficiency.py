@@ -135,7 +135,7 @@ def inference_speed(config: str, checkpoint: str, n_batches: int = 20) -> float:
 
     model = build(cfg.model).eval()
     load_checkpoint(model, checkpoint, map_location="cpu")
-    batches = [b for _, b in zip(range(n_batches), loader)]
+    batches = [b for _, b in zip(range(n_batches), loader, strict=False)]
     n, elapsed = 0, 0.0
     with torch.no_grad():
         for batch in batches:

@@ -22,8 +22,8 @@ semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs
     batch_size=12,
     num_workers=1,
     persistent_workers=True,
-    # 100 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829)
-    sampler=dict(type="SemiSupervisedSampler", batch_size=12, num_labeled=4, epoch_length=100),
+    # 300 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829)
+    sampler=dict(type="SemiSupervisedSampler", batch_size=12, num_labeled=4, epoch_length=300),
     dataset=dict(
         type="ConcatDataset",
         datasets=[

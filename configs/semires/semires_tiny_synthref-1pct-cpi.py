@@ -8,6 +8,7 @@ model = dict(
     refine="cpi",
     sup_weight=1.0,  # train_semi_CPI.py keeps L_sup unscaled
     unsup_weight=1.0,  # lambda
+    dice_loss=dict(type="DiceLoss"),  # as the toy LAVT (not in the release)
     burn_in_checkpoint=burn_in_checkpoint,
     data_preprocessor={{_base_.model.data_preprocessor}},
     test_cfg=dict(eval_model="teacher"),

@@ -11,6 +11,7 @@ model = dict(
     refine="iom",
     sup_weight=10.0,  # train_semi_IOM.py multiplies L_sup by 10
     unsup_weight=1.0,  # lambda
+    dice_loss=dict(type="DiceLoss"),  # as the toy LAVT (not in the release)
     burn_in_checkpoint=burn_in_checkpoint,
     data_preprocessor={{_base_.model.data_preprocessor}},
     test_cfg=dict(eval_model="teacher"),

@@ -9,6 +9,7 @@ model = dict(
     refine="pwa",
     sup_weight=10.0,  # as the IOM setting
     unsup_weight=1.0,  # lambda
+    dice_loss=dict(type="DiceLoss"),  # as the toy LAVT (not in the release)
     burn_in_checkpoint=burn_in_checkpoint,
     data_preprocessor={{_base_.model.data_preprocessor}},
     test_cfg=dict(eval_model="teacher"),

@@ -39,6 +39,7 @@ class LAVTDecoderHead(BaseModule):
         in_channels: channels of Y1..Y4 (Swin-B: 128, 256, 512, 1024).
         hidden_dim: decoder width (LAVT: 512 = C4 / 2).
         loss: config of the loss on the 2-class logits at input resolution.
+        loss_dice: optional second loss (e.g. ``DiceLoss``), reported as ``loss_dice``.
         init_cfg: mmengine init config.
     """
 
@@ -47,6 +48,7 @@ class LAVTDecoderHead(BaseModule):
         in_channels: Sequence[int] = (128, 256, 512, 1024),
         hidden_dim: int = 512,
         loss: dict | nn.Module | None = None,
+        loss_dice: dict | nn.Module | None = None,
         init_cfg: dict | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -62,6 +64,7 @@ class LAVTDecoderHead(BaseModule):
         )
         self.cls = nn.Conv2d(hidden_dim, 2, 1)
         self.loss_fn = build(loss or dict(type="WeightedCrossEntropyLoss"))
+        self.loss_dice = build(loss_dice)
 
     def forward(self, feats: Sequence[Tensor]) -> Tensor:
         """Decode.
@@ -94,14 +97,17 @@ class LAVTDecoderHead(BaseModule):
             input_shape: (H, W) of the padded network input.
 
         Returns:
-            ``{'loss_ce': scalar}``.
+            ``{'loss_ce': scalar}`` (and ``loss_dice`` when configured).
         """
         logits = self.class_logits(feats, input_shape)
         target = stack_gt_masks(data_samples, logits.device)[:, 0]  # (B, 1, H', W') -> (B, H', W')
         target = F.pad(
             target, (0, input_shape[1] - target.shape[-1], 0, input_shape[0] - target.shape[-2])
         )
-        return dict(loss_ce=self.loss_fn(logits, target.long()))
+        losses = dict(loss_ce=self.loss_fn(logits, target.long()))
+        if self.loss_dice is not None:
+            losses["loss_dice"] = self.loss_dice(logits, target.long())
+        return losses
 
     def predict(self, feats: Sequence[Tensor], input_shape: tuple[int, int]) -> Tensor:
         """Foreground-vs-background logit, so that ``logit > 0`` equals the 2-class argmax.

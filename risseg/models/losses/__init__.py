@@ -1,5 +1,6 @@
 """Losses."""
 
+from risseg.models.losses.dice_loss import DiceLoss
 from risseg.models.losses.weighted_ce_loss import WeightedCrossEntropyLoss
 
-__all__ = ["WeightedCrossEntropyLoss"]
+__all__ = ["DiceLoss", "WeightedCrossEntropyLoss"]

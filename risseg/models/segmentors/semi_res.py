@@ -52,6 +52,8 @@ class SemiRESSegmentor(BaseRISSegmentor):
         sup_loss: loss on labeled samples (SemiRES normalisation: plain pixel mean).
         unsup_loss: loss on SAM-matched unlabeled samples.
         pwa_loss: per-pixel loss for unmatched samples, multiplied by w(p_fg).
+        dice_loss: optional extra loss (e.g. ``DiceLoss``) on labeled and SAM-matched samples
+            (not in the release; the SynthRef configs use it, as their LAVT does).
         views: keyword arguments of :class:`WeakStrongViews` (mean/std default to the data
             preprocessor's).
         burn_in_checkpoint: local checkpoint of the supervised burn-in model (the student's
@@ -70,6 +72,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         sup_loss: dict | None = None,
         unsup_loss: dict | None = None,
         pwa_loss: dict | None = None,
+        dice_loss: dict | None = None,
         views: dict | None = None,
         burn_in_checkpoint: str | None = None,
         data_preprocessor: dict | None = None,
@@ -91,6 +94,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         self.pwa_loss = build(
             pwa_loss or dict(type="WeightedCrossEntropyLoss", class_weight=None, normalize="pixel")
         )
+        self.dice_loss = build(dice_loss)
         pre = self.data_preprocessor
         views = dict(views or {})
         if getattr(pre, "_enable_normalize", False):
@@ -134,6 +138,8 @@ class SemiRESSegmentor(BaseRISSegmentor):
         if lab:
             target = _pad_to(stack_gt_masks(lab_samples, inputs.device)[:, 0], shape).long()
             losses["loss_sup"] = self.sup_weight * self.sup_loss(logits[: len(lab)], target)
+            if self.dice_loss is not None:
+                losses["loss_sup_dice"] = self.sup_weight * self.dice_loss(logits[: len(lab)], target)
         else:
             losses["loss_sup"] = zero
         if not unl:
@@ -149,6 +155,8 @@ class SemiRESSegmentor(BaseRISSegmentor):
         parts = []
         if matched.any():
             parts.append(self.unsup_loss(stu[matched], refined[matched].long()))
+            if self.dice_loss is not None:
+                parts[-1] = parts[-1] + self.dice_loss(stu[matched], refined[matched].long())
         if (~matched).any():
             weight = pwa_weights(prob[~matched, 1])
             parts.append(

@@ -39,7 +39,8 @@ class LAVTDecoderHead(BaseModule):
         in_channels: channels of Y1..Y4 (Swin-B: 128, 256, 512, 1024).
         hidden_dim: decoder width (LAVT: 512 = C4 / 2).
         loss: config of the loss on the 2-class logits at input resolution.
-        loss_dice: optional second loss (e.g. ``DiceLoss``), reported as ``loss_dice``.
+        loss_dice: optional second loss on the foreground logit (B, 1, H, W) = logit_fg -
+            logit_bg (e.g. ``DiceLoss``: its sigmoid is the 2-class softmax), as ``loss_dice``.
         init_cfg: mmengine init config.
     """
 
@@ -106,7 +107,8 @@ class LAVTDecoderHead(BaseModule):
         )
         losses = dict(loss_ce=self.loss_fn(logits, target.long()))
         if self.loss_dice is not None:
-            losses["loss_dice"] = self.loss_dice(logits, target.long())
+            fg = logits[:, 1:2] - logits[:, 0:1]  # sigmoid(fg) = softmax(logits)[:, 1]
+            losses["loss_dice"] = self.loss_dice(fg, target[:, None])
         return losses
 
     def predict(self, feats: Sequence[Tensor], input_shape: tuple[int, int]) -> Tensor:

@@ -52,8 +52,9 @@ class SemiRESSegmentor(BaseRISSegmentor):
         sup_loss: loss on labeled samples (SemiRES normalisation: plain pixel mean).
         unsup_loss: loss on SAM-matched unlabeled samples.
         pwa_loss: per-pixel loss for unmatched samples, multiplied by w(p_fg).
-        dice_loss: optional extra loss (e.g. ``DiceLoss``) on labeled and SAM-matched samples
-            (not in the release; the SynthRef configs use it, as their LAVT does).
+        dice_loss: optional extra loss (e.g. ``DiceLoss``) on the foreground logit of labeled
+            and SAM-matched samples (not in the release; the SynthRef configs use it, as their
+            toy LAVT does).
         views: keyword arguments of :class:`WeakStrongViews` (mean/std default to the data
             preprocessor's).
         burn_in_checkpoint: local checkpoint of the supervised burn-in model (the student's
@@ -139,7 +140,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
             target = _pad_to(stack_gt_masks(lab_samples, inputs.device)[:, 0], shape).long()
             losses["loss_sup"] = self.sup_weight * self.sup_loss(logits[: len(lab)], target)
             if self.dice_loss is not None:
-                losses["loss_sup_dice"] = self.sup_weight * self.dice_loss(logits[: len(lab)], target)
+                losses["loss_sup_dice"] = self.sup_weight * self._dice(logits[: len(lab)], target)
         else:
             losses["loss_sup"] = zero
         if not unl:
@@ -156,7 +157,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         if matched.any():
             parts.append(self.unsup_loss(stu[matched], refined[matched].long()))
             if self.dice_loss is not None:
-                parts[-1] = parts[-1] + self.dice_loss(stu[matched], refined[matched].long())
+                parts[-1] = parts[-1] + self._dice(stu[matched], refined[matched])
         if (~matched).any():
             weight = pwa_weights(prob[~matched, 1])
             parts.append(
@@ -165,6 +166,11 @@ class SemiRESSegmentor(BaseRISSegmentor):
         losses["unsup_loss"] = self.unsup_weight * sum(parts) / len(parts)
         losses["sam_matched"] = matched.float().mean()  # logged, not summed (no 'loss' in name)
         return losses
+
+    def _dice(self, logits: Tensor, target: Tensor) -> Tensor:
+        """Dice of (B, 2, H, W) logits via the foreground logit against a (B, H, W) mask."""
+        fg = logits[:, 1:2] - logits[:, 0:1]  # (B, 1, H, W); sigmoid(fg) = softmax fg prob
+        return self.dice_loss(fg, target[:, None].float())
 
     def _eval_model(self):
         return (

@@ -2,7 +2,8 @@
 # language gate, BERT, SimpleDecoding, CE 0.9/1.1, LAVT parameter groups, per-iteration poly)
 # with a 4-stage Swin of width 16 and a 2-layer BERT of width 32 over SynthRef's word
 # vocabulary, all randomly initialised; CE + Dice. Two epochs (6697 refs / 16 = 419 iterations
-# each) take about 15 minutes on 2 busy CPU cores. Figures: docs/benchmarks.md (benchmarks/semires_label_efficiency.py).
+# each) take about 15 minutes on 2 busy CPU cores.
+# Figures: docs/benchmarks.md (benchmarks/semires_label_efficiency.py).
 _base_ = [
     "../_base_/datasets/synthref.py",
     "../_base_/schedules/schedule_synthref_20e.py",
@@ -69,5 +70,7 @@ param_scheduler = [  # LAVT: lr * (1 - t / T) ** 0.9 per iteration, T = all iter
          convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=max_epochs, save_best="mIoU"))
+default_hooks = dict(
+    logger=dict(interval=20), checkpoint=dict(interval=max_epochs, save_best="mIoU")
+)
 log_processor = dict(window_size=20)

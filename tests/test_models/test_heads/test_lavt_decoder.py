@@ -35,3 +35,18 @@ def test_loss_decreases_with_a_step():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_optional_dice_loss_matches_softmax_dice():
+    from risseg.models.losses import DiceLoss
+
+    torch.manual_seed(0)
+    head = LAVTDecoderHead((8, 16, 32, 64), hidden_dim=16, loss_dice=DiceLoss())
+    feats = _feats()
+    _, samples = demo_lavt_samples(2, 64)
+    losses = head.loss(feats, samples, (64, 64))
+    assert set(losses) == {"loss_ce", "loss_dice"}
+    prob = head.class_logits(feats, (64, 64)).softmax(1)[:, 1].flatten(1)
+    gt = torch.stack([s.gt_mask.data[0] for s in samples]).flatten(1).float()
+    dice = 1 - ((2 * (prob * gt).sum(1) + 1) / (prob.sum(1) + gt.sum(1) + 1)).mean()
+    assert torch.allclose(losses["loss_dice"], dice, atol=1e-5)

@@ -163,3 +163,11 @@ def test_few_iterations_of_semi_supervised_training():
     model.eval()
     out = model(inputs, samples, mode="predict")
     assert out[0].pred_mask.data.shape == (1, 64, 64)
+
+
+def test_optional_dice_terms():
+    torch.manual_seed(0)
+    model = build(_semi_cfg("iom", dice_loss=dict(type="DiceLoss")))
+    inputs, samples = _mixed_batch()
+    losses = model(inputs, samples, mode="loss")
+    assert "loss_sup_dice" in losses and torch.isfinite(losses["loss_sup_dice"])

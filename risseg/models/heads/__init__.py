@@ -1,1 +1,4 @@
-"""heads."""
+"""Heads: decode fused features into masks and own their losses."""
+from risseg.models.heads.simple_mask_head import SimpleMaskHead
+
+__all__ = ["SimpleMaskHead"]

@@ -1,1 +1,4 @@
-"""losses."""
+"""Losses."""
+from risseg.models.losses.dice_loss import DiceLoss
+
+__all__ = ["DiceLoss"]

@@ -1,3 +1,4 @@
 from risseg.models.segmentors.base import BaseRISSegmentor
+from risseg.models.segmentors.encoder_decoder import RISSegmentor
 
-__all__ = ["BaseRISSegmentor"]
+__all__ = ["BaseRISSegmentor", "RISSegmentor"]

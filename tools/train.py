@@ -34,16 +34,15 @@ def parse_args() -> argparse.Namespace:
 
 
 def enable_amp(cfg: Config) -> None:
-    """Switch the optimizer wrapper to AmpOptimWrapper (fp16 on GPU, bf16 on CPU)."""
-    if cfg.optim_wrapper.get("type", "OptimWrapper") == "AmpOptimWrapper":
+    """Use AmpOptimWrapper (fp16, dynamic loss scale) on GPU, CPUAmpOptimWrapper (bf16) on CPU."""
+    if cfg.optim_wrapper.get("type", "OptimWrapper") in ("AmpOptimWrapper", "CPUAmpOptimWrapper"):
         print("AMP is already enabled in the config.")
-        return
-    cfg.optim_wrapper.type = "AmpOptimWrapper"
-    if torch.cuda.is_available():
+    elif torch.cuda.is_available():
+        cfg.optim_wrapper.type = "AmpOptimWrapper"
         cfg.optim_wrapper.setdefault("loss_scale", "dynamic")
     else:
-        print("--amp without CUDA: using bfloat16 autocast on the CPU (no loss scaling).")
-        cfg.optim_wrapper.dtype = "bfloat16"
+        print("--amp without CUDA: bfloat16 autocast on the CPU (CPUAmpOptimWrapper).")
+        cfg.optim_wrapper.type = "CPUAmpOptimWrapper"
 
 
 def main() -> None:

@@ -7,11 +7,13 @@ from risseg.engine.checkpoint import (
     install_safe_checkpoint_loading,
     load_local_checkpoint,
 )
+from risseg.engine.cpu_amp_optim_wrapper import CPUAmpOptimWrapper
 from risseg.engine.dist import setup_launcher
 from risseg.engine.model_wrapper import RISDistributedDataParallel
 from risseg.engine.warmup_ema import WarmupEMA
 
 __all__ = [
+    "CPUAmpOptimWrapper",
     "RISDistributedDataParallel",
     "SAFE_GLOBALS",
     "UnsafeCheckpointError",

@@ -63,6 +63,7 @@ def _numpy_globals() -> list:
 
 SAFE_GLOBALS: list = [
     HistoryBuffer,
+    bytes,  # empty numpy buffers pickle as bytes()
     (history_buffer_getattr, "builtins.getattr"),
     *_numpy_globals(),
 ]

@@ -4,11 +4,12 @@ Importing it registers ``TinyBackbone``, ``TinyTextEncoder`` (MODELS) and
 ``SyntheticRISDataset`` (DATASETS); configs load it with
 ``custom_imports=dict(imports=['risseg.testing'])``.
 """
-from risseg.testing._dataset import SyntheticRISDataset, hash_tokenize
+from risseg.testing._dataset import COLOURS, SyntheticRISDataset, hash_tokenize
 from risseg.testing._inputs import demo_ris_inputs
 from risseg.testing._modules import TinyBackbone, TinyTextEncoder
 
 __all__ = [
+    "COLOURS",
     "SyntheticRISDataset",
     "TinyBackbone",
     "TinyTextEncoder",

@@ -29,7 +29,7 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def main() -> None:
+def main() -> dict:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
@@ -52,6 +52,7 @@ def main() -> None:
     runner.logger.info(f"Test metrics: {metrics}")
     if runner.rank == 0:
         print(metrics)
+    return metrics
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def enable_amp(cfg: Config) -> None:
         cfg.optim_wrapper.type = "CPUAmpOptimWrapper"
 
 
-def main() -> None:
+def main() -> Runner:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
@@ -66,6 +66,7 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, args.resume
     runner = Runner.from_cfg(cfg)
     runner.train()
+    return runner
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Save -> resume through the Runner under torch's weights_only loading, and rejection."""
 import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -70,3 +73,21 @@ def test_getattr_is_only_allowed_for_history_buffer_statistics(tmp_path):
 def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.pth"):
         load_local_checkpoint(str(tmp_path / "nope.pth"))
+
+
+def test_runner_alone_installs_the_safe_loader():
+    """A plain mmengine Runner with default_scope='risseg' imports risseg.engine itself."""
+    code = (
+        "import sys\n"
+        "from mmengine.registry import HOOKS, init_default_scope\n"
+        "from mmengine.runner.checkpoint import CheckpointLoader\n"
+        "init_default_scope('risseg')\n"
+        "HOOKS.build(dict(type='CheckpointHook'))\n"  # what Runner does for default_hooks
+        "assert 'risseg.engine' in sys.modules\n"
+        "loader = CheckpointLoader._get_checkpoint_loader('/x/epoch_1.pth')\n"
+        "assert loader.__module__ == 'risseg.engine.checkpoint', loader\n"
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")])
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import timm
 from torch import Tensor, nn
 
 from risseg.registry import MODELS
@@ -38,6 +37,8 @@ class TimmBackbone(nn.Module):
         **kwargs,
     ) -> None:
         super().__init__()
+        import timm  # imported here: it pulls in torchvision, slow for every other entry point
+
         if checkpoint_path:
             kwargs.update(pretrained=True, pretrained_cfg_overlay=dict(file=str(checkpoint_path)))
         self.model = timm.create_model(

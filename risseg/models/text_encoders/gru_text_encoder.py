@@ -89,6 +89,12 @@ class GRUTextEncoder(nn.Module):
         """
         mask = text_mask.bool()
         length = text_ids.shape[1]
+        if text_ids.numel() and (text_ids.min() < 0 or text_ids.max() >= self.embed.num_embeddings):
+            raise ValueError(
+                f"GRUTextEncoder: token ids must lie in [0, {self.embed.num_embeddings}), got "
+                f"[{int(text_ids.min())}, {int(text_ids.max())}]; raise vocab_size to the "
+                "tokenizer's vocabulary size"
+            )
         words = self.dropout(self.embed(text_ids))  # (B, L, D)
         lengths = mask.sum(1).clamp(min=1).cpu()
         packed = pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)

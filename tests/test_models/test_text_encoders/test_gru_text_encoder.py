@@ -52,3 +52,10 @@ def test_word_vector_errors_name_the_file(tmp_path):
     np.save(path, np.zeros((10, 4), dtype=np.float32))
     with pytest.raises(ValueError, match="bad.npy"):
         GRUTextEncoder(vocab_size=20, embed_dim=4, word_vectors=str(path))
+
+
+def test_out_of_vocabulary_ids_are_a_clear_error():
+    enc = GRUTextEncoder(vocab_size=10, embed_dim=4, hidden=3)
+    ids = torch.tensor([[3, 12, 0]])
+    with pytest.raises(ValueError, match="vocab_size"):
+        enc(ids, ids > 0)

@@ -96,15 +96,17 @@ def main() -> None:
         f"| {r['seconds']} |"
         for split, r in results.items()
     )
+    options = "".join(f" {k}={v}" for k, v in summary["cfg_options"].items())
+    options = f" --cfg-options{options}" if options else ""
     out.with_suffix(".md").write_text(
         f"# SynthRef baseline ({summary['config']})\n\n"
-        f"Command: `python benchmarks/baseline_synthref.py`"
-        f"{' --cfg-options ' + ' '.join(f'{k}={v}' for k, v in summary['cfg_options'].items()) if summary['cfg_options'] else ''}\n\n"
+        f"Command: `python benchmarks/baseline_synthref.py{options}`\n\n"
         f"Training: {summary['epochs']} epochs, {summary['iterations']} iterations of batch "
         f"{summary['batch_size']} in {summary['train_seconds']} s "
         f"({summary['train_images_per_s']} images/s); {summary['machine']['cpu_count']} CPU cores, "
         f"load average {summary['machine']['load_avg_1m_at_end']} at the end.\n\n"
-        f"| split | mIoU | oIoU | prec@0.5 | samples | eval s |\n|---|---|---|---|---|---|\n{rows}\n\n"
+        "| split | mIoU | oIoU | prec@0.5 | samples | eval s |\n|---|---|---|---|---|---|\n"
+        f"{rows}\n\n"
         f"Protocol: {summary['protocol']}.\n"
     )
     print(json.dumps(summary, indent=2))

@@ -46,7 +46,8 @@ def main() -> dict:
             raise ValueError(f"--out must be a .pkl file, got {args.out}")
         dump = dict(type="DumpResults", out_file_path=args.out)
         evaluator = cfg.test_evaluator
-        cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, list) else [evaluator]) + [dump]
+        evaluators = list(evaluator) if isinstance(evaluator, list) else [evaluator]
+        cfg.test_evaluator = evaluators + [dump]
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     runner.logger.info(f"Test metrics: {metrics}")

@@ -11,7 +11,9 @@ default_hooks = dict(
     logger=dict(type="LoggerHook", interval=50),
     param_scheduler=dict(type="ParamSchedulerHook"),
     # 'mIoU' is the key RefSegMetric reports; the best checkpoint is kept besides the last.
-    checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="mIoU", rule="greater"),
+    checkpoint=dict(
+        type="CheckpointHook", interval=1, max_keep_ckpts=2, save_best="mIoU", rule="greater"
+    ),
     sampler_seed=dict(type="DistSamplerSeedHook"),
 )
 log_processor = dict(type="LogProcessor", window_size=50, by_epoch=True)
@@ -22,4 +24,6 @@ load_from = None
 resume = False
 # `--cfg-options ema=True` appends ema_cfg to custom_hooks (tools/train.py).
 ema = False
-ema_cfg = dict(type="EMAHook", ema_type="ExponentialMovingAverage", momentum=0.0002, update_buffers=True)
+ema_cfg = dict(
+    type="EMAHook", ema_type="ExponentialMovingAverage", momentum=0.0002, update_buffers=True
+)

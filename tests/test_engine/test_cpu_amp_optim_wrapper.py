@@ -18,4 +18,5 @@ def test_forward_runs_in_bfloat16_and_weights_stay_float32():
 
 def test_rejects_unknown_dtype():
     with pytest.raises(ValueError, match="dtype"):
-        CPUAmpOptimWrapper(dtype="int8", optimizer=torch.optim.SGD([nn.Parameter(torch.ones(1))], lr=1))
+        optimizer = torch.optim.SGD([nn.Parameter(torch.ones(1))], lr=1)
+        CPUAmpOptimWrapper(dtype="int8", optimizer=optimizer)

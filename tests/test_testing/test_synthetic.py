@@ -41,4 +41,4 @@ def test_demo_inputs_are_a_collated_batch():
     assert len(batch["inputs"]) == 3 and len(batch["data_samples"]) == 3
     ds = SyntheticRISDataset(num_samples=3)
     collated = pseudo_collate([ds[i] for i in range(3)])
-    assert all(torch.equal(x, y) for x, y in zip(collated["inputs"], batch["inputs"]))
+    assert all(torch.equal(x, y) for x, y in zip(collated["inputs"], batch["inputs"], strict=True))

@@ -21,7 +21,8 @@ TWO_ITERS = [
 
 def run_tool(name: str, *args: str, monkeypatch: pytest.MonkeyPatch):
     """Run ``tools/<name>.py`` main() in this process with ``args`` as its command line."""
-    spec = importlib.util.spec_from_file_location(f"tool_{name}", REPO_ROOT / "tools" / f"{name}.py")
+    path = REPO_ROOT / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"tool_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setattr(sys, "argv", [f"{name}.py", *args])

@@ -39,8 +39,9 @@ class SimpleMaskHead(nn.Module):
         dice_weight: float = 1.0,
     ) -> None:
         super().__init__()
-        self.lateral = nn.ModuleList(conv_bn_relu(in_channels, channels, 1) for _ in range(num_levels))
-        self.refine = nn.ModuleList(conv_bn_relu(channels, channels, 3) for _ in range(num_levels))
+        levels = range(num_levels)
+        self.lateral = nn.ModuleList(conv_bn_relu(in_channels, channels, 1) for _ in levels)
+        self.refine = nn.ModuleList(conv_bn_relu(channels, channels, 3) for _ in levels)
         self.predictor = nn.Conv2d(channels, 1, 1)
         self.dice = DiceLoss()
         self.bce_weight = bce_weight

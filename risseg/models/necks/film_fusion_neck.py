@@ -93,4 +93,5 @@ class FiLMFusionNeck(nn.Module):
         """Fuse every level; see the class docstring for shapes."""
         if len(img_feats) != len(self.levels):
             raise ValueError(f"expected {len(self.levels)} image levels, got {len(img_feats)}")
-        return [lvl(x, words, mask.bool(), sent) for lvl, x in zip(self.levels, img_feats)]
+        mask = mask.bool()
+        return [lvl(x, words, mask, sent) for lvl, x in zip(self.levels, img_feats, strict=True)]

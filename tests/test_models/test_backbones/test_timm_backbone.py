@@ -1,5 +1,5 @@
-import torch
 import timm
+import torch
 
 from risseg.models.backbones import TimmBackbone
 

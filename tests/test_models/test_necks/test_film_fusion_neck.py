@@ -22,7 +22,7 @@ def test_padded_words_are_ignored():
     imgs, words, mask, sent = inputs()
     other = words.clone()
     other[~mask] = 100.0
-    for a, b in zip(neck(imgs, words, mask, sent), neck(imgs, other, mask, sent)):
+    for a, b in zip(neck(imgs, words, mask, sent), neck(imgs, other, mask, sent), strict=True):
         assert torch.allclose(a, b)
 
 

@@ -22,8 +22,7 @@ visualizer = dict(type="Visualizer", vis_backends=vis_backends, name="visualizer
 log_level = "INFO"
 load_from = None
 resume = False
-# `--cfg-options ema=True` appends ema_cfg to custom_hooks (tools/train.py).
+# `--cfg-options ema=True` appends ema_cfg to custom_hooks (tools/train.py). mmengine's EMA
+# (momentum 2e-4, its default); SeqTR-style configs set ema_type="WarmupEMA", max_decay=0.999.
 ema = False
-ema_cfg = dict(
-    type="EMAHook", ema_type="ExponentialMovingAverage", momentum=0.0002, update_buffers=True
-)
+ema_cfg = dict(type="EMAHook", ema_type="ExponentialMovingAverage", update_buffers=True)

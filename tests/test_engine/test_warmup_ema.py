@@ -43,3 +43,29 @@ def test_parameters_and_buffers_follow_the_formula():
 def test_invalid_decay():
     with pytest.raises(ValueError, match="max_decay"):
         WarmupEMA(model(), max_decay=1.5)
+
+
+def test_ema_hook_uses_warmup_ema_and_resumes(tiny_cfg):
+    import os
+
+    from mmengine.hooks import EMAHook
+    from mmengine.runner import Runner
+
+    from risseg.engine import load_local_checkpoint
+
+    tiny_cfg.train_dataloader.dataset.num_samples = 8  # 2 iterations per epoch
+    tiny_cfg.train_cfg.max_epochs = 1
+    tiny_cfg.custom_hooks = [dict(type="EMAHook", ema_type="WarmupEMA", max_decay=0.99)]
+    runner = Runner.from_cfg(tiny_cfg.copy())
+    runner.train()
+    hook = next(h for h in runner.hooks if isinstance(h, EMAHook))
+    assert isinstance(hook.ema_model, WarmupEMA) and int(hook.ema_model.steps) == 2
+    ckpt = load_local_checkpoint(os.path.join(tiny_cfg.work_dir, "epoch_1.pth"))
+    assert int(ckpt["ema_state_dict"]["steps"]) == 2
+
+    tiny_cfg.train_cfg.max_epochs = 2
+    tiny_cfg.resume = True
+    runner = Runner.from_cfg(tiny_cfg)
+    runner.train()
+    hook = next(h for h in runner.hooks if isinstance(h, EMAHook))
+    assert runner.iter == 4 and int(hook.ema_model.steps) == 4

@@ -42,16 +42,18 @@ def test_runner_trains_validates_and_tests(tiny_cfg):
 
 def test_train_with_ema_and_amp_then_resume_then_test(tmp_path, monkeypatch):
     work = tmp_path / "work"
+    ema = ["ema=True", "ema_cfg.ema_type=WarmupEMA", "ema_cfg.max_decay=0.99"]
     runner = run_tool("train", TINY, "--work-dir", str(work), "--amp",
-                      "--cfg-options", *TWO_ITERS, "ema=True", monkeypatch=monkeypatch)
+                      "--cfg-options", *TWO_ITERS, *ema, monkeypatch=monkeypatch)
     assert type(runner.optim_wrapper).__name__ == "CPUAmpOptimWrapper"
-    assert any(type(h).__name__ == "EMAHook" for h in runner.hooks)
+    hook = next(h for h in runner.hooks if type(h).__name__ == "EMAHook")
+    assert type(hook.ema_model).__name__ == "WarmupEMA" and hook.ema_model.max_decay == 0.99
     first = (work / "epoch_1.pth").read_bytes()
     ckpt = load_local_checkpoint(str(work / "epoch_1.pth"))
     assert "ema_state_dict" in ckpt and ckpt["meta"]["iter"] == 2
 
     runner = run_tool("train", TINY, "--work-dir", str(work), "--resume", "--cfg-options",
-                      *TWO_ITERS, "train_cfg.max_epochs=2", "ema=True", monkeypatch=monkeypatch)
+                      *TWO_ITERS, "train_cfg.max_epochs=2", *ema, monkeypatch=monkeypatch)
     assert runner.iter == 4 and runner.epoch == 2
     assert (work / "epoch_1.pth").read_bytes() == first  # resumed, not retrained
     assert load_local_checkpoint(str(work / "epoch_2.pth"))["meta"]["iter"] == 4

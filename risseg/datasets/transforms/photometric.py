@@ -1,0 +1,78 @@
+"""Photometric augmentation of SemiRES's strong view: colour jitter and Gaussian blur.
+
+Both work on the RGB uint8 image before normalisation (SemiRES's release jitters an already
+normalised tensor and re-normalises it; risseg normalises once, in the data preprocessor).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torchvision.transforms.v2.functional as TF
+from mmcv.transforms import BaseTransform
+from PIL import Image, ImageFilter
+
+from risseg.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class PhotometricJitter(BaseTransform):
+    """With probability ``prob``, jitter brightness, contrast, saturation and hue (random order).
+
+    Args:
+        prob: probability of applying the jitter at all.
+        brightness, contrast, saturation: (low, high) multiplicative factor ranges.
+        hue: (low, high) hue shift range, within [-0.5, 0.5].
+    """
+
+    def __init__(
+        self, prob: float = 0.5, brightness: tuple[float, float] = (0.75, 1.25),
+        contrast: tuple[float, float] = (0.75, 1.25),
+        saturation: tuple[float, float] = (0.75, 1.25), hue: tuple[float, float] = (-0.25, 0.25),
+    ) -> None:
+        self.prob = prob
+        self.ranges = dict(brightness=brightness, contrast=contrast, saturation=saturation, hue=hue)
+
+    def transform(self, results: dict) -> dict:
+        """Jitter ``results['img']`` (H, W, 3) uint8 in place of the original."""
+        if np.random.rand() >= self.prob:
+            return results
+        img = torch.from_numpy(np.ascontiguousarray(results["img"])).permute(2, 0, 1)  # (3, H, W)
+        ops = {
+            "brightness": TF.adjust_brightness,
+            "contrast": TF.adjust_contrast,
+            "saturation": TF.adjust_saturation,
+            "hue": TF.adjust_hue,
+        }
+        for name in np.random.permutation(list(ops)):
+            low, high = self.ranges[name]
+            img = ops[name](img, float(np.random.uniform(low, high)))
+        results["img"] = img.permute(1, 2, 0).contiguous().numpy()  # (3, H, W) -> (H, W, 3)
+        return results
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(prob={self.prob}, {self.ranges})"
+
+
+@TRANSFORMS.register_module()
+class GaussianBlur(BaseTransform):
+    """With probability ``prob``, blur the image with PIL's Gaussian filter (SemiRES weak view).
+
+    Args:
+        prob: probability of blurring.
+        radius: PIL blur radius (standard deviation in pixels); SemiRES uses 1.
+    """
+
+    def __init__(self, prob: float = 0.5, radius: float = 1.0) -> None:
+        self.prob = prob
+        self.radius = radius
+
+    def transform(self, results: dict) -> dict:
+        """Blur ``results['img']`` (H, W, 3) uint8."""
+        if np.random.rand() >= self.prob:
+            return results
+        img = Image.fromarray(results["img"]).filter(ImageFilter.GaussianBlur(self.radius))
+        results["img"] = np.asarray(img).copy()
+        return results
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(prob={self.prob}, radius={self.radius})"

@@ -8,6 +8,7 @@ of ``max_length`` bools, True on real tokens. Three families are provided:
 - :class:`BertTokenizer`: WordPiece from a LOCAL BERT vocabulary (LAVT, SemiRES, S+S+C).
 - :class:`CLIPTokenizer`: CLIP's byte-pair encoding bundled with open_clip (CRIS, TRIS).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -86,7 +87,9 @@ class WordVocabTokenizer:
         specials = [cls.PAD, cls.UNK, cls.CLS]
         if isinstance(vocab, dict):
             if vocab.get(cls.PAD) != 0 or vocab.get(cls.UNK) != 1:
-                raise ValueError("WordVocabTokenizer: a dict vocabulary must map PAD to 0, UNK to 1.")
+                raise ValueError(
+                    "WordVocabTokenizer: a dict vocabulary must map PAD to 0, UNK to 1."
+                )
             return dict(vocab)
         words = list(vocab)
         if words[:3] != specials:

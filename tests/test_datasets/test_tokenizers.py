@@ -1,4 +1,5 @@
 """Tokenizers: fixed length, padding mask, special tokens, truncation modes, bad input."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """logits_to_original with the non-interpolating modes used for boolean masks."""
+
 from __future__ import annotations
 
 import pytest

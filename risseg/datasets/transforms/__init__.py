@@ -1,4 +1,5 @@
 """Data transforms: loading, geometry, photometry, tokenisation and packing."""
+
 from risseg.datasets.transforms.formatting import PackRISInputs
 from risseg.datasets.transforms.geometric import Letterbox, Pad, RandomFlip, Resize
 from risseg.datasets.transforms.photometric import GaussianBlur, PhotometricJitter

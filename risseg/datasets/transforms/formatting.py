@@ -1,4 +1,5 @@
 """Packing of pipeline results into the model's inputs and a RISDataSample."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -12,8 +13,21 @@ from risseg.registry import TRANSFORMS
 from risseg.structures import RISDataSample
 
 DEFAULT_META_KEYS = (
-    "img_path", "image_id", "ref_id", "ann_id", "sent_id", "category_id", "text", "ori_shape",
-    "img_shape", "pad_shape", "img_offset", "scale_factor", "flip", "supervision", "gt_iscrowd",
+    "img_path",
+    "image_id",
+    "ref_id",
+    "ann_id",
+    "sent_id",
+    "category_id",
+    "text",
+    "ori_shape",
+    "img_shape",
+    "pad_shape",
+    "img_offset",
+    "scale_factor",
+    "flip",
+    "supervision",
+    "gt_iscrowd",
 )
 
 

@@ -9,6 +9,7 @@ padded input), ``img_offset`` (x, y of the content inside the padded input), ``s
 Sizes are given as (W, H), as in mmcv. Images are RGB uint8 (H, W, 3); masks bool (H, W);
 boxes float32 (4,) xyxy; points float32 (N, 2) xy, all in the current frame.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,14 +58,20 @@ def _resize_mask(mask: np.ndarray, new_w: int, new_h: int, interpolation: str) -
     """Resize a bool mask. 'nearest' samples pixel centres (cv2's INTER_NEAREST_EXACT, as PIL;
     plain INTER_NEAREST shifts masks by up to one pixel); other modes threshold at 0.5."""
     if interpolation == "nearest":
-        out = cv2.resize(mask.astype(np.uint8), (new_w, new_h), interpolation=cv2.INTER_NEAREST_EXACT)
+        out = cv2.resize(
+            mask.astype(np.uint8), (new_w, new_h), interpolation=cv2.INTER_NEAREST_EXACT
+        )
         return out > 0
     out = mmcv.imresize(mask.astype(np.float32), (new_w, new_h), interpolation=interpolation)
     return out >= 0.5
 
 
 def _resize_content(
-    results: dict, new_w: int, new_h: int, interpolation: str, mask_interpolation: str,
+    results: dict,
+    new_w: int,
+    new_h: int,
+    interpolation: str,
+    mask_interpolation: str,
     backend: str,
 ) -> None:
     """Resize image, masks, boxes and points to (new_h, new_w) and update the metainfo."""
@@ -102,8 +109,12 @@ class Resize(BaseTransform):
     """
 
     def __init__(
-        self, scale: tuple[int, int], keep_ratio: bool = False, interpolation: str = "bilinear",
-        mask_interpolation: str = "nearest", backend: str = "cv2",
+        self,
+        scale: tuple[int, int],
+        keep_ratio: bool = False,
+        interpolation: str = "bilinear",
+        mask_interpolation: str = "nearest",
+        backend: str = "cv2",
     ) -> None:
         self.scale = tuple(scale)
         self.keep_ratio = keep_ratio
@@ -147,8 +158,12 @@ class Letterbox(BaseTransform):
     """
 
     def __init__(
-        self, size: int | tuple[int, int] = 416, pad_value: float | Sequence[float] = 0,
-        interpolation: str = "bicubic", mask_interpolation: str = "nearest", backend: str = "cv2",
+        self,
+        size: int | tuple[int, int] = 416,
+        pad_value: float | Sequence[float] = 0,
+        interpolation: str = "bicubic",
+        mask_interpolation: str = "nearest",
+        backend: str = "cv2",
     ) -> None:
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         self.pad_value = pad_value
@@ -172,7 +187,9 @@ class Letterbox(BaseTransform):
         padding = (x0, y0, canvas_w - new_w - x0, canvas_h - new_h - y0)  # left, top, right, bottom
         results["img"] = _pad_image(results["img"], padding, self.pad_value)
         for key in _present(results, MASK_KEYS):
-            results[key] = np.pad(results[key], ((padding[1], padding[3]), (padding[0], padding[2])))
+            results[key] = np.pad(
+                results[key], ((padding[1], padding[3]), (padding[0], padding[2]))
+            )
         for key in _present(results, BOX_KEYS):
             results[key] = results[key] + np.array([x0, y0, x0, y0], np.float32)
         for key in _present(results, POINT_KEYS):
@@ -206,7 +223,9 @@ class Pad(BaseTransform):
     """
 
     def __init__(
-        self, size: tuple[int, int] | None = None, size_divisor: int | None = None,
+        self,
+        size: tuple[int, int] | None = None,
+        size_divisor: int | None = None,
         pad_value: float | Sequence[float] = 0,
     ) -> None:
         if size is None and size_divisor is None:
@@ -283,7 +302,9 @@ class RandomFlip(BaseTransform):
         """Exchange every spatial word of ``text`` for its mirror word, in one pass."""
         if not self.swap:
             return text
-        return self._pattern.sub(lambda m: _match_case(self.swap[m.group(0).lower()], m.group(0)), text)
+        return self._pattern.sub(
+            lambda m: _match_case(self.swap[m.group(0).lower()], m.group(0)), text
+        )
 
     def transform(self, results: dict) -> dict:
         """Flip with probability ``prob``; returns the (possibly) flipped results."""

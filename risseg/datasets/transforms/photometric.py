@@ -3,6 +3,7 @@
 Both work on the RGB uint8 image before normalisation (SemiRES's release jitters an already
 normalised tensor and re-normalises it; risseg normalises once, in the data preprocessor).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,9 +26,12 @@ class PhotometricJitter(BaseTransform):
     """
 
     def __init__(
-        self, prob: float = 0.5, brightness: tuple[float, float] = (0.75, 1.25),
+        self,
+        prob: float = 0.5,
+        brightness: tuple[float, float] = (0.75, 1.25),
         contrast: tuple[float, float] = (0.75, 1.25),
-        saturation: tuple[float, float] = (0.75, 1.25), hue: tuple[float, float] = (-0.25, 0.25),
+        saturation: tuple[float, float] = (0.75, 1.25),
+        hue: tuple[float, float] = (-0.25, 0.25),
     ) -> None:
         self.prob = prob
         self.ranges = dict(brightness=brightness, contrast=contrast, saturation=saturation, hue=hue)

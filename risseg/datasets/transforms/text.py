@@ -1,4 +1,5 @@
 """Tokenisation of the expression inside the data pipeline."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Referring comprehension (box) metric: Acc@0.5 and mean box IoU."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -60,7 +61,8 @@ class RefBoxMetric(BaseMetric):
             raise ValueError("RefBoxMetric: no samples were evaluated.")
         ious = np.asarray(results, dtype=np.float64)
         return {
-            f"acc@{self.iou_threshold:g}": 100.0 * float((ious >= self.iou_threshold - 1e-12).mean()),
+            f"acc@{self.iou_threshold:g}": 100.0
+            * float((ious >= self.iou_threshold - 1e-12).mean()),
             "box_mIoU": 100.0 * float(ious.mean()),
             "num_samples": len(results),
         }

@@ -4,6 +4,7 @@ Definitions (docs/metrics.md): for sample k, I_k = |P_k & G_k|, U_k = |P_k | G_k
 IoU_k = I_k / U_k. mIoU = mean_k IoU_k; oIoU = sum_k I_k / sum_k U_k over ALL samples (not a
 mean of per-batch ratios); Prec@X = share of samples with IoU_k >= X. All reported x100.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -39,8 +40,13 @@ def _mask_tensor(value) -> torch.Tensor | None:
 
 
 def mask_iou(
-    pred: torch.Tensor, gt: torch.Tensor, *, iscrowd: bool = False, iou_mode: str = "standard",
-    zero_union: str = "zero", zero_intersection_is_zero: bool = False,
+    pred: torch.Tensor,
+    gt: torch.Tensor,
+    *,
+    iscrowd: bool = False,
+    iou_mode: str = "standard",
+    zero_union: str = "zero",
+    zero_intersection_is_zero: bool = False,
 ) -> tuple[int, int, float]:
     """Intersection, union and IoU of two boolean masks of one shape.
 
@@ -89,16 +95,24 @@ class RefSegMetric(BaseMetric):
     default_prefix = ""
 
     def __init__(
-        self, iou_mode: str = "standard", zero_union: str = "zero",
-        zero_intersection_is_zero: bool = False, resize_to: Sequence[int] | None = None,
-        thresholds: Sequence[float] = PREC_THRESHOLDS, collect_device: str = "cpu",
+        self,
+        iou_mode: str = "standard",
+        zero_union: str = "zero",
+        zero_intersection_is_zero: bool = False,
+        resize_to: Sequence[int] | None = None,
+        thresholds: Sequence[float] = PREC_THRESHOLDS,
+        collect_device: str = "cpu",
         prefix: str | None = None,
     ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if iou_mode not in ("standard", "coco_crowd"):
-            raise ValueError(f"RefSegMetric: iou_mode must be 'standard' or 'coco_crowd', got {iou_mode!r}.")
+            raise ValueError(
+                f"RefSegMetric: iou_mode must be 'standard' or 'coco_crowd', got {iou_mode!r}."
+            )
         if zero_union not in ("zero", "one"):
-            raise ValueError(f"RefSegMetric: zero_union must be 'zero' or 'one', got {zero_union!r}.")
+            raise ValueError(
+                f"RefSegMetric: zero_union must be 'zero' or 'one', got {zero_union!r}."
+            )
         self.iou_mode = iou_mode
         self.zero_union = zero_union
         self.zero_intersection_is_zero = zero_intersection_is_zero
@@ -108,7 +122,9 @@ class RefSegMetric(BaseMetric):
     def _resize(self, mask: torch.Tensor) -> torch.Tensor:
         if self.resize_to is None or tuple(mask.shape) == self.resize_to:
             return mask
-        resized = F.interpolate(mask[None, None].float(), size=self.resize_to, mode="nearest-exact")  # pixel centres, as PIL
+        resized = F.interpolate(
+            mask[None, None].float(), size=self.resize_to, mode="nearest-exact"
+        )  # pixel centres, as PIL
         return resized[0, 0].bool()
 
     def process(self, data_batch, data_samples: Sequence) -> None:
@@ -131,13 +147,22 @@ class RefSegMetric(BaseMetric):
             ori_shape = _get(sample, "ori_shape")
             at_original = ori_shape is not None and tuple(pred.shape) == tuple(ori_shape[:2])
             inter, union, iou = mask_iou(
-                self._resize(pred), self._resize(gt), iscrowd=bool(_get(sample, "gt_iscrowd", False)),
-                iou_mode=self.iou_mode, zero_union=self.zero_union,
+                self._resize(pred),
+                self._resize(gt),
+                iscrowd=bool(_get(sample, "gt_iscrowd", False)),
+                iou_mode=self.iou_mode,
+                zero_union=self.zero_union,
                 zero_intersection_is_zero=self.zero_intersection_is_zero,
             )
             self.results.append(
-                dict(inter=inter, union=union, iou=iou, ref_id=ids["ref_id"],
-                     at_original=at_original, shape=tuple(pred.shape))
+                dict(
+                    inter=inter,
+                    union=union,
+                    iou=iou,
+                    ref_id=ids["ref_id"],
+                    at_original=at_original,
+                    shape=tuple(pred.shape),
+                )
             )
 
     def compute_metrics(self, results: list) -> dict[str, float]:
@@ -166,11 +191,14 @@ class RefSegMetric(BaseMetric):
             frame = "original image resolution"
         else:
             shapes = sorted({r["shape"] for r in results if not r["at_original"]})[:3]
-            frame = (f"{len(results) - n_orig} of {len(results)} samples NOT at original resolution "
-                     f"(e.g. {shapes}; network-input frame)")
+            frame = (
+                f"{len(results) - n_orig} of {len(results)} samples NOT at original resolution "
+                f"(e.g. {shapes}; network-input frame)"
+            )
         refs = {r["ref_id"] for r in results if r["ref_id"] is not None}
         print_log(
-            f"RefSegMetric protocol: {frame}; iou_mode={self.iou_mode}, zero_union={self.zero_union}, "
+            f"RefSegMetric protocol: {frame}; iou_mode={self.iou_mode}, "
+            f"zero_union={self.zero_union}, "
             f"zero_intersection_is_zero={self.zero_intersection_is_zero}; {len(results)} samples "
             f"(ref, sentence) from {len(refs)} refs; the binarisation threshold is the model's "
             "test_cfg; oIoU = sum(I) / sum(U) over all samples.",

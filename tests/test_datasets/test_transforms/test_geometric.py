@@ -1,4 +1,5 @@
 """Geometric transforms: shapes, metainfo, and exact mapping back to the original frame."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,11 @@ def _sample(h: int = 30, w: int = 50, text: str = "the man on the left") -> dict
     mask = np.zeros((h, w), bool)
     mask[5:20, 3:22] = True  # box xyxy (3, 5, 22, 20)
     return dict(
-        img=rng.integers(0, 255, (h, w, 3), dtype=np.uint8), gt_mask=mask,
-        gt_bbox=np.array([3, 5, 22, 20], np.float32), text=text, ori_shape=(h, w),
+        img=rng.integers(0, 255, (h, w, 3), dtype=np.uint8),
+        gt_mask=mask,
+        gt_bbox=np.array([3, 5, 22, 20], np.float32),
+        text=text,
+        ori_shape=(h, w),
     )
 
 
@@ -31,8 +35,10 @@ def _box_iou(a, b) -> float:
 
 
 def _to_original(res: dict) -> tuple[np.ndarray, np.ndarray]:
-    meta = {k: res[k] for k in ("ori_shape", "img_shape", "pad_shape", "img_offset",
-                                "scale_factor", "flip")}
+    meta = {
+        k: res[k]
+        for k in ("ori_shape", "img_shape", "pad_shape", "img_offset", "scale_factor", "flip")
+    }
     logits = torch.from_numpy(res["gt_mask"]).float()[None] * 2 - 1  # (1, H, W) +-1 logits
     mask = logits_to_original(logits, meta)[0] > 0
     box = boxes_to_original(torch.from_numpy(res["gt_bbox"]), meta)

@@ -1,4 +1,5 @@
 """TokenizeText: output dtypes and shapes; errors name the sample."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -11,6 +11,7 @@ of ``max_length`` bools, True on real tokens. Three families are provided:
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -195,6 +196,14 @@ def _bert_from_vocab_file(cls: type, path: str, do_lower_case: bool):
     return tokenizer
 
 
+@functools.lru_cache(maxsize=1)
+def _clip_bpe():
+    """open_clip's BPE tokenizer, loaded once per process (reading the merges takes ~1 s)."""
+    from open_clip.tokenizer import SimpleTokenizer
+
+    return SimpleTokenizer()
+
+
 @TOKENIZERS.register_module()
 class CLIPTokenizer:
     """CLIP byte-pair-encoding tokenizer: ``<SOT> ... <EOT> 0...``.
@@ -210,11 +219,9 @@ class CLIPTokenizer:
     """
 
     def __init__(self, mode: str = "truncate", context_length: int = 77) -> None:
-        from open_clip.tokenizer import SimpleTokenizer
-
         if mode not in ("truncate", "slice"):
             raise ValueError(f"CLIPTokenizer: mode must be 'truncate' or 'slice', got {mode!r}.")
-        self.tokenizer = SimpleTokenizer()
+        self.tokenizer = _clip_bpe()
         self.mode = mode
         self.context_length = context_length
         self.sot_id = self.tokenizer.sot_token_id

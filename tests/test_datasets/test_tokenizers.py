@@ -106,3 +106,15 @@ def test_clip_truncate_keeps_eot_slice_drops_it(clip_tokenizers):
 def test_clip_bad_mode():
     with pytest.raises(ValueError, match="mode"):
         CLIPTokenizer(mode="cut")
+
+
+def test_truncation_logged_once_at_debug(monkeypatch):
+    import risseg.datasets.tokenizers as module
+
+    calls = []
+    monkeypatch.setattr(module, "print_log", lambda msg, **kw: calls.append((msg, kw["level"])))
+    tok = WordVocabTokenizer(["a"])
+    tok("a a a a", 2)
+    tok("a a a a a", 2)
+    tok("a", 2)
+    assert len(calls) == 1 and calls[0][1] == 10 and "truncated to 2" in calls[0][0]

@@ -6,13 +6,21 @@ normalised tensor and re-normalises it; risseg normalises once, in the data prep
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
-import torch
 import torchvision.transforms.v2.functional as TF
 from mmcv.transforms import BaseTransform
 from PIL import Image, ImageFilter
 
 from risseg.registry import TRANSFORMS
+
+
+def _shift_hue(img: Image.Image, shift: float) -> Image.Image:
+    """Rotate the hue of an RGB image by ``shift`` turns (in [-0.5, 0.5]); OpenCV's 8-bit HSV
+    (hue over 0-255) is ~10x faster than PIL's or torchvision's conversion."""
+    hsv = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2HSV_FULL)
+    hsv[..., 0] = (hsv[..., 0].astype(np.int16) + round(shift * 256)) % 256
+    return Image.fromarray(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL))
 
 
 @TRANSFORMS.register_module()
@@ -37,20 +45,20 @@ class PhotometricJitter(BaseTransform):
         self.ranges = dict(brightness=brightness, contrast=contrast, saturation=saturation, hue=hue)
 
     def transform(self, results: dict) -> dict:
-        """Jitter ``results['img']`` (H, W, 3) uint8 in place of the original."""
+        """Jitter ``results['img']`` (H, W, 3) uint8 RGB."""
         if np.random.rand() >= self.prob:
             return results
-        img = torch.from_numpy(np.ascontiguousarray(results["img"])).permute(2, 0, 1)  # (3, H, W)
+        img = Image.fromarray(np.ascontiguousarray(results["img"]))
         ops = {
             "brightness": TF.adjust_brightness,
             "contrast": TF.adjust_contrast,
             "saturation": TF.adjust_saturation,
-            "hue": TF.adjust_hue,
+            "hue": _shift_hue,
         }
         for name in np.random.permutation(list(ops)):
             low, high = self.ranges[name]
             img = ops[name](img, float(np.random.uniform(low, high)))
-        results["img"] = img.permute(1, 2, 0).contiguous().numpy()  # (3, H, W) -> (H, W, 3)
+        results["img"] = np.array(img, dtype=np.uint8)
         return results
 
     def __repr__(self) -> str:

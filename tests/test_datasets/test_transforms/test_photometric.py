@@ -27,3 +27,13 @@ def test_blur_smooths_and_prob_zero_is_identity():
     assert out["img"].astype(float).std() < img.astype(float).std()
     assert np.array_equal(GaussianBlur(prob=0.0)(dict(img=img.copy()))["img"], img)
     assert np.array_equal(PhotometricJitter(prob=0.0)(dict(img=img.copy()))["img"], img)
+
+
+def test_hue_shift_rotates_primaries():
+    from PIL import Image
+
+    from risseg.datasets.transforms.photometric import _shift_hue
+
+    rgb = np.array([[[255, 0, 0], [0, 255, 0]]], np.uint8)
+    out = np.asarray(_shift_hue(Image.fromarray(rgb), 1 / 3))
+    assert out.tolist() == [[[0, 255, 0], [0, 0, 255]]]

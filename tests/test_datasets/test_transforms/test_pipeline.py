@@ -1,4 +1,5 @@
 """A config-style pipeline resolves risseg's transforms (not mmcv's namesakes) by scope."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,11 @@ def test_pipeline_builds_in_risseg_scope():
         dict(type="Resize", scale=(32, 24), keep_ratio=True),
         dict(type="RandomFlip", prob=1.0),
         dict(type="Pad", size_divisor=16),
-        dict(type="TokenizeText", tokenizer=dict(type="WordVocabTokenizer", vocab=["left"]),
-             max_length=4),
+        dict(
+            type="TokenizeText",
+            tokenizer=dict(type="WordVocabTokenizer", vocab=["left"]),
+            max_length=4,
+        ),
         dict(type="PackRISInputs"),
     ]
     with DefaultScope.overwrite_default_scope("risseg"):

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import torchvision.transforms.v2.functional as TF
 from mmcv.transforms import BaseTransform
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from risseg.registry import TRANSFORMS
 
@@ -67,11 +67,14 @@ class PhotometricJitter(BaseTransform):
 
 @TRANSFORMS.register_module()
 class GaussianBlur(BaseTransform):
-    """With probability ``prob``, blur the image with PIL's Gaussian filter (SemiRES weak view).
+    """With probability ``prob``, blur the image with a Gaussian filter (SemiRES weak view).
+
+    OpenCV's filter, ~8x faster than PIL's ``GaussianBlur`` which SemiRES uses and within a few
+    grey levels of it (PIL approximates the Gaussian by box blurs).
 
     Args:
         prob: probability of blurring.
-        radius: PIL blur radius (standard deviation in pixels); SemiRES uses 1.
+        radius: standard deviation in pixels (PIL's ``radius``); SemiRES uses 1.
     """
 
     def __init__(self, prob: float = 0.5, radius: float = 1.0) -> None:
@@ -82,8 +85,7 @@ class GaussianBlur(BaseTransform):
         """Blur ``results['img']`` (H, W, 3) uint8."""
         if np.random.rand() >= self.prob:
             return results
-        img = Image.fromarray(results["img"]).filter(ImageFilter.GaussianBlur(self.radius))
-        results["img"] = np.asarray(img).copy()
+        results["img"] = cv2.GaussianBlur(results["img"], (0, 0), sigmaX=self.radius)
         return results
 
     def __repr__(self) -> str:

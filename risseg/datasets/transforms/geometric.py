@@ -41,9 +41,8 @@ def init_frame_meta(results: dict) -> dict:
 
 def _check_unpadded(results: dict, name: str) -> None:
     """Resizing transforms must see the bare content (no padding or letterbox yet)."""
-    if tuple(results["pad_shape"][:2]) != tuple(results["img_shape"][:2]) or tuple(
-        results["img_offset"]
-    ) != (0, 0):
+    padded = tuple(results["pad_shape"][:2]) != tuple(results["img_shape"][:2])
+    if padded or tuple(results["img_offset"]) != (0, 0):
         raise RuntimeError(
             f"{name} must run before Letterbox/Pad (got img_shape={results['img_shape']}, "
             f"pad_shape={results['pad_shape']}, img_offset={results['img_offset']})."

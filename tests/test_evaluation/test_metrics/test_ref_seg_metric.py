@@ -139,3 +139,12 @@ def test_protocol_is_logged(monkeypatch):
     assert "NOT at original resolution" in messages[-1]
     _evaluate(RefSegMetric(resize_to=(480, 480)), [A])
     assert "(480, 480)" in messages[-1]
+
+
+def test_only_small_python_records_are_gathered_across_ranks():
+    metric = RefSegMetric()
+    metric.process(None, [A.to_dict(), B])
+    assert len(metric.results) == 2
+    for record in metric.results:
+        for value in record.values():
+            assert value is None or isinstance(value, (bool, int, float, tuple))

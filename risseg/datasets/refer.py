@@ -123,6 +123,7 @@ class ReferDataset(BaseDataset):
         self.keep_supervision = keep_supervision
         self.refs_file = refs_file
         self.on_bad_item = on_bad_item
+        self.num_skipped: dict[str, int] = {}  # reason -> count, filled by load_data_list
         super().__init__(data_root=data_root, **kwargs)
 
     # ----------------------------------------------------------------------------- paths
@@ -165,6 +166,7 @@ class ReferDataset(BaseDataset):
                     entry["supervision"] not in self.keep_supervision:
                 continue
             data_list.extend(self._expand_sentences(entry, rng))
+        self.num_skipped = dict(skipped)
         for reason, count in skipped.items():
             logger.warning(f"{self.__class__.__name__} {self.split}: {reason}: {count}")
         logger.info(f"{self.__class__.__name__}: {len(data_list)} entries from "

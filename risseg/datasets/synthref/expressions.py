@@ -111,11 +111,13 @@ def flip_program(program: list[dict]) -> list[dict]:
 
 
 def unique_programs(objects: list[dict], target: int, side: float) -> list[list[dict]]:
-    """Every candidate program (attributes, + extreme, + relation) naming only ``target``."""
+    """Every candidate program (attributes, + extreme, + relation) naming only ``target``.
+
+    Equivalent to keeping the candidates for which :func:`resolve` returns ``[target]``, but
+    filters each attribute subset once and reuses the relation table.
+    """
     t = objects[target]
-    subsets = [[{"type": k, "value": t[k]} for k in combo]
-               for n in range(4) for combo in itertools.combinations(ATTRS, n)]
-    anchors = []
+    anchors = []  # (index, attribute constraints naming only that object)
     for j in range(len(objects)):
         if j == target:
             continue
@@ -123,17 +125,25 @@ def unique_programs(objects: list[dict], target: int, side: float) -> list[list[
                       ("size", "colour", "shape")):
             anchor = [{"type": k, "value": objects[j][k]} for k in combo]
             if _filter(objects, anchor) == [j]:
-                anchors.append(anchor)
+                anchors.append((j, anchor))
                 break
+    holds = {(r, i, j): relation_holds(r, objects[i], objects[j], side)
+             for r in RELATION_WORDS for i in range(len(objects)) for j, _ in anchors if i != j}
     found = []
-    for attrs in subsets:
-        extras = [[]] if attrs else []
-        extras += [[{"type": "extreme", "value": d}] for d in EXTREME_PRE]
-        extras += [[{"type": "relation", "value": r, "anchor": a}]
-                   for a in anchors for r in RELATION_WORDS]
-        for extra in extras:
-            if resolve(attrs + extra, objects, side) == [target]:
-                found.append(attrs + extra)
+    for n in range(4):
+        for combo in itertools.combinations(ATTRS, n):
+            attrs = [{"type": k, "value": t[k]} for k in combo]
+            idx = _filter(objects, attrs)
+            if attrs and idx == [target]:
+                found.append(attrs)
+            for d in EXTREME_PRE:
+                if _extreme(objects, idx, d, side) == [target]:
+                    found.append(attrs + [{"type": "extreme", "value": d}])
+            for j, anchor in anchors:
+                for r in RELATION_WORDS:
+                    if [i for i in idx if i != j and holds[(r, i, j)]] == [target]:
+                        found.append(attrs + [{"type": "relation", "value": r,
+                                               "anchor": anchor}])
     return found
 
 

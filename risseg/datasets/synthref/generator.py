@@ -72,10 +72,13 @@ def _make_image(job: tuple) -> dict:
         anns.append(dict(image_id=image_id, category_id=SHAPES.index(o["shape"]) + 1,
                          segmentation=segm, bbox=box, area=int(o["mask"].sum()), iscrowd=0))
     refs = []
-    describable = [(k, p) for k in range(len(objects))
-                   if (p := unique_programs(objects, k, side))]
-    order = rng.permutation(len(describable))[:MAX_REFS_PER_IMAGE]
-    for k, programs in (describable[i] for i in sorted(order.tolist())):
+    describable = []  # up to MAX_REFS_PER_IMAGE (object, programs), in object order
+    for k in rng.permutation(len(objects)).tolist():
+        if len(describable) == MAX_REFS_PER_IMAGE:
+            break
+        if programs := unique_programs(objects, k, side):
+            describable.append((k, programs))
+    for k, programs in sorted(describable, key=lambda kp: kp[0]):
         sentences = []
         for program in _choose_programs(programs, rng):
             raw = render(program, rng)

@@ -86,10 +86,11 @@ def make_scene(rng: np.random.Generator, side: int = 128, min_objects: int = 2,
                 break
     for o, vis in zip(objects, _visible(objects)):
         colour = np.array(COLOURS[o["colour"]], np.float32) + rng.uniform(-18, 18, size=3)
-        shade = rng.uniform(-12, 12) * np.linspace(-1, 1, side, dtype=np.float32)[:, None, None]
-        img = np.where(o["full"][..., None], colour + shade, img)
+        shade = rng.uniform(-12, 12) * np.linspace(-1, 1, side, dtype=np.float32)
+        ys = np.nonzero(o["full"])[0]
+        img[o["full"]] = colour[None, :] + shade[ys, None]  # (N, 3) pixels of the shape
         o["mask"] = vis
         o["occluded"] = bool((vis != o["full"]).any())
         del o["full"]
-    img += rng.normal(0, rng.uniform(6, 14), size=img.shape).astype(np.float32)
+    img += rng.uniform(6, 14) * rng.standard_normal(img.shape, dtype=np.float32)
     return np.clip(img, 0, 255).astype(np.uint8), objects

@@ -141,7 +141,9 @@ def _write_outputs(out: str, data: dict, preset: str, seed: int, side: int) -> N
     refs = data["refs"]
     _write_json(osp.join(out, "instances.json"), data["instances"])
     with open(osp.join(out, "refs(synth).p"), "wb") as f:
-        pickle.dump(refs, f, protocol=4)
+        # A JSON round trip gives fresh objects, so pickle's memo (and the bytes) do not
+        # depend on which process built which string.
+        pickle.dump(json.loads(json.dumps(refs)), f, protocol=4)
     _write_json(osp.join(out, "attributes.json"), data["attributes"])
     vocab = sorted({t for r in refs for s in r["sentences"] for t in s["tokens"]})
     _write_json(osp.join(out, "vocab.json"), vocab)

@@ -226,7 +226,7 @@ class ReferDataset(BaseDataset):
         """Train: the entry itself; test: one entry per chosen sentence."""
         if not self.test_mode:
             return [entry]
-        pairs = list(zip(entry["texts"], entry["sent_ids"]))
+        pairs = list(zip(entry["texts"], entry["sent_ids"], strict=True))
         if self.sentence_mode == "first":
             pairs = pairs[:1]
         elif self.sentence_mode == "random":

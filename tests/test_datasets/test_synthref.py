@@ -8,8 +8,13 @@ import pytest
 
 from risseg.datasets import SynthRefDataset
 from risseg.datasets.synthref import generate_synthref
-from risseg.datasets.synthref.expressions import (COLOUR_WORDS, MARGIN, NEXT_TO_GAP, SHAPE_WORDS,
-                                                  SIZE_WORDS)
+from risseg.datasets.synthref.expressions import (
+    COLOUR_WORDS,
+    MARGIN,
+    NEXT_TO_GAP,
+    SHAPE_WORDS,
+    SIZE_WORDS,
+)
 from risseg.datasets.synthref.shapes import CURVED_SHAPES
 from risseg.utils.masks import mask_to_bbox, segmentation_to_mask
 from risseg.utils.safe_pickle import safe_load_pickle

@@ -4,8 +4,15 @@ import numpy as np
 import pycocotools.mask as mask_utils
 import pytest
 
-from risseg.utils.masks import (bbox_xywh_to_xyxy, bbox_xyxy_to_xywh, mask_to_bbox, mask_to_rle,
-                                polygons_to_mask, rle_to_mask, segmentation_to_mask)
+from risseg.utils.masks import (
+    bbox_xywh_to_xyxy,
+    bbox_xyxy_to_xywh,
+    mask_to_bbox,
+    mask_to_rle,
+    polygons_to_mask,
+    rle_to_mask,
+    segmentation_to_mask,
+)
 
 
 def test_overlapping_polygons_are_merged_by_union():

@@ -104,11 +104,11 @@ def _assign_ids(results: list[dict], side: int) -> dict:
         images.append(res["image"])
         ids = list(range(ann_id + 1, ann_id + 1 + len(res["anns"])))
         ann_id += len(ids)
-        for a, i in zip(res["anns"], ids):
+        for a, i in zip(res["anns"], ids, strict=True):
             anns.append(dict(id=i, **a))
         attr_images.append(dict(image_id=image_id, objects=[
             dict(ann_id=i, **_object_record(o, res["objects"], ids, side))
-            for o, i in zip(res["objects"], ids)]))
+            for o, i in zip(res["objects"], ids, strict=True)]))
         for r in res["refs"]:
             ref_id += 1
             sents, progs = [], []

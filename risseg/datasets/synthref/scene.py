@@ -81,10 +81,10 @@ def make_scene(rng: np.random.Generator, side: int = 128, min_objects: int = 2,
             cand = _sample_object(rng, side)
             vis = _visible(objects + [cand])
             if all(v.sum() >= MIN_VISIBLE * o["full"].sum()
-                   for v, o in zip(vis, objects + [cand])):
+                   for v, o in zip(vis, objects + [cand], strict=True)):
                 objects.append(cand)
                 break
-    for o, vis in zip(objects, _visible(objects)):
+    for o, vis in zip(objects, _visible(objects), strict=True):
         colour = np.array(COLOURS[o["colour"]], np.float32) + rng.uniform(-18, 18, size=3)
         shade = rng.uniform(-12, 12) * np.linspace(-1, 1, side, dtype=np.float32)
         ys = np.nonzero(o["full"])[0]

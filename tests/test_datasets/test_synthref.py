@@ -204,6 +204,18 @@ def test_dataset_generates_on_first_use_and_checks_the_preset(tmp_path):
         SynthRefDataset(str(tmp_path / "partial"), preset="tiny")
 
 
+def test_interrupted_generation_leaves_nothing_that_looks_complete(tmp_path, monkeypatch):
+    from risseg.datasets.synthref import generator
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generator, "_write_outputs", crash)
+    with pytest.raises(KeyboardInterrupt):
+        generate_synthref(str(tmp_path / "s"), "tiny", workers=1, progress=False)
+    assert os.listdir(tmp_path) == []
+
+
 def test_unknown_preset(tmp_path):
     with pytest.raises(ValueError, match="Unknown SynthRef preset"):
         generate_synthref(str(tmp_path / "x"), "huge")

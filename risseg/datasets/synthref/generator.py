@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import os.path as osp
 import pickle
+import shutil
 import time
 
 import cv2
@@ -166,6 +167,22 @@ def _write_outputs(out: str, data: dict, preset: str, seed: int, side: int) -> N
         num_sentences=sum(len(r["sentences"]) for r in refs)))
 
 
+def _generate_into(tmp: str, preset: str, seed: int, split_of: np.ndarray, side: int,
+                   workers: int | None, progress: bool) -> None:
+    """Draw every image into ``tmp/images`` and write the annotation files into ``tmp``."""
+    n = len(split_of)
+    jobs = [(i, seed, side, str(split_of[i]), osp.join(tmp, "images")) for i in range(n)]
+    workers = workers or min(2, len(os.sched_getaffinity(0)))
+    bar = dict(total=n, desc=f"SynthRef {preset}", disable=not progress, unit="img")
+    if workers > 1:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ctx.Pool(workers) as pool:
+            results = list(tqdm(pool.imap(_make_image, jobs, chunksize=16), **bar))
+    else:
+        results = [_make_image(j) for j in tqdm(jobs, **bar)]
+    _write_outputs(tmp, _assign_ids(results, side), preset, seed, side)
+
+
 def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
                       workers: int | None = None, progress: bool = True) -> dict:
     """Generate SynthRef into ``out_dir`` (which must not exist yet).
@@ -197,18 +214,16 @@ def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
     split_of[perm[n_train:n_train + n_val]] = "val"
     split_of[perm[n_train + n_val:]] = "test"
     tmp = f"{out_dir.rstrip(os.sep)}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)  # a dead process's leftover with our pid
     os.makedirs(osp.join(tmp, "images"))
-    jobs = [(i, seed, side, str(split_of[i]), osp.join(tmp, "images")) for i in range(n)]
-    workers = workers or min(2, len(os.sched_getaffinity(0)))
-    bar = dict(total=n, desc=f"SynthRef {preset}", disable=not progress, unit="img")
-    if workers > 1:
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ctx.Pool(workers) as pool:
-            results = list(tqdm(pool.imap(_make_image, jobs, chunksize=16), **bar))
-    else:
-        results = [_make_image(j) for j in tqdm(jobs, **bar)]
-    _write_outputs(tmp, _assign_ids(results, side), preset, seed, side)
-    os.rename(tmp, out_dir)
+    try:
+        _generate_into(tmp, preset, seed, split_of, side, workers, progress)
+        os.rename(tmp, out_dir)  # atomic: out_dir appears complete or not at all
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if osp.isdir(out_dir):  # another job renamed its copy first
+            raise FileExistsError(f"{out_dir} was created by another job meanwhile.") from None
+        raise
     with open(osp.join(out_dir, "synthref_meta.json"), encoding="utf-8") as f:
         meta = json.load(f)
     return dict(meta, seconds=time.perf_counter() - start)

@@ -1,0 +1,21 @@
+"""Data transforms: loading, geometry, photometry, tokenisation and packing."""
+
+from risseg.datasets.transforms.formatting import PackRISInputs
+from risseg.datasets.transforms.geometric import Letterbox, Pad, RandomFlip, Resize
+from risseg.datasets.transforms.loading import LoadImage, LoadReferAnnotations, SelectSentence
+from risseg.datasets.transforms.photometric import GaussianBlur, PhotometricJitter
+from risseg.datasets.transforms.text import TokenizeText
+
+__all__ = [
+    "GaussianBlur",
+    "Letterbox",
+    "LoadImage",
+    "LoadReferAnnotations",
+    "PackRISInputs",
+    "Pad",
+    "PhotometricJitter",
+    "RandomFlip",
+    "Resize",
+    "SelectSentence",
+    "TokenizeText",
+]

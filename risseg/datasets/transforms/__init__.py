@@ -1,4 +1,23 @@
 """Data transforms: loading, geometry, photometry, tokenisation and packing."""
-from risseg.datasets.transforms.proposals import LoadProposals
 
-__all__ = ["LoadProposals"]
+from risseg.datasets.transforms.formatting import PackRISInputs
+from risseg.datasets.transforms.geometric import Letterbox, Pad, RandomFlip, Resize
+from risseg.datasets.transforms.loading import LoadImage, LoadReferAnnotations, SelectSentence
+from risseg.datasets.transforms.photometric import GaussianBlur, PhotometricJitter
+from risseg.datasets.transforms.proposals import LoadProposals
+from risseg.datasets.transforms.text import TokenizeText
+
+__all__ = [
+    "GaussianBlur",
+    "Letterbox",
+    "LoadImage",
+    "LoadProposals",
+    "LoadReferAnnotations",
+    "PackRISInputs",
+    "Pad",
+    "PhotometricJitter",
+    "RandomFlip",
+    "Resize",
+    "SelectSentence",
+    "TokenizeText",
+]

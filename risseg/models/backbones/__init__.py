@@ -1,6 +1,11 @@
-"""Backbones."""
+"""Image backbones."""
 
 from risseg.models.backbones.swin_checkpoint import convert_official_swin_keys
 from risseg.models.backbones.swin_pwam import SwinPWAM
+from risseg.models.backbones.timm_backbone import TimmBackbone
 
-__all__ = ["SwinPWAM", "convert_official_swin_keys"]
+__all__ = [
+    "convert_official_swin_keys",
+    "SwinPWAM",
+    "TimmBackbone",
+]

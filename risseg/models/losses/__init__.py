@@ -3,4 +3,7 @@
 from risseg.models.losses.dice_loss import DiceLoss
 from risseg.models.losses.weighted_ce_loss import WeightedCrossEntropyLoss
 
-__all__ = ["DiceLoss", "WeightedCrossEntropyLoss"]
+__all__ = [
+    "DiceLoss",
+    "WeightedCrossEntropyLoss",
+]

@@ -1,5 +1,9 @@
-"""Necks (vision-language fusion)."""
+"""Fusion necks: image features + text features -> fused features."""
 
+from risseg.models.necks.film_fusion_neck import FiLMFusionNeck
 from risseg.models.necks.pwam import PWAM
 
-__all__ = ["PWAM"]
+__all__ = [
+    "FiLMFusionNeck",
+    "PWAM",
+]

@@ -1,5 +1,11 @@
 from risseg.models.segmentors.base import BaseRISSegmentor
+from risseg.models.segmentors.encoder_decoder import RISSegmentor
 from risseg.models.segmentors.lavt import LAVTSegmentor
 from risseg.models.segmentors.semi_res import SemiRESSegmentor
 
-__all__ = ["BaseRISSegmentor", "LAVTSegmentor", "SemiRESSegmentor"]
+__all__ = [
+    "BaseRISSegmentor",
+    "LAVTSegmentor",
+    "RISSegmentor",
+    "SemiRESSegmentor",
+]

@@ -1,5 +1,9 @@
-"""Text encoders."""
+"""Language encoders: token ids in, word features, mask and sentence feature out."""
 
 from risseg.models.text_encoders.bert_text_encoder import BertTextEncoder
+from risseg.models.text_encoders.gru_text_encoder import GRUTextEncoder
 
-__all__ = ["BertTextEncoder"]
+__all__ = [
+    "BertTextEncoder",
+    "GRUTextEncoder",
+]

@@ -51,7 +51,7 @@ class LAVTSegmentor(BaseRISSegmentor):
             Y1..Y4, the backbone's four (B, C_i, H_i, W_i) maps.
         """
         ids, mask = stack_text(data_samples)
-        words, mask = self.text_encoder(ids.to(inputs.device), mask.to(inputs.device))
+        words, mask, _ = self.text_encoder(ids.to(inputs.device), mask.to(inputs.device))
         return self.backbone(inputs, words, mask)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict[str, Tensor]:

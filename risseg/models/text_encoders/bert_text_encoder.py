@@ -47,7 +47,7 @@ class BertTextEncoder(BaseModule):
     def init_weights(self) -> None:
         """Keep HuggingFace's initialisation (or the loaded weights); mmengine must not reset it."""
 
-    def forward(self, text_ids: Tensor, text_mask: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, text_ids: Tensor, text_mask: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Encode tokenised expressions.
 
         Args:
@@ -55,7 +55,9 @@ class BertTextEncoder(BaseModule):
             text_mask: (B, L) bool, True on real tokens.
 
         Returns:
-            (B, L, C) last hidden state (C = 768 for BERT-base) and the (B, L) bool mask.
+            (B, L, C) last hidden state (C = 768 for BERT-base), the (B, L) bool mask and a
+            (B, C) sentence feature (the [CLS] state; the pooler is removed as in LAVT), the
+            text-encoder contract of ``RISSegmentor``.
         """
         if text_ids.max() >= self.bert.config.vocab_size:
             raise ValueError(
@@ -63,4 +65,4 @@ class BertTextEncoder(BaseModule):
             )
         mask = text_mask.bool()
         hidden = self.bert(input_ids=text_ids, attention_mask=mask.long()).last_hidden_state
-        return hidden, mask
+        return hidden, mask, hidden[:, 0]

@@ -11,8 +11,9 @@ def test_random_config_shapes_and_padding():
     ids = torch.randint(1, 64, (2, 8))
     mask = torch.ones(2, 8, dtype=torch.bool)
     mask[1, 5:] = False
-    feats, out_mask = enc(ids, mask)
+    feats, out_mask, sent = enc(ids, mask)
     assert feats.shape == (2, 8, 16) and out_mask.dtype == torch.bool
+    assert torch.equal(sent, feats[:, 0])
     ids2 = ids.clone()
     ids2[1, 5:] = 7  # padded tokens are masked out of attention
     assert torch.allclose(enc(ids2, mask)[0][1, :5], feats[1, :5], atol=1e-5)

@@ -7,9 +7,9 @@ import copy
 import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import _load_checkpoint
 from torch import Tensor
 
+from risseg.engine.checkpoint import load_local_checkpoint
 from risseg.labelers.sam_refine import STRATEGIES, pwa_weights, refine_batch
 from risseg.models.layers.semi_views import WeakStrongViews
 from risseg.models.segmentors.base import BaseRISSegmentor
@@ -108,7 +108,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         """Initialise the student, then load the burn-in weights, then copy to the teacher."""
         super().init_weights()
         if self.burn_in_checkpoint is not None:
-            ckpt = _load_checkpoint(self.burn_in_checkpoint, map_location="cpu")
+            ckpt = load_local_checkpoint(self.burn_in_checkpoint, map_location="cpu")
             state = ckpt.get("state_dict", ckpt)
             state = {k: v for k, v in state.items() if not k.startswith("data_preprocessor.")}
             self.student.load_state_dict(state, strict=True)

@@ -171,3 +171,17 @@ def test_optional_dice_terms():
     inputs, samples = _mixed_batch()
     losses = model(inputs, samples, mode="loss")
     assert "loss_sup_dice" in losses and torch.isfinite(losses["loss_sup_dice"])
+
+
+def test_burn_in_checkpoint_loads_into_student_and_teacher(tmp_path):
+    torch.manual_seed(0)
+    lavt = build(tiny_lavt_cfg())
+    path = tmp_path / "burn_in.pth"
+    torch.save(dict(state_dict=lavt.state_dict(), meta=dict(epoch=1)), path)
+    torch.manual_seed(1)
+    model = build(_semi_cfg(burn_in_checkpoint=str(path)))
+    model.init_weights()
+    for part in (model.student, model.teacher):
+        assert torch.equal(part.head.cls.weight, lavt.head.cls.weight)
+    with pytest.raises(FileNotFoundError):
+        build(_semi_cfg(burn_in_checkpoint=str(tmp_path / "missing.pth"))).init_weights()

@@ -16,8 +16,9 @@ model = dict(
     data_preprocessor={{_base_.model.data_preprocessor}},
     test_cfg=dict(eval_model="teacher"),
 )
-# 300 iterations: the release's keep rate 0.9996 would leave the teacher at the burn-in
-# weights (0.9996 ** 300 = 0.89); 0.98 gives the teacher an effective horizon of 50 steps.
+# 2 epochs x 300 = 600 iterations (max_epochs of the toy LAVT config): the release's keep rate
+# 0.9996 would keep the teacher close to the burn-in (0.9996 ** 600 = 0.79 of its weight); 0.98
+# gives it an effective horizon of 50 steps.
 train_dataloader = {{_base_.semi_train_dataloader}}
 custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.98)]
 optim_wrapper = dict(optimizer=dict(lr=5e-4))

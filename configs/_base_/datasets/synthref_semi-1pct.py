@@ -22,7 +22,7 @@ semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs
     batch_size=12,
     num_workers=1,
     persistent_workers=True,
-    # 300 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829)
+    # 300 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829), 2 epochs
     sampler=dict(type="SemiSupervisedSampler", batch_size=12, num_labeled=4, epoch_length=300),
     dataset=dict(
         type="ConcatDataset",

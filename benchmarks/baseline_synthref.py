@@ -9,6 +9,7 @@ final weights on val and test (every sentence of every ref, masks compared at th
 image resolution by RefSegMetric). Figures depend on the machine and its load: the summary
 records both.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "configs/baseline/segm_synthref.py"))
     parser.add_argument("--work-dir", default="work_dirs/bench_baseline_synthref")
-    parser.add_argument("--out", default=str(ROOT / "docs/benchmarks/baseline_synthref"),
-                        help="output path without suffix (.json and .md are written)")
+    parser.add_argument(
+        "--out",
+        default=str(ROOT / "docs/benchmarks/baseline_synthref"),
+        help="output path without suffix (.json and .md are written)",
+    )
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)
     return parser.parse_args()
 
@@ -80,10 +84,12 @@ def main() -> None:
         train_images_per_s=round(images / train_s, 1),
         eval=results,
         protocol="every sentence of every ref; masks at original resolution; "
-                 "IoU standard (I/U, 0 when U=0); mIoU = mean IoU, oIoU = sum I / sum U",
+        "IoU standard (I/U, 0 when U=0); mIoU = mean IoU, oIoU = sum I / sum U",
         machine=dict(
-            cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
-            load_avg_1m_at_end=round(os.getloadavg()[0], 2), python=platform.python_version(),
+            cpu_count=os.cpu_count(),
+            torch_threads=torch.get_num_threads(),
+            load_avg_1m_at_end=round(os.getloadavg()[0], 2),
+            python=platform.python_version(),
             torch=torch.__version__,
         ),
     )

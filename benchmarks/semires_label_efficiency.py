@@ -109,9 +109,7 @@ def train(name: str, out: str, batch_size: int, extra: list[str]) -> dict:
         description=RUNS[name][1],
         mIoU=val["mIoU"],
         oIoU=val["oIoU"],
-        iterations=int(max(r["iter"] for r in train_records if "iter" in r))
-        if train_records
-        else 0,
+        last_logged_iter=int(max((r["iter"] for r in train_records if "iter" in r), default=0)),
         train_img_per_s=float(batch_size / np.median(times)) if len(times) else None,
         checkpoint=best_checkpoint(work_dir),
         **usage,
@@ -153,9 +151,8 @@ def proposal_quality(n_refs: int = 500) -> dict:
     from risseg.utils.proposal_io import read_proposals
 
     register_all_modules()
-    from risseg.utils.masks import segmentation_to_mask
-
     from risseg.datasets import SynthRefDataset
+    from risseg.utils.masks import segmentation_to_mask
 
     ds = SynthRefDataset(data_root="data/synthref", split="train", pipeline=[])
     semi = json.load(open("data/synthref/semi_1pct.json"))

@@ -111,6 +111,9 @@ def train(name: str, out: str, batch_size: int, extra: list[str]) -> dict:
         oIoU=val["oIoU"],
         last_logged_iter=int(max((r["iter"] for r in train_records if "iter" in r), default=0)),
         train_img_per_s=float(batch_size / np.median(times)) if len(times) else None,
+        sam_matched=float(np.mean([r["sam_matched"] for r in train_records if "sam_matched" in r]))
+        if any("sam_matched" in r for r in train_records)
+        else None,
         checkpoint=best_checkpoint(work_dir),
         **usage,
     )

@@ -106,6 +106,7 @@ def main() -> None:
         f"Training: {summary['epochs']} epochs, {summary['iterations']} iterations of batch "
         f"{summary['batch_size']} in {summary['train_seconds']} s "
         f"({summary['train_images_per_s']} images/s); {summary['machine']['cpu_count']} CPU cores, "
+        f"{summary['machine']['torch_threads']} torch thread(s), "
         f"load average {summary['machine']['load_avg_1m_at_end']} at the end.\n\n"
         "| split | mIoU | oIoU | prec@0.5 | samples | eval s |\n|---|---|---|---|---|---|\n"
         f"{rows}\n\n"

@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
 from risseg.models.utils import build
-from risseg.testing.lavt import demo_lavt_samples
+from risseg.testing import demo_lavt_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs" / "lavt").glob("*.py")) + sorted(

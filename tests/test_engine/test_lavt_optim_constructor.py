@@ -4,7 +4,7 @@ from mmengine.registry import init_default_scope
 
 from risseg.engine import LAVTOptimWrapperConstructor
 from risseg.models.utils import build
-from risseg.testing.lavt import tiny_lavt_cfg
+from risseg.testing import tiny_lavt_cfg
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from segment_anything.modeling import (
 from risseg.apis import generate_proposals
 from risseg.labelers import SAMProposalLabeler, SynthProposalLabeler
 from risseg.structures import RISDataSample
-from risseg.testing.labeler_contract import PseudoLabelerContract
+from risseg.testing import PseudoLabelerContract
 from risseg.utils.proposal_io import read_proposals
 
 # Accept every mask a random SAM produces, with few prompts, so the test is fast.

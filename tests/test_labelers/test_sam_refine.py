@@ -3,7 +3,7 @@ import torch
 from mmengine.structures import PixelData
 
 from risseg.labelers import cpi_refine, iom_refine, pwa_weights, refine_batch
-from risseg.testing.labeler_contract import PseudoLabelerContract
+from risseg.testing import PseudoLabelerContract
 
 
 def _box(y0, y1, x0, x1, size=10):

@@ -2,7 +2,7 @@ import numpy as np
 import torch
 
 from risseg.labelers import SynthProposalLabeler
-from risseg.testing.labeler_contract import PseudoLabelerContract
+from risseg.testing import PseudoLabelerContract
 
 
 def _scene():

@@ -8,7 +8,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from risseg.models.utils import build
-from risseg.testing.lavt import tiny_lavt_cfg
+from risseg.testing import tiny_lavt_cfg
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 import torch
 
 from risseg.models.heads import LAVTDecoderHead
-from risseg.testing.lavt import demo_lavt_samples
+from risseg.testing import demo_lavt_samples
 
 
 def _feats(b=2, size=64):

@@ -3,7 +3,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from risseg.models.utils import build
-from risseg.testing.lavt import demo_lavt_samples, tiny_lavt_cfg
+from risseg.testing import demo_lavt_samples, tiny_lavt_cfg
 
 
 @pytest.fixture(autouse=True)

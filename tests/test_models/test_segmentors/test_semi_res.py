@@ -8,7 +8,7 @@ from mmengine.structures import PixelData
 from risseg.engine.hooks import ema_update
 from risseg.models.layers import WeakStrongViews
 from risseg.models.utils import build
-from risseg.testing.lavt import demo_lavt_samples, tiny_lavt_cfg
+from risseg.testing import demo_lavt_samples, tiny_lavt_cfg
 
 
 @pytest.fixture(autouse=True)

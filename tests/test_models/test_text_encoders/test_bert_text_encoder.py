@@ -3,7 +3,7 @@ import torch
 from transformers import BertConfig, BertModel
 
 from risseg.models.text_encoders import BertTextEncoder
-from risseg.testing.lavt import TINY_BERT
+from risseg.testing import TINY_BERT
 
 
 def test_random_config_shapes_and_padding():

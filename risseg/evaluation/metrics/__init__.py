@@ -1,0 +1,3 @@
+from risseg.evaluation.metrics.dump_predictions import DumpPredictions
+
+__all__ = ["DumpPredictions"]

@@ -28,6 +28,24 @@ def pad_shape_of(sample) -> tuple[int, int]:
     return int(shape[0]), int(shape[1])
 
 
+def coord_frame(sample, size_divisor: int | None = 32) -> tuple[int, int]:
+    """(H, W) that coordinates are quantised against (the ``relative`` mapping).
+
+    SeqTR divides by the image's own padded size: the resized content (plus any letterbox
+    offset) rounded up to a multiple of ``size_divisor``. This does not depend on how much
+    further the batch was padded. ``size_divisor=None`` uses the batch ``pad_shape``.
+    """
+    if size_divisor is None:
+        return pad_shape_of(sample)
+    meta = sample.metainfo
+    img_h, img_w = meta["img_shape"][:2]
+    x0, y0 = meta.get("img_offset", (0, 0))
+    return (
+        -(-(int(img_h) + int(y0)) // size_divisor) * size_divisor,
+        -(-(int(img_w) + int(x0)) // size_divisor) * size_divisor,
+    )
+
+
 def feature_padding_mask(
     samples: SampleList, feat_shape: tuple[int, int], device: torch.device
 ) -> Tensor:
@@ -64,6 +82,9 @@ class SeqHead(nn.Module):
         shuffle_fraction: fraction of a batch whose valid points are permuted (one shared
             permutation); <= 0 disables it.
         end_weight: loss weight of END targets.
+        size_divisor: coordinates are quantised relative to the sample's content size rounded
+            up to this (SeqTR's per-image padded size, see :func:`coord_frame`); None uses
+            the batch ``pad_shape``.
         box_loss_weight: in mask mode, weight of an extra box-sequence loss on every sample
             (0 disables it; Partial-RES trains the box model separately).
         loss: config of the token loss.
@@ -88,6 +109,7 @@ class SeqHead(nn.Module):
         dropout: float = 0.1,
         shuffle_fraction: float = -1.0,
         end_weight: float = 0.1,
+        size_divisor: int | None = 32,
         box_loss_weight: float = 0.0,
         loss: dict | nn.Module | None = None,
         language_token: bool = False,
@@ -106,6 +128,7 @@ class SeqHead(nn.Module):
         self.d_model = d_model
         self.shuffle_fraction = shuffle_fraction
         self.end_weight = end_weight
+        self.size_divisor = size_divisor
         self.box_loss_weight = box_loss_weight
         self.use_language_token = language_token
         self.cctf = cctf
@@ -207,6 +230,10 @@ class SeqHead(nn.Module):
         return self.predictor(self.decoder_norm(x))
 
     # ----------------------------------------------------------------------------- targets
+    def coord_frame(self, sample) -> tuple[int, int]:
+        """(H, W) the sample's coordinates are quantised against (see :func:`coord_frame`)."""
+        return coord_frame(sample, self.size_divisor)
+
     def point_tokens(self, samples: SampleList, device: torch.device) -> Tensor:
         """(B, 2N) mask-sequence tokens from ``gt_points`` (computed from ``gt_mask`` if absent)."""
         rows = []
@@ -223,7 +250,8 @@ class SeqHead(nn.Module):
                     f"gt_points of ref {sample.metainfo.get('ref_id')} has shape "
                     f"{tuple(points.shape)}, expected ({self.num_points}, 2)"
                 )
-            rows.append(points_to_tokens(points.to(device), pad_shape_of(sample), self.num_bins))
+            frame = self.coord_frame(sample)
+            rows.append(points_to_tokens(points.to(device), frame, self.num_bins))
         return torch.stack(rows)
 
     def shuffle_points(self, tokens: Tensor) -> Tensor:
@@ -287,7 +315,7 @@ class SeqHead(nn.Module):
     def _box_loss(self, enc: dict, samples: SampleList) -> Tensor:
         device = enc["memory"].device
         boxes = torch.stack([s.gt_bbox.float() for s in samples]).to(device)  # (B, 4)
-        pads = torch.tensor([pad_shape_of(s) for s in samples], device=device)  # (B, 2)
+        pads = torch.tensor([self.coord_frame(s) for s in samples], device=device)  # (B, 2)
         tokens = box_to_tokens(boxes, pads, self.num_bins)  # (B, 4)
         b = tokens.shape[0]
         start = self._start(b, "box", enc["memory"])

@@ -104,11 +104,11 @@ class SeqTRSegmentor(BaseRISSegmentor):
         return points - points.new_tensor([x0, y0])
 
     def _postprocess(self, tokens: Tensor, sample) -> None:
-        pad_shape = sample.metainfo.get("pad_shape", sample.metainfo.get("img_shape"))[:2]
+        frame = self.head.coord_frame(sample)
         num_bins = self.head.num_bins
         height, width = self._output_frame(sample)
         if self.head.task == "box":
-            box = self._to_output(tokens_to_box(tokens, pad_shape, num_bins).view(2, 2), sample)
+            box = self._to_output(tokens_to_box(tokens, frame, num_bins).view(2, 2), sample)
             x1, y1 = box.min(0).values.tolist()
             x2, y2 = box.max(0).values.tolist()
             corners = torch.tensor([[x1, y1], [x2, y1], [x2, y2], [x1, y2]])
@@ -118,7 +118,7 @@ class SeqTRSegmentor(BaseRISSegmentor):
         else:
             # contour points are pixel indices; the polygon goes through pixel centres
             offset = float(self.test_cfg.get("pixel_offset", 0.5))
-            points = tokens_to_points(tokens, pad_shape, num_bins) + offset
+            points = tokens_to_points(tokens, frame, num_bins) + offset
             points = self._to_output(points, sample)
             mask = points_to_mask(points, height, width)
             points = points - offset

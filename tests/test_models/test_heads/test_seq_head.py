@@ -106,3 +106,13 @@ def test_teacher_forcing_learns_one_sequence():
     target = head.point_tokens(samples, torch.device("cpu"))[0]
     pred = head.predict(feats, None, samples)[0]
     assert torch.equal(pred[:6], target)
+
+
+def test_tokens_do_not_depend_on_batch_padding():
+    head = _head()
+    _, samples = seqtr_samples(1, size=(64, 64))
+    a = head.point_tokens(samples, torch.device("cpu"))
+    samples[0].set_metainfo(dict(pad_shape=(128, 160)))  # padded further by the batch
+    b = head.point_tokens(samples, torch.device("cpu"))
+    assert torch.equal(a, b)
+    assert head.coord_frame(samples[0]) == (64, 64)  # img_shape (64, 56) rounded up to 32

@@ -30,8 +30,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pred", required=True, help="DumpPredictions JSON of the train split")
     parser.add_argument("--out", help="output pseudo annotation JSON")
     parser.add_argument("--ratio", type=int, help="mask ratio in percent (names the default --out)")
-    parser.add_argument("--labeled", help="optional JSON list of ref ids that have GT masks "
-                        "(default: records whose supervision is 'mask')")
+    parser.add_argument("--labeled", help="ref ids that have GT masks: a supervision file "
+                        "({'mask': [...], ...}) or a JSON list (default: records whose "
+                        "supervision is 'mask')")
     parser.add_argument("--thr", type=float, default=0.1, help="projection-loss threshold")
     return parser.parse_args()
 
@@ -49,6 +50,18 @@ def load_records(path: str) -> list[dict]:
         if missing:
             raise ValueError(f"{path}: record {i} lacks {sorted(missing)}")
     return records
+
+
+def load_labeled(path: str) -> set[int]:
+    """Labeled ref ids from a supervision file (its 'mask' list) or a JSON list."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"labeled-refs file not found: {path}")
+    with open(path) as f:
+        spec = json.load(f)
+    ids = spec.get("mask") if isinstance(spec, dict) else spec
+    if not isinstance(ids, list):
+        raise ValueError(f"{path}: expected a list of ref ids or a dict with a 'mask' list")
+    return {int(r) for r in ids}
 
 
 def choose(records: list[dict], labeled: set[int] | None = None, thr: float = 0.1) -> tuple[dict, dict]:
@@ -101,8 +114,7 @@ def main() -> None:
         out = str(Path(args.pred).with_name(f"pseudo_rpp_{args.ratio}pct.json"))
     labeled = None
     if args.labeled:
-        with open(args.labeled) as f:
-            labeled = {int(r) for r in json.load(f)}
+        labeled = load_labeled(args.labeled)
     pseudo, stats = choose(load_records(args.pred), labeled, args.thr)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     tmp = out + ".tmp"

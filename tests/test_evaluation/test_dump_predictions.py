@@ -25,7 +25,7 @@ def _sample(pred_shape=(20, 30)):
 
 
 def test_dump(tmp_path):
-    metric = DumpPredictions(out_file=str(tmp_path / "p.json"))
+    metric = DumpPredictions(out_file=str(tmp_path / "p.json"), bbox_frame="input")
     metric.process({}, [_sample().to_dict()])
     out = metric.compute_metrics(metric.results)
     assert out["num_predictions"] == 1
@@ -39,3 +39,9 @@ def test_dump_rejects_unscaled_predictions(tmp_path):
     metric = DumpPredictions(out_file=str(tmp_path / "p.json"))
     with pytest.raises(ValueError, match="rescale"):
         metric.process({}, [_sample((10, 15)).to_dict()])
+
+
+def test_dump_original_frame_box_kept(tmp_path):
+    metric = DumpPredictions(out_file=str(tmp_path / "p.json"))
+    metric.process({}, [_sample().to_dict()])
+    assert metric.results[0]["gt_bbox"] == [2.0, 1.0, 5.0, 3.0]

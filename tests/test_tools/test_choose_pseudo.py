@@ -61,3 +61,19 @@ def test_missing_prediction_file_is_named(tmp_path):
         capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
     )
     assert proc.returncode != 0 and "x.json" in proc.stderr
+
+
+def test_labeled_from_supervision_file(tmp_path):
+    box = (2, 2, 8, 8)
+    records = [_record(1, 10, _box(12, 12, box), box, supervision="mask"),
+               _record(2, 20, _box(12, 12, box), box, supervision="mask")]
+    (tmp_path / "p.json").write_text(json.dumps(records))
+    (tmp_path / "sup.json").write_text(json.dumps({"mask": [2], "box": [1]}))
+    out = tmp_path / "o.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools/choose_pseudo.py"), "--pred", str(tmp_path / "p.json"),
+         "--labeled", str(tmp_path / "sup.json"), "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(json.loads(out.read_text())) == ["1"]

@@ -34,21 +34,31 @@ class DumpPredictions(BaseMetric):
 
     The file is a JSON list of records with ``ref_id``, ``sent_id``, ``image_id``, ``ann_id``,
     ``supervision``, ``height``, ``width``, ``pred_rle`` (COCO RLE, str counts), ``gt_bbox``
-    (xyxy at the original resolution, mapped from the input frame) and, when the sample has
-    a GT mask at the same resolution, ``iou``. Written atomically.
+    (xyxy at the original resolution) and, when the sample has a GT mask at the same
+    resolution, ``iou``. Written atomically.
 
     Args:
         out_file: JSON path to write.
+        bbox_frame: frame of the samples' ``gt_bbox``: 'original' (annotations loaded after
+            the geometric transforms, risseg's test pipelines) or 'input' (mapped back with
+            ``boxes_to_original``).
         collect_device, prefix: see ``mmengine.evaluator.BaseMetric``.
     """
 
     default_prefix = "dump"
 
     def __init__(
-        self, out_file: str, collect_device: str = "cpu", prefix: str | None = None
+        self,
+        out_file: str,
+        bbox_frame: str = "original",
+        collect_device: str = "cpu",
+        prefix: str | None = None,
     ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        if bbox_frame not in ("original", "input"):
+            raise ValueError(f"bbox_frame must be 'original' or 'input', got {bbox_frame!r}")
         self.out_file = out_file
+        self.bbox_frame = bbox_frame
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Turn each predicted sample into a JSON-ready record."""
@@ -69,7 +79,9 @@ class DumpPredictions(BaseMetric):
                 pred_rle=mask_to_rle(pred),
             )
             if sample.get("gt_bbox") is not None:
-                box = boxes_to_original(torch.as_tensor(sample["gt_bbox"]).float(), sample)
+                box = torch.as_tensor(sample["gt_bbox"]).float()
+                if self.bbox_frame == "input":
+                    box = boxes_to_original(box, sample)
                 record["gt_bbox"] = [round(float(v), 2) for v in box]
             if sample.get("gt_mask") is not None:
                 gt = _as_numpy_mask(sample["gt_mask"])

@@ -149,7 +149,7 @@ class DarkNet53(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         """(B, 3, H, W) RGB in 0-255 -> maps at ``out_indices`` (default strides 8, 16, 32)."""
         outs = []
-        for i, module in enumerate(self.darknet):
+        for i, module in enumerate(self.darknet[: max(self.out_indices) + 1]):
             x = module(x)
             if i in self.out_indices:
                 outs.append(x)

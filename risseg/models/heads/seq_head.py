@@ -341,11 +341,13 @@ class SeqHead(nn.Module):
         enc = self.encode(feats, lang, samples)
         b = feats.shape[0]
         steps = 2 * self.num_points + 1 if task == "mask" else 4
-        inputs = self._start(b, task, enc["memory"])
+        caches: list[Tensor | None] = [None] * len(self.decoder)
+        x = self._start(b, task, enc["memory"])  # (B, 1, d): the input at position 0
         out = feats.new_full((b, steps), self.end, dtype=torch.long)
         done = torch.zeros(b, dtype=torch.bool, device=feats.device)
         for step in range(steps):
-            logits = self.decode(inputs, enc)[:, -1]  # (B, V)
+            logits = self.predictor(self.decoder_norm(self._decode_step(x, step, caches, enc)))
+            logits = logits[:, -1]  # (B, 1, V) -> (B, V)
             if task == "box":
                 logits = logits[:, : self.num_bins]
             token = logits.argmax(-1).masked_fill(done, self.end)  # (B,)
@@ -353,6 +355,31 @@ class SeqHead(nn.Module):
             done |= token == self.end
             if bool(done.all()) or step == steps - 1:
                 break
-            emb = self._embed(token[:, None], enc, first_is_x=step % 2 == 0)
-            inputs = torch.cat([inputs, emb], dim=1)
+            x = self._embed(token[:, None], enc, first_is_x=step % 2 == 0)
         return out
+
+    def _decode_step(self, x: Tensor, step: int, caches: list, enc: dict) -> Tensor:
+        """Run the decoder on the input at position ``step`` only, reusing earlier positions.
+
+        With a causal mask the states of earlier positions never change, so each layer keeps
+        its inputs so far in ``caches`` (updated in place) and the new position attends to
+        them: O(T) work per step instead of re-decoding the whole prefix.
+
+        Args:
+            x: (B, 1, d) input embedding at position ``step``.
+            step: the position.
+            caches: per decoder layer, its inputs at positions < step (B, step, d) or None.
+            enc: the output of :meth:`encode`.
+
+        Returns:
+            (B, 1, d) decoder state at position ``step`` (before the final norm).
+        """
+        positions = self.pos_1d(step + 1)  # (step + 1, d)
+        for i, layer in enumerate(self.decoder):
+            caches[i] = x if caches[i] is None else torch.cat([caches[i], x], dim=1)
+            x = layer(
+                x, positions[step:], enc["memory"], enc["pos"], enc["padding_mask"], None,
+                feat_shape=enc["feat_shape"], valid_ratio=enc["valid_ratio"],
+                history=caches[i], history_pos=positions,
+            )
+        return x

@@ -116,3 +116,21 @@ def test_tokens_do_not_depend_on_batch_padding():
     b = head.point_tokens(samples, torch.device("cpu"))
     assert torch.equal(a, b)
     assert head.coord_frame(samples[0]) == (64, 64)  # img_shape (64, 56) rounded up to 32
+
+
+@pytest.mark.parametrize("flags", [{}, dict(cctf=True, point_bias=True, task_prompt=True)])
+def test_incremental_decoding_matches_full_decoding(flags):
+    torch.manual_seed(0)
+    head = _head(num_decoder_layers=2, **flags).eval()
+    _, samples = seqtr_samples(2)
+    feats = torch.randn(2, 16, 2, 2)
+    with torch.no_grad():
+        tokens = head.predict(feats, None, samples)
+        enc = head.encode(feats, None, samples)
+        # re-decode the predicted prefix in one teacher-forced pass: same arg-max everywhere
+        inputs = torch.cat([head._start(2, "mask", enc["memory"]), head._embed(tokens[:, :-1], enc)], 1)
+        full = head.decode(inputs, enc).argmax(-1)
+    for row, ref in zip(tokens, full):
+        ends = (row == 1000).nonzero()
+        n = int(ends[0]) + 1 if len(ends) else row.numel()  # up to and including the first END
+        assert torch.equal(row[:n], ref[:n])

@@ -38,7 +38,8 @@ def decode_ann(ann: dict, height: int, width: int) -> np.ndarray:
     elif isinstance(seg.get("counts"), list):
         rle = mask_utils.frPyObjects(seg, height, width)
     else:
-        rle = dict(seg, counts=seg["counts"].encode() if isinstance(seg["counts"], str) else seg["counts"])
+        counts = seg["counts"]
+        rle = dict(seg, counts=counts.encode() if isinstance(counts, str) else counts)
     return mask_utils.decode(rle).astype(bool)
 
 
@@ -82,7 +83,9 @@ def main() -> None:
     print(f"{len(anns)} annotations, resized to {args.size or 'original'} px, {elapsed:.1f} s")
     print("| N | pixel offset | mIoU | oIoU |\n|---|---|---|---|")
     for (n, off), (inter, union, ious) in stats.items():
-        row = dict(num_points=n, offset=off, mIoU=100 * float(np.mean(ious)), oIoU=100 * inter / union)
+        row = dict(
+            num_points=n, offset=off, mIoU=100 * float(np.mean(ious)), oIoU=100 * inter / union
+        )
         rows.append(row)
         print(f"| {n} | {off} | {row['mIoU']:.2f} | {row['oIoU']:.2f} |")
     if args.out:

@@ -64,7 +64,9 @@ def load_labeled(path: str) -> set[int]:
     return {int(r) for r in ids}
 
 
-def choose(records: list[dict], labeled: set[int] | None = None, thr: float = 0.1) -> tuple[dict, dict]:
+def choose(
+    records: list[dict], labeled: set[int] | None = None, thr: float = 0.1
+) -> tuple[dict, dict]:
     """Select pseudo masks.
 
     Args:

@@ -73,7 +73,8 @@ class RPPLabeler(nn.Module):
             mask = sample.pred_mask.data[0].cpu().numpy().astype(bool)
             loss = projection_score(mask, sample.gt_bbox.cpu().numpy()) if mask.any() else 1.0
             labeled = sample.metainfo.get("supervision") == "mask"
-            keep = bool(mask.any() and loss < self.score_thr and not (self.skip_labeled and labeled))
+            skip = self.skip_labeled and labeled
+            keep = bool(mask.any() and loss < self.score_thr and not skip)
             sample.pseudo_mask = PixelData(data=torch.from_numpy(mask)[None])
             sample.set_metainfo(dict(pseudo_score=1.0 - loss, rpp_loss=loss, pseudo_keep=keep))
         return data_samples

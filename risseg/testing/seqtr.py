@@ -29,7 +29,9 @@ def tiny_seqtr(task: str = "mask", num_points: int = 6, **head_flags) -> dict:
     partial = head_flags.get("language_token", False)
     return dict(
         type="SeqTRSegmentor",
-        data_preprocessor=dict(type="RISDataPreprocessor", mean=None, std=None, pad_size_divisor=32),
+        data_preprocessor=dict(
+            type="RISDataPreprocessor", mean=None, std=None, pad_size_divisor=32
+        ),
         backbone=dict(
             type="DarkNet53", widen_factor=1 / 16, num_blocks=(1, 1, 1, 1, 1), freeze_layer=None
         ),

@@ -43,7 +43,8 @@ def test_choose_pseudo_end_to_end(tmp_path):
     pred.write_text(json.dumps(records))
     out = tmp_path / "pseudo.json"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools/choose_pseudo.py"), "--pred", str(pred), "--out", str(out)],
+        [sys.executable, str(ROOT / "tools/choose_pseudo.py"), "--pred", str(pred),
+         "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
     )
     assert proc.returncode == 0, proc.stderr

@@ -18,7 +18,10 @@ from risseg.utils.contour import mask_to_rle
 
 def _as_numpy_mask(field) -> np.ndarray:
     """(H, W) bool array from a PixelData, its dict form or a tensor."""
-    data = field.data if hasattr(field, "data") else field["data"] if isinstance(field, dict) else field
+    if isinstance(field, dict):
+        data = field["data"]
+    else:
+        data = field.data if hasattr(field, "data") else field
     data = torch.as_tensor(data)
     return data.reshape(data.shape[-2:]).cpu().numpy().astype(bool)
 

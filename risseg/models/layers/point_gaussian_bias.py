@@ -52,7 +52,9 @@ class PointGaussianBias(nn.Module):
         centre = out[..., :2].sigmoid() * size * valid_ratio[:, None, None, :]  # (B, T, heads, 2)
         scale = out[..., 2:] ** 2
         ys, xs = torch.meshgrid(
-            torch.arange(h, device=query.device), torch.arange(w, device=query.device), indexing="ij"
+            torch.arange(h, device=query.device),
+            torch.arange(w, device=query.device),
+            indexing="ij",
         )
         grid = torch.stack([xs, ys], dim=-1).reshape(h * w, 2).float() + 0.5  # (h*w, 2) x, y
         dist = (centre[:, :, :, None, :] - grid) ** 2  # (B, T, heads, h*w, 2)

@@ -56,7 +56,13 @@ class SeqDecoderLayer(nn.Module):
     """
 
     def __init__(
-        self, dim: int, num_heads: int, ffn_dim: int, dropout: float = 0.1, *, point_bias: bool = False
+        self,
+        dim: int,
+        num_heads: int,
+        ffn_dim: int,
+        dropout: float = 0.1,
+        *,
+        point_bias: bool = False,
     ) -> None:
         super().__init__()
         self.num_heads = num_heads

@@ -45,9 +45,8 @@ class SeqTRFusionNeck(nn.Module):
         self.out_conv = nn.Sequential(
             DarknetConv(c_cat, c_cat, 3), DarknetConv(c_cat, out_channels, 1)
         )
-        self.text_proj = (
-            nn.Identity() if text_channels == out_channels else nn.Linear(text_channels, out_channels)
-        )
+        same = text_channels == out_channels
+        self.text_proj = nn.Identity() if same else nn.Linear(text_channels, out_channels)
         self.out_channels = out_channels
         self.return_text_token = return_text_token
 

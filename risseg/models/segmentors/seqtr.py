@@ -85,7 +85,7 @@ class SeqTRSegmentor(BaseRISSegmentor):
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
         """Decode, rasterise and map predictions to the output frame (see class doc)."""
         tokens = self._forward(inputs, data_samples)
-        for row, sample in zip(tokens, data_samples):
+        for row, sample in zip(tokens, data_samples, strict=True):
             self._postprocess(row, sample)
         return data_samples
 

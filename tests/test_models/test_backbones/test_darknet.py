@@ -16,7 +16,8 @@ def test_full_size_channels_and_module_count():
     model = DarkNet53(freeze_layer=None)
     assert len(model.darknet) == 14
     assert model.out_channels == (256, 512, 1024)
-    assert len(model.conv_layers()) == 2 + 2 * 1 + 1 + 2 * 2 + 1 + 2 * 8 + 1 + 2 * 8 + 1 + 2 * 4 + 4 + 2
+    # stem 2, five downsampling convs, 2 convs per residual block (1+2+8+8+4+2), 2 neck convs
+    assert len(model.conv_layers()) == 2 + 5 + 2 * (1 + 2 + 8 + 8 + 4 + 2) + 2
 
 
 def test_strides_and_channels():

@@ -128,9 +128,10 @@ def test_incremental_decoding_matches_full_decoding(flags):
         tokens = head.predict(feats, None, samples)
         enc = head.encode(feats, None, samples)
         # re-decode the predicted prefix in one teacher-forced pass: same arg-max everywhere
-        inputs = torch.cat([head._start(2, "mask", enc["memory"]), head._embed(tokens[:, :-1], enc)], 1)
+        start = head._start(2, "mask", enc["memory"])
+        inputs = torch.cat([start, head._embed(tokens[:, :-1], enc)], 1)
         full = head.decode(inputs, enc).argmax(-1)
-    for row, ref in zip(tokens, full):
+    for row, ref in zip(tokens, full, strict=True):
         ends = (row == 1000).nonzero()
         n = int(ends[0]) + 1 if len(ends) else row.numel()  # up to and including the first END
         assert torch.equal(row[:n], ref[:n])

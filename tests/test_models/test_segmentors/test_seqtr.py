@@ -16,7 +16,11 @@ def _scope():
 
 @pytest.mark.parametrize(
     "kw",
-    [dict(), dict(language_token=True, task_prompt=True, cctf=True, point_bias=True), dict(task="box")],
+    [
+        dict(),
+        dict(language_token=True, task_prompt=True, cctf=True, point_bias=True),
+        dict(task="box"),
+    ],
 )
 def test_modes(kw):
     model = MODELS.build(tiny_seqtr(**kw))

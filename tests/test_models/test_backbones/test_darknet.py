@@ -16,8 +16,8 @@ def test_full_size_channels_and_module_count():
     model = DarkNet53(freeze_layer=None)
     assert len(model.darknet) == 14
     assert model.out_channels == (256, 512, 1024)
-    # stem 2, five downsampling convs, 2 convs per residual block (1+2+8+8+4+2), 2 neck convs
-    assert len(model.conv_layers()) == 2 + 5 + 2 * (1 + 2 + 8 + 8 + 4 + 2) + 2
+    # first conv, five stride-2 convs, 2 convs per residual block (1+2+8+8+4+2), 2 neck convs
+    assert len(model.conv_layers()) == 1 + 5 + 2 * (1 + 2 + 8 + 8 + 4 + 2) + 2
 
 
 def test_strides_and_channels():

@@ -10,10 +10,10 @@ train_dataloader = dict(
         keep_supervision=["mask"],
     )
 )
+# as configs/seqtr/segm_synthref.py: warm-up over the first epoch, then constant
 param_scheduler = [
     dict(type="LinearLR", start_factor=1 / 6, end_factor=1.0, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type="MultiStepLR", milestones=[2], gamma=0.1, by_epoch=True, begin=1, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=1))

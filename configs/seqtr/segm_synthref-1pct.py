@@ -8,7 +8,8 @@ train_dataloader = dict(
 )
 param_scheduler = [
     dict(type="LinearLR", start_factor=1 / 6, end_factor=1.0, by_epoch=True, begin=0, end=5),
-    dict(type="MultiStepLR", milestones=[100], gamma=0.1, by_epoch=True, begin=5, end=max_epochs),
+    # x0.1 for the last 25 epochs (milestones count from `begin`)
+    dict(type="MultiStepLR", milestones=[105], gamma=0.1, by_epoch=True, begin=0, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs))

@@ -66,10 +66,10 @@ test_evaluator = val_evaluator
 
 max_epochs = 3
 optim_wrapper = dict(optimizer=dict(lr=1e-3))  # batch 32 instead of 128; small model
+# warm-up over the first epoch (per iteration), then constant: 3 epochs are too few for a step
 param_scheduler = [
     dict(type="LinearLR", start_factor=1 / 6, end_factor=1.0, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type="MultiStepLR", milestones=[2], gamma=0.1, by_epoch=True, begin=1, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(logger=dict(interval=50))

@@ -7,9 +7,11 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=0.15),
 )
 param_scheduler = [
-    # stepped per epoch: factor (e + 1) / 6 for e = 0..4, i.e. LinearLR from 1/6 over 5 epochs
-    dict(type="LinearLR", start_factor=1 / 6, end_factor=1.0, by_epoch=True, begin=0, end=5),
-    dict(type="MultiStepLR", milestones=[75], gamma=0.1, by_epoch=True, begin=5, end=90),
+    # stepped per epoch: factor (e + 1) / 6 for e = 0..4 and 1 from epoch 5 (mmengine's LinearLR
+    # reaches end_factor at its last step, end - 1 = 5)
+    dict(type="LinearLR", start_factor=1 / 6, end_factor=1.0, by_epoch=True, begin=0, end=6),
+    # milestones count from `begin`, so begin=0 makes 75 the global epoch
+    dict(type="MultiStepLR", milestones=[75], gamma=0.1, by_epoch=True, begin=0, end=90),
 ]
 train_cfg = dict(type="EpochBasedTrainLoop", max_epochs=90, val_interval=1)
 val_cfg = dict(type="ValLoop")

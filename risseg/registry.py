@@ -12,6 +12,8 @@ from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
@@ -38,6 +40,12 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     "optimizer wrapper constructor",
     parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
     locations=["risseg.engine"],
+)
+# Optimizers (none of our own yet: the child makes the 'risseg' scope resolve to torch's).
+OPTIMIZERS = Registry("optimizer", parent=MMENGINE_OPTIMIZERS, locations=["risseg.engine"])
+# Optimizer wrappers (bf16 autocast on the CPU, where mmengine's AmpOptimWrapper refuses).
+OPTIM_WRAPPERS = Registry(
+    "optim_wrapper", parent=MMENGINE_OPTIM_WRAPPERS, locations=["risseg.engine"]
 )
 # Parameter schedulers (SeqTR's per-epoch warm-up multi-step schedule).
 PARAM_SCHEDULERS = Registry(

@@ -22,7 +22,7 @@ from mmengine.structures import PixelData
 
 from risseg.labelers.rpp import RPPLabeler
 from risseg.structures import RISDataSample
-from risseg.utils.contour import rle_to_mask
+from risseg.utils.masks import rle_to_mask
 
 
 def parse_args() -> argparse.Namespace:

@@ -48,6 +48,5 @@ val_evaluator = dict(type="RefSegMetric", iou_mode="standard")
 test_evaluator = val_evaluator
 # SeqTR averages parameters and buffers with decay min(0.999, (t + 1) / (t + 10));
 # `--cfg-options ema=True` adds this hook (tools/train.py) and evaluation uses the EMA model.
-# _delete_: replace the runtime default EMA (a different averaged-model type and its momentum)
-ema_cfg = dict(_delete_=True, type="EMAHook", ema_type="WarmupEMA", update_buffers=True)
+ema_cfg = dict(ema_type="WarmupEMA", max_decay=0.999)
 randomness = dict(seed=6666)

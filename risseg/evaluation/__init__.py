@@ -1,0 +1,5 @@
+"""Evaluation: metrics for referring segmentation and comprehension."""
+
+from risseg.evaluation.metrics import DumpPredictions, RefBoxMetric, RefSegMetric
+
+__all__ = ["DumpPredictions", "RefBoxMetric", "RefSegMetric"]

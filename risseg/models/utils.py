@@ -67,7 +67,8 @@ def logits_to_original(logits: Tensor, metainfo: dict, mode: str = "bilinear") -
         logits: (C, h, w) map covering the whole padded input (any stride).
         metainfo: the sample's metainfo with pad_shape, img_shape, ori_shape and optionally
             img_offset (x, y) and flip.
-        mode: interpolation mode for both resizes.
+        mode: interpolation mode for both resizes; for masks use "nearest-exact" (torch's
+            "nearest" samples off-centre and shifts a mask by up to one pixel).
 
     Returns:
         (C, H_ori, W_ori) tensor.
@@ -76,7 +77,8 @@ def logits_to_original(logits: Tensor, metainfo: dict, mode: str = "bilinear") -
     img_h, img_w = metainfo["img_shape"][:2]
     ori_h, ori_w = metainfo["ori_shape"][:2]
     x0, y0 = metainfo.get("img_offset", (0, 0))
-    kwargs = {} if mode == "nearest" else {"align_corners": False}
+    # align_corners exists only for the interpolating modes ('nearest-exact' and 'area' reject it)
+    kwargs = {"align_corners": False} if mode in ("bilinear", "bicubic") else {}
     x = logits[None].float()
     if x.shape[-2:] != (pad_h, pad_w):
         x = F.interpolate(x, size=(pad_h, pad_w), mode=mode, **kwargs)

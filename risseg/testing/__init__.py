@@ -1,0 +1,18 @@
+"""Testing kit shipped with risseg (as ``mmdet.testing``): tiny modules and synthetic data.
+
+Importing it registers ``TinyBackbone``, ``TinyTextEncoder`` (MODELS) and
+``SyntheticRISDataset`` (DATASETS); configs load it with
+``custom_imports=dict(imports=['risseg.testing'])``.
+"""
+from risseg.testing._dataset import COLOURS, SyntheticRISDataset, hash_tokenize
+from risseg.testing._inputs import demo_ris_inputs
+from risseg.testing._modules import TinyBackbone, TinyTextEncoder
+
+__all__ = [
+    "COLOURS",
+    "SyntheticRISDataset",
+    "TinyBackbone",
+    "TinyTextEncoder",
+    "demo_ris_inputs",
+    "hash_tokenize",
+]

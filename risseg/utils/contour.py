@@ -10,6 +10,8 @@ This module holds the exact, tested conversions:
   (coordinate / padded side * num_bins, clamped to [0, num_bins - 1]; END = num_bins;
   -1 padded points become END tokens).
 - :func:`box_to_tokens` / :func:`tokens_to_box`: xyxy box <-> 4 tokens.
+
+Mask <-> RLE / polygon helpers live in :mod:`risseg.utils.masks`.
 """
 from __future__ import annotations
 
@@ -18,9 +20,10 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
-import pycocotools.mask as mask_utils
 import torch
 from torch import Tensor
+
+from risseg.utils.masks import polygons_to_mask
 
 PAD_VALUE = -1.0
 
@@ -142,15 +145,6 @@ def points_to_mask(points: np.ndarray | Tensor, height: int, width: int) -> np.n
     return polygons_to_mask([pts.reshape(-1).tolist()], height, width)
 
 
-def polygons_to_mask(polygons: Sequence[Sequence[float]], height: int, width: int) -> np.ndarray:
-    """Union of COCO polygons ``[[x1, y1, x2, y2, ...], ...]`` as a (height, width) bool mask."""
-    polygons = [list(map(float, p)) for p in polygons if len(p) >= 6]
-    if not polygons:
-        return np.zeros((height, width), dtype=bool)
-    rles = mask_utils.frPyObjects(polygons, height, width)
-    return mask_utils.decode(mask_utils.merge(rles)).astype(bool)
-
-
 def _side_lengths(pad_shape: Sequence[int] | Tensor, ref: Tensor) -> Tensor:
     """(W, H) of the padded input as a tensor broadcastable to (..., 2) points."""
     shape = torch.as_tensor(pad_shape, dtype=torch.float32, device=ref.device)
@@ -222,18 +216,3 @@ def tokens_to_box(tokens: Tensor, pad_shape: Sequence[int], num_bins: int = 1000
     tokens = tokens.reshape(-1)[:4].clamp(0, num_bins - 1)
     side = _side_lengths(pad_shape, tokens)
     return (tokens.float().reshape(2, 2) * side / num_bins).reshape(4)  # (4,) -> (2, 2) -> (4,)
-
-
-def mask_to_rle(mask: np.ndarray) -> dict:
-    """COCO RLE of a (H, W) bool mask with a JSON-ready ``counts`` string."""
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    rle["counts"] = rle["counts"].decode("ascii")
-    return rle
-
-
-def rle_to_mask(rle: dict) -> np.ndarray:
-    """(H, W) bool mask of a COCO RLE (``counts`` as str or bytes)."""
-    rle = dict(rle)
-    if isinstance(rle["counts"], str):
-        rle["counts"] = rle["counts"].encode("ascii")
-    return mask_utils.decode(rle).astype(bool)

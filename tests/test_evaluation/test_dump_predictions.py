@@ -9,7 +9,7 @@ from mmengine.structures import PixelData
 
 from risseg.evaluation.metrics.dump_predictions import DumpPredictions
 from risseg.structures import RISDataSample
-from risseg.utils.contour import rle_to_mask
+from risseg.utils.masks import rle_to_mask
 
 
 def _sample(pred_shape=(20, 30)):

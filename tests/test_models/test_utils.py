@@ -1,10 +1,10 @@
 import pytest
 import torch
+from mmengine.structures import PixelData
 from torch import nn
 
 from risseg.models.utils import boxes_to_original, build, logits_to_original, stack_gt_masks
 from risseg.structures import RISDataSample
-from mmengine.structures import PixelData
 
 
 def test_build_passes_modules_and_none_through():

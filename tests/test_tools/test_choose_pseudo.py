@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from risseg.utils.contour import mask_to_rle, rle_to_mask
+from risseg.utils.masks import mask_to_rle, rle_to_mask
 
 ROOT = Path(__file__).resolve().parents[2]
 

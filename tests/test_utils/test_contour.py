@@ -11,13 +11,12 @@ from risseg.utils.contour import (
     box_to_tokens,
     largest_external_contour,
     mask_to_contour_points,
-    mask_to_rle,
     points_to_mask,
     points_to_tokens,
-    rle_to_mask,
     tokens_to_box,
     tokens_to_points,
 )
+from risseg.utils.masks import mask_to_rle, rle_to_mask
 
 
 def _rect_mask(h=40, w=50, box=(5, 8, 30, 25)) -> np.ndarray:

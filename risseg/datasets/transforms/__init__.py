@@ -1,3 +1,24 @@
-from risseg.datasets.transforms.seqtr import LargeScaleJitter, SampleContourPoints
+"""Data transforms: loading, geometry, photometry, tokenisation and packing."""
 
-__all__ = ["LargeScaleJitter", "SampleContourPoints"]
+from risseg.datasets.transforms.formatting import PackRISInputs
+from risseg.datasets.transforms.geometric import Letterbox, Pad, RandomFlip, Resize
+from risseg.datasets.transforms.loading import LoadImage, LoadReferAnnotations, SelectSentence
+from risseg.datasets.transforms.photometric import GaussianBlur, PhotometricJitter
+from risseg.datasets.transforms.seqtr import LargeScaleJitter, SampleContourPoints
+from risseg.datasets.transforms.text import TokenizeText
+
+__all__ = [
+    "GaussianBlur",
+    "LargeScaleJitter",
+    "Letterbox",
+    "LoadImage",
+    "LoadReferAnnotations",
+    "PackRISInputs",
+    "Pad",
+    "PhotometricJitter",
+    "RandomFlip",
+    "Resize",
+    "SampleContourPoints",
+    "SelectSentence",
+    "TokenizeText",
+]

@@ -1,3 +1,7 @@
-from risseg.evaluation.metrics.dump_predictions import DumpPredictions
+"""Metrics: referring segmentation (mask) and comprehension (box); prediction dumps."""
 
-__all__ = ["DumpPredictions"]
+from risseg.evaluation.metrics.dump_predictions import DumpPredictions
+from risseg.evaluation.metrics.ref_box_metric import RefBoxMetric
+from risseg.evaluation.metrics.ref_seg_metric import RefSegMetric
+
+__all__ = ["DumpPredictions", "RefBoxMetric", "RefSegMetric"]

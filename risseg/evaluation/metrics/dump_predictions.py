@@ -13,7 +13,7 @@ from mmengine.logging import print_log
 
 from risseg.models.utils import boxes_to_original
 from risseg.registry import METRICS
-from risseg.utils.contour import mask_to_rle
+from risseg.utils.masks import mask_to_rle
 
 
 def _as_numpy_mask(field) -> np.ndarray:

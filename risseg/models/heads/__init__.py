@@ -1,4 +1,5 @@
-"""heads."""
+"""Heads: decode fused features into masks and own their losses."""
 from risseg.models.heads.seq_head import SeqHead
+from risseg.models.heads.simple_mask_head import SimpleMaskHead
 
-__all__ = ["SeqHead"]
+__all__ = ["SeqHead", "SimpleMaskHead"]

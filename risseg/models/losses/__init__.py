@@ -1,4 +1,5 @@
-"""losses."""
+"""Losses."""
+from risseg.models.losses.dice_loss import DiceLoss
 from risseg.models.losses.label_smooth_ce_loss import LabelSmoothCrossEntropyLoss
 
-__all__ = ["LabelSmoothCrossEntropyLoss"]
+__all__ = ["DiceLoss", "LabelSmoothCrossEntropyLoss"]

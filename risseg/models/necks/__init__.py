@@ -1,4 +1,5 @@
-"""necks."""
+"""Fusion necks: image features + text features -> fused features."""
+from risseg.models.necks.film_fusion_neck import FiLMFusionNeck
 from risseg.models.necks.seqtr_fusion import SeqTRFusionNeck
 
-__all__ = ["SeqTRFusionNeck"]
+__all__ = ["FiLMFusionNeck", "SeqTRFusionNeck"]

@@ -1,4 +1,5 @@
 from risseg.models.segmentors.base import BaseRISSegmentor
+from risseg.models.segmentors.encoder_decoder import RISSegmentor
 from risseg.models.segmentors.seqtr import SeqTRSegmentor
 
-__all__ = ["BaseRISSegmentor", "SeqTRSegmentor"]
+__all__ = ["BaseRISSegmentor", "RISSegmentor", "SeqTRSegmentor"]

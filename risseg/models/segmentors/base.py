@@ -75,7 +75,7 @@ class BaseRISSegmentor(BaseModel, metaclass=ABCMeta):
         """
         rescale = self.test_cfg.get("rescale", True)
         thr = self.test_cfg.get("mask_thr", 0.0)
-        for logit, sample in zip(logits, data_samples):
+        for logit, sample in zip(logits, data_samples, strict=True):
             meta = sample.metainfo
             if rescale:
                 out = logits_to_original(logit, meta)

@@ -1,1 +1,4 @@
-"""text_encoders."""
+"""Language encoders: token ids in, word features, mask and sentence feature out."""
+from risseg.models.text_encoders.gru_text_encoder import GRUTextEncoder
+
+__all__ = ["GRUTextEncoder"]

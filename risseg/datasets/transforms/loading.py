@@ -1,0 +1,138 @@
+"""Loading transforms: image, sentence choice and REFER annotations (docs/data_flow.md)."""
+from __future__ import annotations
+
+import os.path as osp
+import random
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+from PIL import Image
+
+from risseg.registry import TRANSFORMS
+from risseg.utils.masks import bbox_xywh_to_xyxy, segmentation_to_mask
+
+
+def _where(results: dict) -> str:
+    return f"{results.get('img_path', '<no img_path>')} (ref_id={results.get('ref_id')})"
+
+
+@TRANSFORMS.register_module()
+class LoadImage(BaseTransform):
+    """Read ``results['img_path']`` as an RGB uint8 image and set the geometry metainfo.
+
+    Adds ``img`` (H, W, 3) uint8 RGB, ``ori_shape`` = ``img_shape`` = ``pad_shape`` = (H, W),
+    ``img_offset`` (0, 0), ``scale_factor`` (1.0, 1.0) and ``flip`` False.
+
+    Args:
+        backend: ``cv2`` or ``pillow``.
+        check_size: raise when the image size differs from the entry's ``height``/``width``
+            (the annotation would not fit the image).
+    """
+
+    def __init__(self, backend: str = "cv2", check_size: bool = True):
+        if backend not in ("cv2", "pillow"):
+            raise ValueError(f"backend must be 'cv2' or 'pillow', got {backend!r}.")
+        self.backend = backend
+        self.check_size = check_size
+
+    def _read(self, path: str) -> np.ndarray | None:
+        if self.backend == "cv2":
+            img = cv2.imread(path, cv2.IMREAD_COLOR)
+            return None if img is None else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        try:
+            with Image.open(path) as im:
+                return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
+        except OSError:
+            return None
+
+    def transform(self, results: dict) -> dict:
+        path = results["img_path"]
+        if not osp.isfile(path):
+            raise FileNotFoundError(f"Image not found: {_where(results)}")
+        img = self._read(path)
+        if img is None:
+            raise ValueError(f"Cannot decode image (corrupt or unsupported): {_where(results)}")
+        h, w = img.shape[:2]
+        expected = (results.get("height"), results.get("width"))
+        if self.check_size and None not in expected and expected != (h, w):
+            raise ValueError(f"Image is {h}x{w} but its annotation says "
+                             f"{expected[0]}x{expected[1]}: {_where(results)}")
+        results.update(img=img, ori_shape=(h, w), img_shape=(h, w), pad_shape=(h, w),
+                       img_offset=(0, 0), scale_factor=(1.0, 1.0), flip=False)
+        return results
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(backend={self.backend!r})"
+
+
+@TRANSFORMS.register_module()
+class SelectSentence(BaseTransform):
+    """Pick the sentence of this sample: a random one of ``texts`` in training.
+
+    Sets ``results['text']`` (str) and ``results['sent_id']`` (int). Test entries carry
+    exactly one sentence. Uses Python's ``random`` (seeded per worker by mmengine).
+
+    Args:
+        random_choice: pick randomly (training); when False, take the first sentence.
+    """
+
+    def __init__(self, random_choice: bool = True):
+        self.random_choice = random_choice
+
+    def transform(self, results: dict) -> dict:
+        texts, sent_ids = results["texts"], results["sent_ids"]
+        if not texts:
+            raise ValueError(f"No sentence for ref_id={results.get('ref_id')}.")
+        i = random.randrange(len(texts)) if self.random_choice else 0
+        text = texts[i]
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"Empty expression (sent_id={sent_ids[i]}) for "
+                             f"ref_id={results.get('ref_id')}.")
+        results["text"] = text.strip()
+        results["sent_id"] = int(sent_ids[i])
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadReferAnnotations(BaseTransform):
+    """Decode the referred object's mask and box, as allowed by the sample's supervision.
+
+    Adds ``gt_mask`` (H, W) bool (supervision ``mask`` only), ``gt_bbox`` (4,) float32 xyxy
+    (supervision ``mask`` or ``box``) and ``gt_iscrowd`` (bool: more than one polygon, the
+    SeqTR protocol).
+
+    Args:
+        skip_empty: return None for a zero-area mask (the dataset then draws another sample
+            in training) instead of raising.
+    """
+
+    def __init__(self, skip_empty: bool = False):
+        self.skip_empty = skip_empty
+
+    def transform(self, results: dict) -> dict | None:
+        supervision = results.get("supervision", "mask")
+        segm = results.get("segmentation")
+        results["gt_iscrowd"] = isinstance(segm, list) and len(segm) > 1
+        if supervision in ("mask", "box"):
+            results["gt_bbox"] = bbox_xywh_to_xyxy(results["bbox"])
+        if supervision != "mask":
+            return results
+        if segm is None:
+            raise ValueError(f"Supervision is 'mask' but there is no segmentation: "
+                             f"{_where(results)}")
+        h, w = results.get("ori_shape", (results["height"], results["width"]))
+        try:
+            mask = segmentation_to_mask(segm, h, w)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"Malformed segmentation ({err}): {_where(results)}") from err
+        if not mask.any():
+            if self.skip_empty:
+                return None
+            raise ValueError(f"Zero-area mask (ann_id={results.get('ann_id')}): "
+                             f"{_where(results)}")
+        results["gt_mask"] = mask
+        return results
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(skip_empty={self.skip_empty})"

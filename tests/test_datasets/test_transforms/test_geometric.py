@@ -1,0 +1,148 @@
+"""Geometric transforms: shapes, metainfo, and exact mapping back to the original frame."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from risseg.datasets.transforms import Letterbox, Pad, RandomFlip, Resize
+from risseg.models.utils import boxes_to_original, logits_to_original
+
+
+def _sample(h: int = 30, w: int = 50, text: str = "the man on the left") -> dict:
+    rng = np.random.default_rng(0)
+    mask = np.zeros((h, w), bool)
+    mask[5:20, 3:22] = True  # box xyxy (3, 5, 22, 20)
+    return dict(
+        img=rng.integers(0, 255, (h, w, 3), dtype=np.uint8),
+        gt_mask=mask,
+        gt_bbox=np.array([3, 5, 22, 20], np.float32),
+        text=text,
+        ori_shape=(h, w),
+    )
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return (a & b).sum() / (a | b).sum()
+
+
+def _box_iou(a, b) -> float:
+    iw = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def _to_original(res: dict) -> tuple[np.ndarray, np.ndarray]:
+    meta = {
+        k: res[k]
+        for k in ("ori_shape", "img_shape", "pad_shape", "img_offset", "scale_factor", "flip")
+    }
+    logits = torch.from_numpy(res["gt_mask"]).float()[None] * 2 - 1  # (1, H, W) +-1 logits
+    mask = logits_to_original(logits, meta)[0] > 0
+    box = boxes_to_original(torch.from_numpy(res["gt_bbox"]), meta)
+    return mask.numpy(), box.numpy()
+
+
+def test_fixed_resize_shapes_and_scale():
+    res = Resize(scale=(40, 60))(_sample())
+    assert res["img"].shape == (60, 40, 3) and res["gt_mask"].shape == (60, 40)
+    assert res["img_shape"] == res["pad_shape"] == (60, 40)
+    assert res["scale_factor"] == pytest.approx((40 / 50, 60 / 30))
+    np.testing.assert_allclose(res["gt_bbox"], [3 * 0.8, 10, 22 * 0.8, 40])
+    assert res["gt_mask"].dtype == bool
+
+
+def test_keep_ratio_resize_fits_inside():
+    res = Resize(scale=(64, 64), keep_ratio=True)(_sample())  # 50x30 -> 64x38 (ratio 1.28)
+    assert res["img_shape"] == (38, 64)
+    res = Resize(scale=(640, 640), keep_ratio=True)(_sample(h=100, w=20))
+    assert res["img_shape"] == (640, 128)
+
+
+def test_scale_factor_is_cumulative():
+    res = Resize(scale=(100, 60))(_sample())
+    res = Resize(scale=(25, 15))(res)
+    assert res["scale_factor"] == pytest.approx((0.5, 0.5))
+
+
+def test_resize_after_pad_is_refused():
+    res = Pad(size_divisor=32)(_sample())
+    with pytest.raises(RuntimeError, match="before Letterbox/Pad"):
+        Resize(scale=(10, 10))(res)
+
+
+def test_letterbox_centres_content():
+    res = Letterbox(size=64, pad_value=(7, 8, 9))(_sample())
+    assert res["img"].shape == (64, 64, 3)
+    assert res["img_shape"] == (38, 64) and res["pad_shape"] == (64, 64)
+    assert res["img_offset"] == (0, 13)
+    assert res["img"][0, 0].tolist() == [7, 8, 9] and res["img"][63, 63].tolist() == [7, 8, 9]
+    assert not res["gt_mask"][:13].any()
+    assert res["gt_bbox"][1] == pytest.approx(5 * 38 / 30 + 13)
+
+
+def test_pad_bottom_right():
+    res = Pad(size_divisor=32, pad_value=5)(_sample())
+    assert res["img"].shape == (32, 64, 3) and res["pad_shape"] == (32, 64)
+    assert res["img_shape"] == (30, 50) and res["img_offset"] == (0, 0)
+    assert (res["img"][30:] == 5).all() and not res["gt_mask"][30:].any()
+    res = Pad(size=(70, 40))(_sample())
+    assert res["pad_shape"] == (40, 70)
+    with pytest.raises(ValueError, match="smaller"):
+        Pad(size=(10, 10))(_sample())
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_letterbox_pad_flip_round_trip(flip):
+    sample = _sample()
+    res = Letterbox(size=96)(dict(sample))
+    res = RandomFlip(prob=float(flip))(res)
+    res = Pad(size_divisor=32)(res)
+    assert res["flip"] is flip
+    mask, box = _to_original(res)
+    assert mask.shape == sample["gt_mask"].shape
+    assert _iou(mask, sample["gt_mask"]) > 0.95
+    assert _box_iou(box, sample["gt_bbox"]) > 0.99
+
+
+def test_keep_ratio_resize_pad_round_trip():
+    sample = _sample(h=37, w=23)
+    sample["gt_mask"][:] = False
+    sample["gt_mask"][4:30, 2:15] = True
+    sample["gt_bbox"] = np.array([2, 4, 15, 30], np.float32)
+    res = Pad(size_divisor=32)(Resize(scale=(64, 64), keep_ratio=True)(dict(sample)))
+    mask, box = _to_original(res)
+    assert _iou(mask, sample["gt_mask"]) > 0.95
+    np.testing.assert_allclose(box, sample["gt_bbox"], atol=1e-3)
+
+
+def test_flip_mirrors_content_and_swaps_words():
+    sample = _sample(text="Left man, LEFT of the leftmost cup; not leftover right-hand")
+    res = RandomFlip(prob=1.0)(dict(sample))
+    assert res["text"] == "Right man, RIGHT of the rightmost cup; not leftover left-hand"
+    np.testing.assert_array_equal(res["img"], sample["img"][:, ::-1])
+    np.testing.assert_array_equal(res["gt_mask"], sample["gt_mask"][:, ::-1])
+    np.testing.assert_allclose(res["gt_bbox"], [50 - 22, 5, 50 - 3, 20])
+    twice = RandomFlip(prob=1.0)(res)
+    assert twice["text"] == sample["text"] and twice["flip"] is False
+
+
+def test_flip_inside_letterbox_keeps_border():
+    res = Letterbox(size=64, pad_value=255)(_sample())
+    before = res["img"].copy()
+    res = RandomFlip(prob=1.0)(res)
+    np.testing.assert_array_equal(res["img"][13:51], before[13:51, ::-1])
+    assert (res["img"][:13] == 255).all()
+
+
+def test_flip_after_tokenize_is_refused():
+    with pytest.raises(RuntimeError, match="before TokenizeText"):
+        RandomFlip(prob=1.0)(dict(_sample(), text_ids=np.zeros(3)))
+
+
+def test_flip_probability_zero_is_identity():
+    sample = _sample()
+    res = RandomFlip(prob=0.0)(dict(sample))
+    assert res["text"] == sample["text"] and res["flip"] is False

@@ -1,0 +1,105 @@
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from risseg.datasets import LoadImage, LoadReferAnnotations, ReferDataset, SelectSentence
+from risseg.utils.masks import polygons_to_mask
+
+from ..refer_fixture import H, W
+
+
+def entry(root, ref_id, split="train", **kwargs):
+    ds = ReferDataset(str(root), "refcoco", "unc", split, img_prefix="images", **kwargs)
+    return next(d for d in (ds.get_data_info(i) for i in range(len(ds))) if d["ref_id"] == ref_id)
+
+
+@pytest.mark.parametrize("backend", ["cv2", "pillow"])
+def test_load_image_gives_rgb_and_geometry_keys(refer_root, backend):
+    results = LoadImage(backend=backend)(entry(refer_root, 1))
+    img = results["img"]
+    assert img.dtype == np.uint8 and img.shape == (H, W, 3)
+    assert tuple(img[0, 0]) == (255, 0, 0)  # written as BGR (0, 0, 255)
+    assert results["ori_shape"] == results["img_shape"] == results["pad_shape"] == (H, W)
+    assert results["img_offset"] == (0, 0) and results["scale_factor"] == (1.0, 1.0)
+    assert results["flip"] is False
+
+
+def test_load_image_errors_name_path_and_ref(refer_root):
+    results = entry(refer_root, 3)
+    (refer_root / "images" / "img2.png").unlink()
+    with pytest.raises(FileNotFoundError, match=r"img2.png \(ref_id=3\)"):
+        LoadImage()(dict(results))
+    (refer_root / "images" / "img2.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    for backend in ("cv2", "pillow"):
+        with pytest.raises(ValueError, match=r"corrupt.*img2.png \(ref_id=3\)"):
+            LoadImage(backend=backend)(dict(results))
+    cv2.imwrite(str(refer_root / "images" / "img2.png"), np.zeros((5, 5, 3), np.uint8))
+    with pytest.raises(ValueError, match="5x5 but its annotation says 24x32"):
+        LoadImage()(dict(results))
+
+
+def test_select_sentence_train_and_test(refer_root):
+    results = entry(refer_root, 3)
+    random.seed(0)
+    seen = {SelectSentence()(dict(results))["sent_id"] for _ in range(40)}
+    assert seen == set(results["sent_ids"])
+    out = SelectSentence(random_choice=False)(dict(results))
+    assert (out["text"], out["sent_id"]) == (results["texts"][0], results["sent_ids"][0])
+    test_entry = entry(refer_root, 9, "testB", test_mode=True)
+    assert SelectSentence()(dict(test_entry))["text"] == test_entry["texts"][0]
+    with pytest.raises(ValueError, match="ref_id=9"):
+        SelectSentence()(dict(test_entry, texts=[" "]))
+
+
+def test_annotations_polygons_multipolygon_and_rle(refer_root):
+    load = LoadReferAnnotations()
+    one = load(entry(refer_root, 1))
+    assert one["gt_mask"].dtype == bool and one["gt_mask"].shape == (H, W)
+    assert one["gt_bbox"].dtype == np.float32
+    np.testing.assert_array_equal(one["gt_bbox"], [2, 2, 10, 10])
+    assert one["gt_iscrowd"] is False
+
+    multi = load(entry(refer_root, 2))  # two overlapping squares: union, incl. the overlap
+    a = polygons_to_mask([[12, 4, 18, 4, 18, 10, 12, 10]], H, W)
+    b = polygons_to_mask([[15, 7, 21, 7, 21, 13, 15, 13]], H, W)
+    assert (a & b).any()
+    np.testing.assert_array_equal(multi["gt_mask"], a | b)
+    assert multi["gt_iscrowd"] is True
+
+    compressed = load(entry(refer_root, 4))["gt_mask"]
+    uncompressed = load(entry(refer_root, 11))["gt_mask"]
+    expected = np.zeros((H, W), bool)
+    expected[2:10, 20:30] = True
+    np.testing.assert_array_equal(compressed, expected)
+    np.testing.assert_array_equal(uncompressed, expected)
+
+
+def test_annotations_respect_supervision(refer_root):
+    box_only = entry(refer_root, 1, supervision_file=None)
+    box_only = dict(box_only, supervision="box", segmentation=None)
+    out = LoadReferAnnotations()(dict(box_only))
+    assert "gt_mask" not in out and out["gt_bbox"].shape == (4,)
+    out = LoadReferAnnotations()(dict(box_only, supervision="none"))
+    assert "gt_mask" not in out and "gt_bbox" not in out
+
+
+def test_zero_area_mask_errors_or_skips(refer_root):
+    results = dict(entry(refer_root, 1), segmentation=[[30, 20, 30, 20, 30, 20]])
+    with pytest.raises(ValueError, match=r"Zero-area.*ref_id=1\)"):
+        LoadReferAnnotations()(dict(results))
+    assert LoadReferAnnotations(skip_empty=True)(dict(results)) is None
+    with pytest.raises(ValueError, match=r"Malformed segmentation.*ref_id=1\)"):
+        LoadReferAnnotations()(dict(results, segmentation={"counts": "x"}))
+
+
+def test_full_pipeline_through_the_dataset(refer_root):
+    pipeline = [dict(type="LoadImage"), dict(type="SelectSentence"),
+                dict(type="LoadReferAnnotations")]
+    ds = ReferDataset(str(refer_root), "refcoco", "unc", "testB", img_prefix="images",
+                      test_mode=True, pipeline=pipeline)
+    for i in range(len(ds)):
+        sample = ds[i]
+        assert sample["gt_mask"].any() and sample["text"] == sample["texts"][0]
+        assert sample["img"].shape == (H, W, 3)

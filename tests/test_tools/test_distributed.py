@@ -1,0 +1,59 @@
+"""CPU DDP with torchrun and gloo: 2-process training, and 1- vs 2-process test metrics."""
+from __future__ import annotations
+
+import ast
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TINY = str(REPO_ROOT / "configs" / "tiny" / "tiny_ris.py")
+QUIET = ["log_level=WARNING"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(args: list[str], nproc: int = 1) -> str:
+    env = dict(os.environ, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")])
+    if nproc > 1:
+        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
+               f"--master_port={free_port()}", *args, "--launcher", "pytorch"]
+    else:
+        cmd = [sys.executable, *args]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    return out
+
+
+def printed_metrics(out: str) -> dict:
+    """The metrics dict tools/test.py prints on its last '{...}' line."""
+    line = [ln for ln in out.splitlines() if ln.startswith("{") and "mIoU" in ln][-1]
+    return ast.literal_eval(line)
+
+
+@pytest.mark.slow
+def test_two_process_training_and_identical_test_metrics(tmp_path):
+    work = tmp_path / "ddp"
+    run(["tools/train.py", TINY, "--work-dir", str(work), "--cfg-options",
+         "train_dataloader.dataset.num_samples=16", "train_cfg.max_epochs=1", *QUIET], nproc=2)
+    ckpt = work / "epoch_1.pth"
+    assert ckpt.is_file()  # 16 samples / (2 ranks x batch 4) = 2 iterations
+
+    single = printed_metrics(run(["tools/test.py", TINY, str(ckpt), "--work-dir",
+                                  str(tmp_path / "t1"), "--cfg-options", *QUIET]))
+    double = printed_metrics(run(["tools/test.py", TINY, str(ckpt), "--work-dir",
+                                  str(tmp_path / "t2"), "--cfg-options", *QUIET], nproc=2))
+    assert single.keys() == double.keys() and "mIoU" in single
+    for key in single:
+        assert single[key] == pytest.approx(double[key], abs=1e-9), key

@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--ann", required=True, help="REFER-format instances.json")
     parser.add_argument("--size", type=int, default=128, help="keep-ratio resize target (0: none)")
     parser.add_argument("--num-points", type=int, nargs="+", default=[12, 18, 30])
+    parser.add_argument("--num-bins", type=int, default=1000, help="coordinate bins (SeqTR 1000)")
     parser.add_argument("--max-anns", type=int, default=2000)
     parser.add_argument("--out", help="optional JSON file for the results")
     args = parser.parse_args()
@@ -70,7 +71,8 @@ def main() -> None:
         pad = (math.ceil(h / 32) * 32, math.ceil(w / 32) * 32)
         for n in args.num_points:
             pts = torch.from_numpy(mask_to_contour_points(mask, n))
-            decoded = tokens_to_points(points_to_tokens(pts, pad), pad)
+            tokens = points_to_tokens(pts, pad, args.num_bins)
+            decoded = tokens_to_points(tokens, pad, args.num_bins)
             for off in (0.0, 0.5):
                 back = points_to_mask(decoded + off, h, w)
                 inter, union = np.logical_and(back, mask).sum(), np.logical_or(back, mask).sum()
@@ -80,7 +82,8 @@ def main() -> None:
                 s[2].append(inter / union)
     elapsed = time.perf_counter() - start
     rows = []
-    print(f"{len(anns)} annotations, resized to {args.size or 'original'} px, {elapsed:.1f} s")
+    print(f"{len(anns)} annotations, resized to {args.size or 'original'} px, "
+          f"{args.num_bins} bins, {elapsed:.1f} s")
     print("| N | pixel offset | mIoU | oIoU |\n|---|---|---|---|")
     for (n, off), (inter, union, ious) in stats.items():
         row = dict(
@@ -89,7 +92,9 @@ def main() -> None:
         rows.append(row)
         print(f"| {n} | {off} | {row['mIoU']:.2f} | {row['oIoU']:.2f} |")
     if args.out:
-        Path(args.out).write_text(json.dumps(dict(size=args.size, rows=rows), indent=1))
+        Path(args.out).write_text(
+            json.dumps(dict(size=args.size, num_bins=args.num_bins, rows=rows), indent=1)
+        )
 
 
 if __name__ == "__main__":

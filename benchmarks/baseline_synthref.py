@@ -4,11 +4,12 @@
         [--work-dir work_dirs/bench_baseline] [--out docs/benchmarks/baseline_synthref]
         [--cfg-options ...]
 
-Measures wall time of training (validation excluded), training images/s, then evaluates the
+Measures wall time of training (no validation inside), training images/s, then evaluates the
 final weights on val and test (every sentence of every ref, masks compared at the original
 image resolution by RefSegMetric). Figures depend on the machine and its load: the summary
 records both.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "configs/baseline/segm_synthref.py"))
     parser.add_argument("--work-dir", default="work_dirs/bench_baseline_synthref")
-    parser.add_argument("--out", default=str(ROOT / "docs/benchmarks/baseline_synthref"),
-                        help="output path without suffix (.json and .md are written)")
+    parser.add_argument(
+        "--out",
+        default=str(ROOT / "docs/benchmarks/baseline_synthref"),
+        help="output path without suffix (.json and .md are written)",
+    )
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)
     return parser.parse_args()
 
@@ -55,10 +59,12 @@ def main() -> None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir
     max_epochs = cfg.train_cfg.max_epochs
-    cfg.train_cfg.val_interval = max_epochs + 1  # validation is timed separately below
     cfg.default_hooks.checkpoint = dict(type="CheckpointHook", interval=max_epochs)
+    train_cfg = cfg.copy()
+    # No validation inside the timed training: val and test are evaluated (and timed) below.
+    train_cfg.val_cfg = train_cfg.val_dataloader = train_cfg.val_evaluator = None
 
-    runner = Runner.from_cfg(cfg)
+    runner = Runner.from_cfg(train_cfg)
     start = time.perf_counter()
     runner.train()
     train_s = time.perf_counter() - start
@@ -80,10 +86,12 @@ def main() -> None:
         train_images_per_s=round(images / train_s, 1),
         eval=results,
         protocol="every sentence of every ref; masks at original resolution; "
-                 "IoU standard (I/U, 0 when U=0); mIoU = mean IoU, oIoU = sum I / sum U",
+        "IoU standard (I/U, 0 when U=0); mIoU = mean IoU, oIoU = sum I / sum U",
         machine=dict(
-            cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
-            load_avg_1m_at_end=round(os.getloadavg()[0], 2), python=platform.python_version(),
+            cpu_count=os.cpu_count(),
+            torch_threads=torch.get_num_threads(),
+            load_avg_1m_at_end=round(os.getloadavg()[0], 2),
+            python=platform.python_version(),
             torch=torch.__version__,
         ),
     )
@@ -104,6 +112,7 @@ def main() -> None:
         f"Training: {summary['epochs']} epochs, {summary['iterations']} iterations of batch "
         f"{summary['batch_size']} in {summary['train_seconds']} s "
         f"({summary['train_images_per_s']} images/s); {summary['machine']['cpu_count']} CPU cores, "
+        f"{summary['machine']['torch_threads']} torch thread(s), "
         f"load average {summary['machine']['load_avg_1m_at_end']} at the end.\n\n"
         "| split | mIoU | oIoU | prec@0.5 | samples | eval s |\n|---|---|---|---|---|---|\n"
         f"{rows}\n\n"

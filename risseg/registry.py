@@ -7,6 +7,7 @@ from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
@@ -16,6 +17,8 @@ from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 # Datasets (REFER-format, SynthRef, pseudo-label datasets).
@@ -59,6 +62,13 @@ HOOKS = Registry("hook", parent=MMENGINE_HOOKS, locations=["risseg.engine"])
 METRICS = Registry("metric", parent=MMENGINE_METRICS, locations=["risseg.evaluation"])
 # Evaluators.
 EVALUATOR = Registry("evaluator", parent=MMENGINE_EVALUATOR, locations=["risseg.evaluation"])
+# Log processors, visualizers and their backends: risseg uses mmengine's own; these children
+# only let the Runner resolve them in the 'risseg' scope without a fallback warning.
+LOG_PROCESSORS = Registry(
+    "log_processor", parent=MMENGINE_LOG_PROCESSORS, locations=["risseg.engine"]
+)
+VISUALIZERS = Registry("visualizer", parent=MMENGINE_VISUALIZERS, locations=["risseg.engine"])
+VISBACKENDS = Registry("vis_backend", parent=MMENGINE_VISBACKENDS, locations=["risseg.engine"])
 # Pseudo-label generators and selectors. A root registry: the Runner never builds labelers,
 # and sibling children of one mmengine root cannot share the scope 'risseg'.
 LABELERS = Registry("labeler", locations=["risseg.labelers"])

@@ -1,5 +1,6 @@
 """Engine extensions: safe checkpoint loading (installed on import), CPU-friendly DDP,
 the warm-up EMA, and hooks."""
+
 from risseg.engine import hooks  # noqa: F401
 from risseg.engine.checkpoint import (
     SAFE_GLOBALS,
@@ -9,16 +10,18 @@ from risseg.engine.checkpoint import (
 )
 from risseg.engine.cpu_amp_optim_wrapper import CPUAmpOptimWrapper
 from risseg.engine.dist import setup_launcher
+from risseg.engine.lavt_optim_constructor import LAVTOptimWrapperConstructor
 from risseg.engine.model_wrapper import RISDistributedDataParallel
 from risseg.engine.warmup_ema import WarmupEMA
 
 __all__ = [
     "CPUAmpOptimWrapper",
+    "install_safe_checkpoint_loading",
+    "LAVTOptimWrapperConstructor",
+    "load_local_checkpoint",
     "RISDistributedDataParallel",
     "SAFE_GLOBALS",
+    "setup_launcher",
     "UnsafeCheckpointError",
     "WarmupEMA",
-    "install_safe_checkpoint_loading",
-    "load_local_checkpoint",
-    "setup_launcher",
 ]

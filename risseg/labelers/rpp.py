@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 from mmengine.structures import PixelData
-from torch import Tensor, nn
+from torch import Tensor
 
+from risseg.labelers.base import BasePseudoLabeler
 from risseg.registry import LABELERS
 from risseg.structures import SampleList
 
@@ -46,7 +47,7 @@ def projection_score(mask: np.ndarray, box: Tensor | np.ndarray) -> float:
 
 
 @LABELERS.register_module()
-class RPPLabeler(nn.Module):
+class RPPLabeler(BasePseudoLabeler):
     """Select a model's own predictions as pseudo masks when they fit the GT box (RPP).
 
     Partial-RES (Qu et al., CVPR 2023): a prediction is kept iff its projection score
@@ -70,11 +71,16 @@ class RPPLabeler(nn.Module):
     def forward(self, inputs: Tensor | None, data_samples: SampleList) -> SampleList:
         """Score and select; ``inputs`` is unused (RPP needs no image)."""
         for sample in data_samples:
+            if "pred_mask" not in sample or "gt_bbox" not in sample:
+                ref_id = sample.metainfo.get("ref_id")
+                raise KeyError(f"RPPLabeler: sample {ref_id} needs pred_mask and gt_bbox")
             mask = sample.pred_mask.data[0].cpu().numpy().astype(bool)
             loss = projection_score(mask, sample.gt_bbox.cpu().numpy()) if mask.any() else 1.0
             labeled = sample.metainfo.get("supervision") == "mask"
             skip = self.skip_labeled and labeled
             keep = bool(mask.any() and loss < self.score_thr and not skip)
             sample.pseudo_mask = PixelData(data=torch.from_numpy(mask)[None])
-            sample.set_metainfo(dict(pseudo_score=1.0 - loss, rpp_loss=loss, pseudo_keep=keep))
+            sample.set_metainfo(
+                dict(pseudo_score=float(1.0 - loss), rpp_loss=float(loss), pseudo_keep=keep)
+            )
         return data_samples

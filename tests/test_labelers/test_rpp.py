@@ -9,6 +9,7 @@ from mmengine.structures import PixelData
 from risseg.labelers.rpp import RPPLabeler, box_mask, projection_score
 from risseg.registry import LABELERS
 from risseg.structures import RISDataSample
+from risseg.testing import PseudoLabelerContract
 
 
 def _sample(mask: np.ndarray, box, supervision="box") -> RISDataSample:
@@ -54,3 +55,22 @@ def test_deterministic():
     a = RPPLabeler()(None, [_sample(m, (0, 0, 16, 16))])[0].rpp_loss
     b = RPPLabeler()(None, [_sample(m, (0, 0, 16, 16))])[0].rpp_loss
     assert a == b and isinstance(RPPLabeler(), torch.nn.Module)
+
+
+class TestRPPLabeler(PseudoLabelerContract):
+    cfg = dict(type="RPPLabeler", score_thr=0.1)
+
+    def make_batch(self, kind="random"):
+        inputs, samples = super().make_batch(kind)
+        h, w = self.size
+        for i, s in enumerate(samples):
+            pred = torch.zeros(1, h, w, dtype=torch.bool)
+            pred[:, 4:12, 4 + i : 14] = True
+            s.pred_mask = PixelData(data=pred)
+            s.gt_bbox = torch.tensor([4.0, 4.0, 14.0, 12.0])
+        return inputs, samples
+
+    def test_keeps_the_box_consistent_sample(self):
+        inputs, samples = self.make_batch()
+        out = self.build()(inputs, samples)
+        assert out[0].pseudo_keep and out[0].rpp_loss < 0.1

@@ -15,8 +15,13 @@ def test_build_passes_modules_and_none_through():
 
 def test_logits_to_original_undoes_offset_pad_and_scale():
     # Original 20x40 image letterboxed into 32x32: scale 0.8, content 16x32 at y offset 8.
-    meta = dict(ori_shape=(20, 40), img_shape=(16, 32), pad_shape=(32, 32), img_offset=(0, 8),
-                scale_factor=(0.8, 0.8))
+    meta = dict(
+        ori_shape=(20, 40),
+        img_shape=(16, 32),
+        pad_shape=(32, 32),
+        img_offset=(0, 8),
+        scale_factor=(0.8, 0.8),
+    )
     padded = torch.full((1, 32, 32), -10.0)
     padded[:, 8:24, 16:32] = 10.0  # right half of the content
     out = logits_to_original(padded, meta)

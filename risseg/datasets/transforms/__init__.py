@@ -4,6 +4,7 @@ from risseg.datasets.transforms.formatting import PackRISInputs
 from risseg.datasets.transforms.geometric import Letterbox, Pad, RandomFlip, Resize
 from risseg.datasets.transforms.loading import LoadImage, LoadReferAnnotations, SelectSentence
 from risseg.datasets.transforms.photometric import GaussianBlur, PhotometricJitter
+from risseg.datasets.transforms.proposals import LoadProposals
 from risseg.datasets.transforms.seqtr import LargeScaleJitter, SampleContourPoints
 from risseg.datasets.transforms.text import TokenizeText
 
@@ -12,6 +13,7 @@ __all__ = [
     "LargeScaleJitter",
     "Letterbox",
     "LoadImage",
+    "LoadProposals",
     "LoadReferAnnotations",
     "PackRISInputs",
     "Pad",

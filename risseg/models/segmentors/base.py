@@ -8,7 +8,7 @@ from mmengine.model import BaseModel
 from mmengine.structures import PixelData
 from torch import Tensor
 
-from risseg.models.utils import logits_to_original
+from risseg.models.utils import build, logits_to_original
 from risseg.structures import SampleList
 
 
@@ -35,7 +35,8 @@ class BaseRISSegmentor(BaseModel, metaclass=ABCMeta):
     ) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type="RISDataPreprocessor")
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        # Built here through risseg's registry so that plain Python use needs no default scope.
+        super().__init__(data_preprocessor=build(data_preprocessor), init_cfg=init_cfg)
         self.train_cfg = dict(train_cfg or {})
         self.test_cfg = dict(test_cfg or {})
 

@@ -1,4 +1,9 @@
 """Language encoders: token ids in, word features, mask and sentence feature out."""
+
+from risseg.models.text_encoders.bert_text_encoder import BertTextEncoder
 from risseg.models.text_encoders.gru_text_encoder import GRUTextEncoder
 
-__all__ = ["GRUTextEncoder"]
+__all__ = [
+    "BertTextEncoder",
+    "GRUTextEncoder",
+]

@@ -1,0 +1,34 @@
+# RefCOCO (UNC) semi-supervised training data (SemiRES setting): the 1% labeled train images
+# (semi_1pct.json 'mask', from tools/data/make_supervision_subsets.py) and the unlabeled rest
+# ('none') with SAM proposals (configs/semires/sam_proposals_refcoco.py). 480x480, BERT ids.
+# Per GPU 3 labeled + 3 unlabeled samples (the release's --batch-size 3 for each loader).
+proposal_dir = "data/refcoco/sam_proposals"
+_tokenizer = dict(type="BertTokenizer", vocab="data/pretrained/bert-base-uncased", mode="slice")
+_refcoco = dict(type="ReferDataset", data_root="data/", dataset="refcoco", split_by="unc",
+                img_prefix="images/mscoco/images/train2014", text_field="raw", split="train",
+                supervision_file="semi_1pct.json")
+_common = [
+    dict(type="LoadImage"),
+    dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),
+    dict(type="Resize", scale=(480, 480), keep_ratio=False),
+    dict(type="TokenizeText", tokenizer=_tokenizer, max_length=20),
+    dict(type="PackRISInputs"),
+]
+labeled_pipeline = _common
+# weak (blur) / strong (colour jitter) views are made on the batch by SemiRESSegmentor
+unlabeled_pipeline = _common + [dict(type="LoadProposals", proposal_dir=proposal_dir)]
+semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs
+    _delete_=True,  # ConcatDataset + semi sampler replace a single dataset
+    batch_size=6,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type="SemiSupervisedSampler", batch_size=6, num_labeled=3),
+    dataset=dict(
+        type="ConcatDataset",
+        datasets=[
+            dict(**_refcoco, keep_supervision=["mask"], pipeline=labeled_pipeline),
+            dict(**_refcoco, keep_supervision=["none"], pipeline=unlabeled_pipeline),
+        ],
+    ),
+)

@@ -1,0 +1,34 @@
+# SynthRef semi-supervised training data (SemiRES setting): the 1% labeled images
+# (semi_1pct.json 'mask') and the unlabeled rest ('none') with stored class-agnostic proposals
+# (configs/semires/synth_proposals_synthref.py). Each batch: 4 labeled + 8 unlabeled samples.
+proposal_dir = "data/synthref/proposals"
+_tokenizer = dict(type="WordVocabTokenizer", vocab="data/synthref/vocab.json")
+_synthref = dict(type="SynthRefDataset", data_root="data/synthref", preset="default", seed=0,
+                 split="train", supervision_file="semi_1pct.json")
+_common = [
+    dict(type="LoadImage"),
+    dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),  # mask for labeled refs, nothing for unlabeled ones
+    dict(type="Resize", scale=(128, 128), keep_ratio=False),  # no flip: proposals stay aligned
+    dict(type="TokenizeText", tokenizer=_tokenizer, max_length=16),
+    dict(type="PackRISInputs"),
+]
+labeled_pipeline = _common
+unlabeled_pipeline = _common + [
+    dict(type="LoadProposals", proposal_dir=proposal_dir, max_proposals=64),
+]
+semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs
+    _delete_=True,  # ConcatDataset + semi sampler replace a single dataset
+    batch_size=12,
+    num_workers=1,
+    persistent_workers=True,
+    # 300 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829), 2 epochs
+    sampler=dict(type="SemiSupervisedSampler", batch_size=12, num_labeled=4, epoch_length=300),
+    dataset=dict(
+        type="ConcatDataset",
+        datasets=[
+            dict(**_synthref, keep_supervision=["mask"], pipeline=labeled_pipeline),
+            dict(**_synthref, keep_supervision=["none"], pipeline=unlabeled_pipeline),
+        ],
+    ),
+)

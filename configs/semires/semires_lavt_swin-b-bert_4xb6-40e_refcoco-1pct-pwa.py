@@ -1,0 +1,18 @@
+# SemiRES on RefCOCO, 1% labels, without SAM matching (PWA on every unlabeled sample): ablation.
+_base_ = [
+    "../lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py",
+    "../_base_/datasets/refcoco_unc_semi-1pct.py",
+]
+model = dict(
+    _delete_=True,  # the model becomes a teacher-student wrapper around the LAVT config
+    type="SemiRESSegmentor",
+    segmentor={{_base_.model}},
+    refine="pwa",
+    sup_weight=10.0,  # as the IOM setting
+    unsup_weight=1.0,  # --unsup_lambda
+    burn_in_checkpoint="work_dirs/lavt_swin-b-bert_4xb2-40e_refcoco-1pct-burnin/best.pth",
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    test_cfg=dict(eval_model="teacher"),
+)
+train_dataloader = {{_base_.semi_train_dataloader}}
+custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.9996)]  # SemiRES's fixed keep rate

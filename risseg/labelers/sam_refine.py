@@ -1,0 +1,155 @@
+"""SemiRES's refinement of teacher pseudo masks with SAM proposals: IOM, CPI and PWA.
+
+Paper: "SAM as the Guide: Mastering Pseudo-Label Refinement in Semi-Supervised Referring
+Expression Segmentation", ICML 2024 (https://arxiv.org/abs/2406.01451).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from mmengine.structures import PixelData
+from torch import Tensor
+
+from risseg.labelers.base import BasePseudoLabeler
+from risseg.registry import LABELERS
+from risseg.structures import SampleList
+
+STRATEGIES = ("iom", "cpi", "pwa")
+
+
+def iom_refine(
+    pred: Tensor, proposals: Tensor, iou_thr: float = 0.5
+) -> tuple[Tensor | None, float]:
+    """IoU-based Optimal Matching ("IMR" in some write-ups): the best single SAM mask.
+
+    Args:
+        pred: (H, W) bool teacher mask.
+        proposals: (N, H, W) bool SAM masks in the same frame.
+        iou_thr: a proposal matches when its IoU with ``pred`` is strictly above this.
+
+    Returns:
+        The matched proposal (H, W) bool, or None when none matches; and the best IoU.
+    """
+    if proposals.shape[0] == 0:
+        return None, 0.0
+    p = pred[None]
+    inter = (proposals & p).flatten(1).sum(1).float()
+    union = (proposals | p).flatten(1).sum(1).float()
+    iou = torch.where(union > 0, inter / union.clamp_min(1), torch.zeros_like(inter))
+    best = int(iou.argmax())
+    if iou[best] > iou_thr:
+        return proposals[best].clone(), float(iou[best])
+    return None, float(iou[best])
+
+
+def cpi_refine(
+    pred: Tensor, proposals: Tensor, ratio_thr: float = 0.7
+) -> tuple[Tensor | None, float]:
+    """Composite Parts Integration: the union of SAM masks that are parts of, or cover, pred.
+
+    A proposal S qualifies when |S ∩ c| / |c| > ``ratio_thr`` (it covers most of the teacher
+    mask c) or |S ∩ c| / |S| > ``ratio_thr`` (it lies mostly inside c).
+
+    Args:
+        pred: (H, W) bool teacher mask c.
+        proposals: (N, H, W) bool SAM masks.
+        ratio_thr: threshold of both ratios.
+
+    Returns:
+        The union (H, W) bool, or None when no proposal qualifies; and the number of parts.
+    """
+    if proposals.shape[0] == 0 or not pred.any():
+        return None, 0.0
+    inter = (proposals & pred[None]).flatten(1).sum(1).float()
+    r_pred = inter / (pred.sum().float() + 1e-9)
+    r_prop = inter / proposals.flatten(1).sum(1).float().clamp_min(1)
+    keep = (r_pred > ratio_thr) | (r_prop > ratio_thr)
+    if not keep.any():
+        return None, 0.0
+    return proposals[keep].any(0), float(keep.sum())
+
+
+def pwa_weights(p_fg: Tensor, variance: float = 0.1, offset: float = 1.3) -> Tensor:
+    """Pixel-Wise Adjustment weights: w(p) = offset - N(p; 0.5, variance).
+
+    ``N`` is the Gaussian density with mean 0.5 and *variance* ``variance``:
+    w(p) = 1.3 - exp(-(p - 0.5)^2 / (2 * 0.1)) / sqrt(2 * pi * 0.1), so uncertain pixels
+    (p near 0.5) get w ~ 0.04 and confident ones (p near 0 or 1) w ~ 0.94.
+
+    Args:
+        p_fg: foreground probabilities, any shape.
+
+    Returns:
+        Weights of the same shape.
+    """
+    density = torch.exp(-((p_fg - 0.5) ** 2) / (2 * variance)) / math.sqrt(2 * math.pi * variance)
+    return offset - density
+
+
+def refine_batch(
+    preds: Tensor, proposals: list[Tensor], strategy: str, thr: float | None = None
+) -> tuple[Tensor, Tensor]:
+    """Refine a batch of teacher masks.
+
+    Args:
+        preds: (B, H, W) bool teacher masks.
+        proposals: B tensors (N_i, H, W) bool in the same frame.
+        strategy: ``'iom'``, ``'cpi'`` or ``'pwa'`` (no refinement: every sample unmatched).
+        thr: the strategy's threshold (IoU 0.5 for IOM, ratio 0.7 for CPI by default).
+
+    Returns:
+        refined (B, H, W) bool (the teacher mask where unmatched) and matched (B,) bool.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"Unknown refinement strategy {strategy!r}; choose from {STRATEGIES}.")
+    refined = preds.clone()
+    matched = torch.zeros(len(preds), dtype=torch.bool, device=preds.device)
+    if strategy == "pwa":
+        return refined, matched
+    fn = iom_refine if strategy == "iom" else cpi_refine
+    default_thr = 0.5 if strategy == "iom" else 0.7
+    for b, (pred, props) in enumerate(zip(preds, proposals, strict=True)):
+        if props.shape[-2:] != pred.shape:
+            raise ValueError(
+                f"Sample {b}: proposals {tuple(props.shape)} vs mask {tuple(pred.shape)}."
+            )
+        mask, _ = fn(pred, props.to(pred.device).bool(), default_thr if thr is None else thr)
+        if mask is not None:
+            refined[b], matched[b] = mask, True
+    return refined, matched
+
+
+@LABELERS.register_module()
+class SAMRefineLabeler(BasePseudoLabeler):
+    """Refine each sample's ``pseudo_mask`` (e.g. a teacher prediction) with its ``proposals``.
+
+    Reads ``pseudo_mask`` bool (1, H, W) and ``proposals`` bool (N, H, W) (same frame); writes
+    the refined ``pseudo_mask`` and the metainfo ``pseudo_score`` (1.0 when a proposal
+    matched, else 0.0) and ``sam_matched``.
+
+    Args:
+        strategy: ``'iom'`` (best single proposal with IoU > 0.5), ``'cpi'`` (union of
+            parts, ratio > 0.7) or ``'pwa'`` (keep the teacher mask).
+        thr: override of the strategy's threshold.
+    """
+
+    def __init__(self, strategy: str = "iom", thr: float | None = None) -> None:
+        super().__init__()
+        if strategy not in STRATEGIES:
+            raise ValueError(f"Unknown refinement strategy {strategy!r}; choose from {STRATEGIES}.")
+        self.strategy = strategy
+        self.thr = thr
+
+    def forward(self, inputs: Tensor | None, data_samples: SampleList) -> SampleList:
+        """Refine; ``inputs`` is unused."""
+        if not data_samples:
+            return data_samples
+        preds = torch.stack([s.pseudo_mask.data[0].bool() for s in data_samples])
+        props = [s.proposals.data.bool() for s in data_samples]
+        refined, matched = refine_batch(preds, props, self.strategy, self.thr)
+        for s, mask, ok in zip(data_samples, refined, matched, strict=True):
+            s.pseudo_mask = PixelData(data=mask[None])
+            s.set_metainfo(dict(pseudo_score=float(ok), sam_matched=bool(ok)))
+        return data_samples

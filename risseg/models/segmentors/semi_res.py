@@ -1,0 +1,188 @@
+"""SemiRES: teacher-student training with SAM-refined pseudo labels."""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from torch import Tensor
+
+from risseg.engine.checkpoint import load_local_checkpoint
+from risseg.labelers.sam_refine import STRATEGIES, pwa_weights, refine_batch
+from risseg.models.layers.semi_views import WeakStrongViews
+from risseg.models.segmentors.base import BaseRISSegmentor
+from risseg.models.utils import build, stack_gt_masks
+from risseg.registry import MODELS
+from risseg.structures import SampleList
+
+
+def _pad_to(x: Tensor, shape: tuple[int, int]) -> Tensor:
+    """Zero-pad (..., h, w) at the bottom/right to (..., H, W) (as the data preprocessor)."""
+    return F.pad(x, (0, shape[1] - x.shape[-1], 0, shape[0] - x.shape[-2]))
+
+
+@MODELS.register_module()
+class SemiRESSegmentor(BaseRISSegmentor):
+    """SemiRES (Yang et al., ICML 2024, https://arxiv.org/abs/2406.01451).
+
+    A student and an EMA teacher of the same segmentor (LAVT). Each batch mixes labeled
+    samples (``supervision == 'mask'``) and unlabeled ones (anything else, carrying SAM
+    ``proposals`` bool (N, H, W) in the input frame, see ``LoadProposals``):
+
+    1. weak/strong views of the unlabeled images (:class:`WeakStrongViews`);
+    2. the student runs on [labeled, strong]; L_sup = CE(0.9/1.1) on the labeled part;
+    3. the teacher (eval mode, no grad) runs on the weak views -> hard mask c and p_fg;
+    4. ``refine`` ('iom', 'cpi' or 'pwa') replaces c by SAM proposals where they match;
+    5. matched samples: CE(0.9/1.1) vs the refined label; unmatched: PWA, per-pixel CE times
+       w(p_fg); L_unsup = their mean when both kinds occur;
+    6. L = sup_weight * L_sup + unsup_weight * L_unsup (the IOM release uses sup_weight 10).
+
+    The teacher is updated by ``EMATeacherHook`` and is the model evaluated by ``predict``
+    (``test_cfg.eval_model``, default ``'teacher'``).
+
+    Args:
+        segmentor: the student's config (e.g. ``LAVTSegmentor``); it must have
+            ``class_logits(inputs, samples) -> (B, 2, H, W)``.
+        refine: 'iom', 'cpi' or 'pwa'.
+        refine_thr: threshold override (IOM IoU 0.5, CPI ratio 0.7).
+        sup_weight: weight of L_sup.
+        unsup_weight: lambda, weight of L_unsup.
+        sup_loss: loss on labeled samples (SemiRES normalisation: plain pixel mean).
+        unsup_loss: loss on SAM-matched unlabeled samples.
+        pwa_loss: per-pixel loss for unmatched samples, multiplied by w(p_fg).
+        dice_loss: optional extra loss (e.g. ``DiceLoss``) on the foreground logit of labeled
+            and SAM-matched samples (not in the release; the SynthRef configs use it, as their
+            toy LAVT does).
+        views: keyword arguments of :class:`WeakStrongViews` (mean/std default to the data
+            preprocessor's).
+        burn_in_checkpoint: local checkpoint of the supervised burn-in model (the student's
+            state dict, e.g. a LAVT run's ``best_*.pth``) loaded into student and teacher.
+        data_preprocessor, train_cfg, test_cfg, init_cfg: see ``BaseRISSegmentor``.
+    """
+
+    def __init__(
+        self,
+        segmentor: dict,
+        refine: str = "iom",
+        refine_thr: float | None = None,
+        sup_weight: float = 1.0,
+        unsup_weight: float = 1.0,
+        *,
+        sup_loss: dict | None = None,
+        unsup_loss: dict | None = None,
+        pwa_loss: dict | None = None,
+        dice_loss: dict | None = None,
+        views: dict | None = None,
+        burn_in_checkpoint: str | None = None,
+        data_preprocessor: dict | None = None,
+        train_cfg: dict | None = None,
+        test_cfg: dict | None = None,
+        init_cfg: dict | None = None,
+    ) -> None:
+        super().__init__(data_preprocessor, train_cfg, test_cfg, init_cfg)
+        if refine not in STRATEGIES:
+            raise ValueError(f"refine must be one of {STRATEGIES}, got {refine!r}.")
+        self.student = build(segmentor)
+        self.teacher = copy.deepcopy(self.student)
+        self.teacher.requires_grad_(False)
+        self.refine, self.refine_thr = refine, refine_thr
+        self.sup_weight, self.unsup_weight = sup_weight, unsup_weight
+        ce = dict(type="WeightedCrossEntropyLoss", class_weight=(0.9, 1.1), normalize="pixel")
+        self.sup_loss = build(sup_loss or ce)
+        self.unsup_loss = build(unsup_loss or ce)
+        self.pwa_loss = build(
+            pwa_loss or dict(type="WeightedCrossEntropyLoss", class_weight=None, normalize="pixel")
+        )
+        self.dice_loss = build(dice_loss)
+        pre = self.data_preprocessor
+        views = dict(views or {})
+        if getattr(pre, "_enable_normalize", False):
+            views.setdefault("mean", tuple(pre.mean.flatten().tolist()))
+            views.setdefault("std", tuple(pre.std.flatten().tolist()))
+        self.views = WeakStrongViews(**views)
+        self.burn_in_checkpoint = burn_in_checkpoint
+
+    def init_weights(self) -> None:
+        """Initialise the student, then load the burn-in weights, then copy to the teacher."""
+        super().init_weights()
+        if self.burn_in_checkpoint is not None:
+            ckpt = load_local_checkpoint(self.burn_in_checkpoint, map_location="cpu")
+            state = ckpt.get("state_dict", ckpt)
+            state = {k: v for k, v in state.items() if not k.startswith("data_preprocessor.")}
+            self.student.load_state_dict(state, strict=True)
+            print_log(f"SemiRES: burn-in weights from {self.burn_in_checkpoint}", "current")
+        self.teacher.load_state_dict(self.student.state_dict())
+
+    def train(self, mode: bool = True):
+        """The teacher always stays in eval mode (BN statistics, dropout)."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict[str, Tensor]:
+        """Supervised + refined pseudo-label losses for a mixed batch (see class doc)."""
+        lab = [
+            i for i, s in enumerate(data_samples) if s.metainfo.get("supervision", "mask") == "mask"
+        ]
+        unl = [i for i in range(len(data_samples)) if i not in set(lab)]
+        lab_samples = [data_samples[i] for i in lab]
+        unl_samples = [data_samples[i] for i in unl]
+        shape = tuple(inputs.shape[-2:])
+        weak, strong = self.views(inputs[unl]) if unl else (inputs[:0], inputs[:0])
+        logits = self.student.class_logits(
+            torch.cat([inputs[lab], strong]), lab_samples + unl_samples
+        )
+        zero = logits.sum() * 0.0
+        losses = {}
+        if lab:
+            target = _pad_to(stack_gt_masks(lab_samples, inputs.device)[:, 0], shape).long()
+            losses["loss_sup"] = self.sup_weight * self.sup_loss(logits[: len(lab)], target)
+            if self.dice_loss is not None:
+                losses["loss_sup_dice"] = self.sup_weight * self._dice(logits[: len(lab)], target)
+        else:
+            losses["loss_sup"] = zero
+        if not unl:
+            losses["unsup_loss"] = zero
+            return losses
+        self.teacher.eval()
+        with torch.no_grad():
+            prob = self.teacher.class_logits(weak, unl_samples).softmax(dim=1)  # (Bu, 2, H, W)
+        hard = prob.argmax(dim=1).bool()  # (Bu, H, W)
+        proposals = [_pad_to(s.proposals.data.to(inputs.device).bool(), shape) for s in unl_samples]
+        refined, matched = refine_batch(hard, proposals, self.refine, self.refine_thr)
+        stu = logits[len(lab) :]
+        parts = []
+        if matched.any():
+            parts.append(self.unsup_loss(stu[matched], refined[matched].long()))
+            if self.dice_loss is not None:
+                parts[-1] = parts[-1] + self._dice(stu[matched], refined[matched])
+        if (~matched).any():
+            weight = pwa_weights(prob[~matched, 1])
+            parts.append(
+                self.pwa_loss(stu[~matched], refined[~matched].long(), pixel_weight=weight)
+            )
+        losses["unsup_loss"] = self.unsup_weight * sum(parts) / len(parts)
+        losses["sam_matched"] = matched.float().mean()  # logged, not summed (no 'loss' in name)
+        return losses
+
+    def _dice(self, logits: Tensor, target: Tensor) -> Tensor:
+        """Dice of (B, 2, H, W) logits via the foreground logit against a (B, H, W) mask."""
+        fg = logits[:, 1:2] - logits[:, 0:1]  # (B, 1, H, W); sigmoid(fg) = softmax fg prob
+        return self.dice_loss(fg, target[:, None].float())
+
+    def _eval_model(self):
+        return (
+            self.teacher
+            if self.test_cfg.get("eval_model", "teacher") == "teacher"
+            else self.student
+        )
+
+    def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
+        """Predict with the teacher (default) or the student."""
+        return self.postprocess_mask_logits(self._forward(inputs, data_samples), data_samples)
+
+    def _forward(self, inputs: Tensor, data_samples: SampleList | None = None) -> Tensor:
+        """(B, 1, H, W) foreground logits of the evaluated model."""
+        return self._eval_model()._forward(inputs, data_samples)

@@ -1,0 +1,79 @@
+import pytest
+import torch
+from mmengine.structures import PixelData
+
+from risseg.labelers import cpi_refine, iom_refine, pwa_weights, refine_batch
+from risseg.testing import PseudoLabelerContract
+
+
+def _box(y0, y1, x0, x1, size=10):
+    m = torch.zeros(size, size, dtype=torch.bool)
+    m[y0:y1, x0:x1] = True
+    return m
+
+
+def test_iom_picks_best_proposal_above_half_iou():
+    pred = _box(0, 4, 0, 4)  # 16 px
+    props = torch.stack([_box(0, 4, 0, 3), _box(0, 4, 0, 5), _box(6, 9, 6, 9)])  # IoU .75, .8, 0
+    mask, iou = iom_refine(pred, props)
+    assert torch.equal(mask, props[1]) and iou == pytest.approx(0.8)
+    # exactly 0.5 is not enough (strict >)
+    none, iou = iom_refine(pred, _box(0, 4, 0, 2)[None])
+    assert none is None and iou == pytest.approx(0.5)
+    assert iom_refine(pred, torch.zeros(0, 10, 10, dtype=torch.bool))[0] is None
+    assert iom_refine(torch.zeros(10, 10, dtype=torch.bool), props)[0] is None
+
+
+def test_cpi_unions_parts_and_covers():
+    pred = _box(0, 4, 0, 8)  # 32 px
+    left, right = _box(0, 4, 0, 4), _box(0, 4, 4, 9)  # inside ratio 1.0 and 16/20 = 0.8
+    far = _box(7, 10, 7, 10)
+    mask, parts = cpi_refine(pred, torch.stack([left, right, far]))
+    assert parts == 2 and torch.equal(mask, left | right)
+    big = _box(0, 10, 0, 10)  # covers all of pred: |S∩c|/|c| = 1
+    mask, parts = cpi_refine(pred, big[None])
+    assert parts == 1 and torch.equal(mask, big)
+    half = _box(0, 4, 0, 4) | _box(6, 10, 0, 10)  # 16/56 inside, covers 16/32 of pred
+    assert cpi_refine(pred, half[None])[0] is None
+
+
+def test_pwa_weights_values():
+    w = pwa_weights(torch.tensor([0.0, 0.5, 1.0, 0.25]))
+    assert w[1] == pytest.approx(0.0384, abs=1e-3)
+    assert w[0] == pytest.approx(0.9386, abs=1e-3) and w[2] == pytest.approx(w[0].item())
+    assert w[1] < w[3] < w[0]
+
+
+def test_refine_batch_strategies():
+    preds = torch.stack([_box(0, 4, 0, 4), _box(6, 9, 6, 9)])
+    props = [_box(0, 4, 0, 5)[None], torch.zeros(0, 10, 10, dtype=torch.bool)]
+    refined, matched = refine_batch(preds, props, "iom")
+    assert matched.tolist() == [True, False]
+    assert torch.equal(refined[0], props[0][0]) and torch.equal(refined[1], preds[1])
+    refined, matched = refine_batch(preds, props, "pwa")
+    assert not matched.any() and torch.equal(refined, preds)
+    with pytest.raises(ValueError, match="strategy"):
+        refine_batch(preds, props, "best")
+    with pytest.raises(ValueError, match="Sample 0"):
+        refine_batch(preds, [torch.zeros(1, 5, 5, dtype=torch.bool)] * 2, "cpi")
+
+
+class TestSAMRefineLabeler(PseudoLabelerContract):
+    cfg = dict(type="SAMRefineLabeler", strategy="iom")
+
+    def make_batch(self, kind="random"):
+        inputs, samples = super().make_batch(kind)
+        h, w = self.size
+        pred = torch.zeros(1, h, w, dtype=torch.bool)
+        pred[:, 4:12, 4:12] = True
+        samples[0].pseudo_mask = PixelData(data=pred)
+        prop = torch.zeros(1, h, w, dtype=torch.bool)
+        prop[:, 4:12, 4:13] = True
+        samples[0].proposals = PixelData(data=prop)
+        return inputs, samples
+
+    def test_refines_first_sample_only(self):
+        inputs, samples = self.make_batch()
+        out = self.build()(inputs, samples)
+        assert out[0].metainfo["sam_matched"] and not out[1].metainfo["sam_matched"]
+        assert out[0].pseudo_mask.data.sum() == 72 and out[1].pseudo_mask.data.sum() == 0

@@ -1,0 +1,187 @@
+import copy
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+
+from risseg.engine.hooks import ema_update
+from risseg.models.layers import WeakStrongViews
+from risseg.models.utils import build
+from risseg.testing import demo_lavt_samples, tiny_lavt_cfg
+
+
+@pytest.fixture(autouse=True)
+def _risseg_scope():
+    """Builds from dicts resolve in risseg's registries (the conftest resets the scope)."""
+    init_default_scope("risseg")
+
+
+def _semi_cfg(refine="iom", **kw):
+    return dict(
+        type="SemiRESSegmentor",
+        segmentor=tiny_lavt_cfg(with_preprocessor=False),
+        refine=refine,
+        **kw,
+    )
+
+
+def _mixed_batch(size=64):
+    inputs, samples = demo_lavt_samples(4, size)
+    for s in samples[2:]:
+        s.set_metainfo(dict(supervision="none"))
+        del s.gt_mask
+    full = torch.ones(1, size, size, dtype=torch.bool)
+    samples[2].proposals = PixelData(data=torch.cat([full, ~full]))  # whole image + empty
+    samples[3].proposals = PixelData(data=torch.zeros(0, size, size, dtype=torch.bool))
+    return inputs, samples
+
+
+def test_views_keep_geometry_and_normalise_once():
+    views = WeakStrongViews(blur_prob=0.0, jitter_prob=0.0)
+    x = torch.randn(2, 3, 16, 16).clamp(-2, 2)
+    weak, strong = views(x)
+    raw = (x * views.std + views.mean).clamp(0, 1)
+    assert torch.allclose(weak, (raw - views.mean) / views.std, atol=1e-5)
+    assert torch.allclose(strong, weak)
+    torch.manual_seed(0)
+    weak, strong = WeakStrongViews(blur_prob=1.0, jitter_prob=1.0)(x)
+    assert not torch.allclose(weak, x, atol=1e-3) and not torch.allclose(strong, weak, atol=1e-3)
+    # strong stays a valid image of the same content range: un-normalised in [0, 1]
+    back = strong * views.std + views.mean
+    assert back.min() >= -1e-5 and back.max() <= 1 + 1e-5
+
+
+def test_jitter_acts_on_unnormalised_pixels():
+    """Brightness x2 of a mid-grey image must give (nearly) white, not a normalised mess."""
+    views = WeakStrongViews(
+        blur_prob=0.0,
+        jitter_prob=1.0,
+        brightness=(2.0, 2.0),
+        contrast=(1.0, 1.0),
+        saturation=(1.0, 1.0),
+        hue=(0.0, 0.0),
+    )
+    grey = (torch.full((1, 3, 8, 8), 0.5) - views.mean) / views.std
+    _, strong = views(grey)
+    assert torch.allclose(strong * views.std + views.mean, torch.ones(1, 3, 8, 8), atol=1e-5)
+
+
+def test_loss_on_mixed_batch_and_teacher_has_no_grad():
+    torch.manual_seed(0)
+    model = build(_semi_cfg(sup_weight=10.0))
+    inputs, samples = _mixed_batch()
+    losses = model(inputs, samples, mode="loss")
+    assert {"loss_sup", "unsup_loss", "sam_matched"} <= set(losses)
+    total = losses["loss_sup"] + losses["unsup_loss"]
+    total.backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert any(p.grad is not None for p in model.student.backbone.parameters())
+    assert not model.teacher.training
+    model.train()
+    assert model.student.training and not model.teacher.training
+
+
+def test_iom_match_and_pwa_fallback(monkeypatch):
+    torch.manual_seed(0)
+    model = build(_semi_cfg("iom"))
+    inputs, samples = _mixed_batch()
+    # A teacher that predicts foreground everywhere: sample 2's full-image proposal matches
+    # (IoU 1), sample 3 has no proposal and falls back to PWA.
+    monkeypatch.setattr(
+        model.teacher,
+        "class_logits",
+        lambda x, s: torch.stack([torch.zeros_like(x[:, 0]), torch.ones_like(x[:, 0])], 1),
+    )
+    losses = model(inputs, samples, mode="loss")
+    assert losses["sam_matched"].item() == pytest.approx(0.5)
+    pwa = build(_semi_cfg("pwa"))
+    monkeypatch.setattr(pwa.teacher, "class_logits", model.teacher.class_logits)
+    assert pwa(inputs, samples, mode="loss")["sam_matched"].item() == 0.0
+
+
+def test_only_labeled_or_only_unlabeled():
+    model = build(_semi_cfg())
+    inputs, samples = _mixed_batch()
+    lab = model(inputs[:2], samples[:2], mode="loss")
+    assert lab["unsup_loss"].item() == 0.0 and lab["loss_sup"].item() > 0
+    unl = model(inputs[2:], samples[2:], mode="loss")
+    assert unl["loss_sup"].item() == 0.0 and unl["unsup_loss"].item() > 0
+
+
+def test_predict_uses_teacher():
+    torch.manual_seed(0)
+    model = build(_semi_cfg()).eval()
+    inputs, samples = demo_lavt_samples(2, 64)
+    with torch.no_grad():
+        for p in model.student.parameters():
+            p.add_(torch.randn_like(p))
+        out = model(inputs, samples, mode="tensor")
+        assert torch.allclose(out, model.teacher(inputs, samples, mode="tensor"))
+        model.test_cfg["eval_model"] = "student"
+        assert torch.allclose(
+            model(inputs, samples, mode="tensor"), model.student(inputs, samples, mode="tensor")
+        )
+
+
+def test_ema_update_params_and_buffers():
+    student = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    teacher = copy.deepcopy(student)
+    with torch.no_grad():
+        for p in student.parameters():
+            p.add_(1.0)
+    student[1].running_mean.fill_(2.0)
+    student[1].num_batches_tracked.fill_(5)
+    old = teacher[0].weight.clone()
+    ema_update(teacher, student, keep_rate=0.75)
+    assert torch.allclose(teacher[0].weight, 0.75 * old + 0.25 * (old + 1.0))
+    assert torch.allclose(teacher[1].running_mean, torch.full((2,), 0.5))
+    assert teacher[1].num_batches_tracked.item() == 5
+    with pytest.raises(KeyError):
+        ema_update(torch.nn.Linear(2, 2), student, 0.5)
+
+
+def test_few_iterations_of_semi_supervised_training():
+    torch.manual_seed(0)
+    model = build(_semi_cfg("cpi"))
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    inputs, samples = _mixed_batch()
+    teacher_before = copy.deepcopy(model.teacher.state_dict())
+    for _ in range(3):
+        losses = model(inputs, samples, mode="loss")
+        loss = sum(v for k, v in losses.items() if "loss" in k)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        ema_update(model.teacher, model.student, 0.9)
+    moved = [
+        k
+        for k, v in model.teacher.state_dict().items()
+        if v.is_floating_point() and not torch.equal(v, teacher_before[k])
+    ]
+    assert moved and torch.isfinite(loss)
+    model.eval()
+    out = model(inputs, samples, mode="predict")
+    assert out[0].pred_mask.data.shape == (1, 64, 64)
+
+
+def test_optional_dice_terms():
+    torch.manual_seed(0)
+    model = build(_semi_cfg("iom", dice_loss=dict(type="DiceLoss")))
+    inputs, samples = _mixed_batch()
+    losses = model(inputs, samples, mode="loss")
+    assert "loss_sup_dice" in losses and torch.isfinite(losses["loss_sup_dice"])
+
+
+def test_burn_in_checkpoint_loads_into_student_and_teacher(tmp_path):
+    torch.manual_seed(0)
+    lavt = build(tiny_lavt_cfg())
+    path = tmp_path / "burn_in.pth"
+    torch.save(dict(state_dict=lavt.state_dict(), meta=dict(epoch=1)), path)
+    torch.manual_seed(1)
+    model = build(_semi_cfg(burn_in_checkpoint=str(path)))
+    model.init_weights()
+    for part in (model.student, model.teacher):
+        assert torch.equal(part.head.cls.weight, lavt.head.cls.weight)
+    with pytest.raises(FileNotFoundError):
+        build(_semi_cfg(burn_in_checkpoint=str(tmp_path / "missing.pth"))).init_weights()

@@ -1,0 +1,166 @@
+"""The LAVT converter maps the official release's names onto LAVTSegmentor."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+from risseg.models.utils import build
+from risseg.testing import tiny_lavt_cfg
+
+
+@pytest.fixture(autouse=True)
+def _risseg_scope():
+    """Builds from dicts resolve in risseg's registries (the conftest resets the scope)."""
+    init_default_scope("risseg")
+
+
+_TOOL = Path(__file__).parents[2] / "tools" / "convert" / "lavt_checkpoint.py"
+_spec = importlib.util.spec_from_file_location("lavt_checkpoint", _TOOL)
+tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tool)
+
+
+def _official_lavt(embed=8, depths=(1, 1, 2, 1), heads=(1, 1, 2, 2), window=4, text=16, hidden=16):
+    """Names and shapes of yz93/LAVT-RIS's ``single_model.state_dict()`` (lib/backbone.py,
+    lib/mask_predictor.py) for a small Swin."""
+    g = torch.Generator().manual_seed(0)
+
+    def r(*shape):
+        return torch.randn(*shape, generator=g)
+
+    sd = {
+        "backbone.patch_embed.proj.weight": r(embed, 3, 4, 4),
+        "backbone.patch_embed.proj.bias": r(embed),
+        "backbone.patch_embed.norm.weight": r(embed),
+        "backbone.patch_embed.norm.bias": r(embed),
+    }
+    for i, (d, h) in enumerate(zip(depths, heads, strict=False)):
+        c, p = embed * 2**i, f"backbone.layers.{i}."
+        for j in range(d):
+            b = f"{p}blocks.{j}."
+            sd.update(
+                {
+                    b + "norm1.weight": r(c),
+                    b + "norm1.bias": r(c),
+                    b + "attn.relative_position_bias_table": r((2 * window - 1) ** 2, h),
+                    b + "attn.relative_position_index": torch.zeros(window**2, window**2).long(),
+                    b + "attn.qkv.weight": r(3 * c, c),
+                    b + "attn.qkv.bias": r(3 * c),
+                    b + "attn.proj.weight": r(c, c),
+                    b + "attn.proj.bias": r(c),
+                    b + "norm2.weight": r(c),
+                    b + "norm2.bias": r(c),
+                    b + "mlp.fc1.weight": r(4 * c, c),
+                    b + "mlp.fc1.bias": r(4 * c),
+                    b + "mlp.fc2.weight": r(c, 4 * c),
+                    b + "mlp.fc2.bias": r(c),
+                }
+            )
+        f = p + "fusion."
+        sd.update(
+            {
+                f + "vis_project.0.weight": r(c, c, 1),
+                f + "vis_project.0.bias": r(c),
+                f + "image_lang_att.f_key.0.weight": r(c, text, 1),
+                f + "image_lang_att.f_key.0.bias": r(c),
+                f + "image_lang_att.f_query.0.weight": r(c, c, 1),
+                f + "image_lang_att.f_query.0.bias": r(c),
+                f + "image_lang_att.f_value.0.weight": r(c, text, 1),
+                f + "image_lang_att.f_value.0.bias": r(c),
+                f + "image_lang_att.W.0.weight": r(c, c, 1),
+                f + "image_lang_att.W.0.bias": r(c),
+                f + "project_mm.0.weight": r(c, c, 1),
+                f + "project_mm.0.bias": r(c),
+                p + "res_gate.0.weight": r(c, c),
+                p + "res_gate.2.weight": r(c, c),
+            }
+        )
+        if i < len(depths) - 1:
+            sd.update(
+                {
+                    p + "downsample.reduction.weight": r(2 * c, 4 * c),
+                    p + "downsample.norm.weight": r(4 * c),
+                    p + "downsample.norm.bias": r(4 * c),
+                }
+            )
+        sd.update({f"backbone.norm{i}.weight": r(c), f"backbone.norm{i}.bias": r(c)})
+    c = [embed * 2**i for i in range(4)]
+    ins = {"4": c[3] + c[2], "3": hidden + c[1], "2": hidden + c[0]}
+    for s, cin in ins.items():
+        for a, ci in (("1", cin), ("2", hidden)):
+            sd[f"classifier.conv{a}_{s}.weight"] = r(hidden, ci, 3, 3)
+            bn = f"classifier.bn{a}_{s}."
+            sd.update(
+                {
+                    bn + "weight": r(hidden),
+                    bn + "bias": r(hidden),
+                    bn + "running_mean": r(hidden),
+                    bn + "running_var": r(hidden).abs(),
+                    bn + "num_batches_tracked": torch.tensor(3),
+                }
+            )
+    sd.update({"classifier.conv1_1.weight": r(2, hidden, 1, 1), "classifier.conv1_1.bias": r(2)})
+    return sd
+
+
+def _bert_state():
+    model = build(tiny_lavt_cfg(with_preprocessor=False))
+    return {
+        k[len("text_encoder.bert.") :]: torch.randn_like(v.float()).to(v.dtype)
+        for k, v in model.state_dict().items()
+        if k.startswith("text_encoder.bert.")
+    }
+
+
+def test_lavt_release_layout_loads_strictly():
+    official = {"model": _official_lavt(), "bert_model": _bert_state(), "epoch": 39}
+    state = tool.convert_lavt_checkpoint(official)
+    model = build(tiny_lavt_cfg(with_preprocessor=False))
+    model.load_state_dict(state, strict=True)
+    src = official["model"]
+    assert torch.equal(
+        model.backbone.layers[2].downsample.reduction.weight,
+        src["backbone.layers.1.downsample.reduction.weight"],
+    )
+    assert torch.equal(
+        model.backbone.pwams[3].attention.value.weight,
+        src["backbone.layers.3.fusion.image_lang_att.f_value.0.weight"],
+    )
+    assert torch.equal(
+        model.backbone.gates[1].fc2.weight, src["backbone.layers.1.res_gate.2.weight"]
+    )
+    assert torch.equal(model.backbone.out_norms[2].bias, src["backbone.norm2.bias"])
+    assert torch.equal(model.head.fuse3[1][1].running_mean, src["classifier.bn2_3.running_mean"])
+    assert torch.equal(model.head.cls.bias, src["classifier.conv1_1.bias"])
+
+
+def test_lavt_one_layout_and_cli(tmp_path):
+    model_sd = _official_lavt()
+    model_sd.update({f"text_encoder.{k}": v for k, v in _bert_state().items()})
+    src = tmp_path / "lavt_one.pth"
+    torch.save({"model": model_sd, "epoch": 1}, src)
+    dst = tmp_path / "out.pth"
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, str(_TOOL), str(src), str(dst)],
+        check=True,
+        env={"PYTHONPATH": str(_TOOL.parents[2])},
+    )
+    model = build(tiny_lavt_cfg(with_preprocessor=False))
+    model.load_state_dict(torch.load(dst)["state_dict"], strict=True)
+
+
+def test_unknown_keys_fail_loudly():
+    import pytest
+
+    with pytest.raises(KeyError, match="Unknown"):
+        tool.convert_lavt_checkpoint(
+            {"model": {"backbone.layers.0.mystery.weight": 0}, "bert_model": {}}
+        )
+    with pytest.raises(KeyError, match="BERT"):
+        tool.convert_lavt_checkpoint({"model": {}})

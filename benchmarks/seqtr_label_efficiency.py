@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import math
 import os
 import resource
 import subprocess
@@ -193,9 +194,13 @@ def main() -> None:
                           "--labeled", f"data/synthref/supervision_{r}pct.json", "--out",
                           str(pseudo)], wd / step / "choose_pseudo.log", args.threads)
             rpp_stats = json.loads(stdout.splitlines()[0])
+            # at least as many iterations as step 2 (390 of 32) when RPP keeps few refs
+            refs = rpp_stats["num_labeled"] + rpp_stats["num_kept"]
+            epochs = max(3, math.ceil(390 / math.ceil(refs / 32)))
             ckpt = train(step, PRES_RPP, wd, args.threads, [
                 *sup, f"train_dataloader.dataset.pseudo_ann_file={pseudo}",
-                f"load_from={det_ckpt}",
+                f"load_from={det_ckpt}", f"train_cfg.max_epochs={epochs}",
+                f"train_cfg.val_interval={epochs}", f"default_hooks.checkpoint.interval={epochs}",
             ])
             record(step, PRES_RPP, ckpt, test(step, PRES_RPP, ckpt, wd, args.threads),
                    rpp=rpp_stats)

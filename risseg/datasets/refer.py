@@ -90,6 +90,11 @@ class ReferDataset(BaseDataset):
         keep_supervision: keep only entries whose supervision is in this list (e.g.
             ``['mask']`` for the labeled half of a semi-supervised split).
         refs_file: explicit refs file name, overriding ``refs(<split_by>).json|p``.
+        pseudo_ann_file: optional JSON ``{ref_id: segmentation}`` of pseudo masks (COCO RLE
+            or polygons at the original resolution, e.g. from ``tools/choose_pseudo.py``;
+            relative to the annotation folder unless absolute). Refs listed there that have
+            no GT mask get it as their segmentation and become ``mask``-supervised, with
+            ``pseudo=True`` in the entry; refs with GT masks keep them.
         on_bad_item: ``error`` (default) raises on a ref whose annotation, image record or
             sentences are missing; ``skip`` drops it and logs the count.
         **kwargs: passed to :class:`mmengine.dataset.BaseDataset` (``pipeline``,
@@ -103,7 +108,7 @@ class ReferDataset(BaseDataset):
                  text_field: str = "raw", sentence_mode: str = "all", sentence_seed: int = 0,
                  supervision_file: str | None = None,
                  keep_supervision: list[str] | None = None, refs_file: str | None = None,
-                 on_bad_item: str = "error", **kwargs):
+                 pseudo_ann_file: str | None = None, on_bad_item: str = "error", **kwargs):
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
         if text_field not in ("raw", "sent"):
@@ -122,6 +127,7 @@ class ReferDataset(BaseDataset):
         self.supervision_file = supervision_file
         self.keep_supervision = keep_supervision
         self.refs_file = refs_file
+        self.pseudo_ann_file = pseudo_ann_file
         self.on_bad_item = on_bad_item
         self.num_skipped: dict[str, int] = {}  # reason -> count, filled by load_data_list
         super().__init__(data_root=data_root, **kwargs)
@@ -152,6 +158,7 @@ class ReferDataset(BaseDataset):
             raise ValueError(f"{refs_path}: no refs in split {self.split!r}.")
         anns, imgs = self._load_instances(inst_path)
         supervision = self._load_supervision([r["ref_id"] for r in refs])
+        pseudo = self._load_pseudo_anns()
         skipped: Counter = Counter()
         rng = np.random.default_rng(self.sentence_seed)
         data_list = []
@@ -162,6 +169,9 @@ class ReferDataset(BaseDataset):
             entry["supervision"] = supervision.get(ref["ref_id"], "mask")
             if entry["supervision"] != "mask":
                 entry["segmentation"] = None
+                if ref["ref_id"] in pseudo:
+                    entry.update(segmentation=pseudo[ref["ref_id"]], supervision="mask",
+                                 pseudo=True)
             if self.keep_supervision is not None and \
                     entry["supervision"] not in self.keep_supervision:
                 continue
@@ -232,6 +242,24 @@ class ReferDataset(BaseDataset):
         elif self.sentence_mode == "random":
             pairs = [pairs[rng.integers(len(pairs))]]
         return [dict(entry, texts=[t], sent_ids=[s]) for t, s in pairs]
+
+    def _load_pseudo_anns(self) -> dict[int, list | dict]:
+        """ref_id -> pseudo segmentation from ``pseudo_ann_file`` (empty without one)."""
+        if self.pseudo_ann_file is None:
+            return {}
+        path = self.pseudo_ann_file
+        if not osp.isabs(path):
+            path = osp.join(self.ann_dir, path)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f"Pseudo annotation file not found: {path}")
+        with open(path, encoding="utf-8") as f:
+            spec = json.load(f)
+        if not isinstance(spec, dict):
+            raise ValueError(f"{path}: expected a JSON object {{ref_id: segmentation}}.")
+        try:
+            return {int(ref_id): seg for ref_id, seg in spec.items()}
+        except ValueError as err:
+            raise ValueError(f"{path}: keys must be ref ids ({err}).") from err
 
     def _load_supervision(self, ref_ids: list[int]) -> dict[int, str]:
         """Map ref_id -> 'mask'|'box'|'none' from ``supervision_file`` (empty: all masks)."""

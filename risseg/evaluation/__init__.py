@@ -1,5 +1,5 @@
 """Evaluation: metrics for referring segmentation and comprehension."""
 
-from risseg.evaluation.metrics import RefBoxMetric, RefSegMetric
+from risseg.evaluation.metrics import DumpPredictions, RefBoxMetric, RefSegMetric
 
-__all__ = ["RefBoxMetric", "RefSegMetric"]
+__all__ = ["DumpPredictions", "RefBoxMetric", "RefSegMetric"]

@@ -1,5 +1,6 @@
 """Pseudo-label generators and selectors (registered in LABELERS)."""
 from risseg.labelers.base import BaseProposalLabeler, BasePseudoLabeler
+from risseg.labelers.rpp import RPPLabeler, projection_score
 from risseg.labelers.sam_proposals import SAMProposalLabeler
 from risseg.labelers.sam_refine import (
     SAMRefineLabeler,
@@ -13,11 +14,13 @@ from risseg.labelers.synth_proposals import SynthProposalLabeler
 __all__ = [
     "BasePseudoLabeler",
     "BaseProposalLabeler",
+    "RPPLabeler",
     "SAMProposalLabeler",
     "SAMRefineLabeler",
     "SynthProposalLabeler",
     "cpi_refine",
     "iom_refine",
+    "projection_score",
     "pwa_weights",
     "refine_batch",
 ]

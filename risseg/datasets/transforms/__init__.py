@@ -5,10 +5,12 @@ from risseg.datasets.transforms.geometric import Letterbox, Pad, RandomFlip, Res
 from risseg.datasets.transforms.loading import LoadImage, LoadReferAnnotations, SelectSentence
 from risseg.datasets.transforms.photometric import GaussianBlur, PhotometricJitter
 from risseg.datasets.transforms.proposals import LoadProposals
+from risseg.datasets.transforms.seqtr import LargeScaleJitter, SampleContourPoints
 from risseg.datasets.transforms.text import TokenizeText
 
 __all__ = [
     "GaussianBlur",
+    "LargeScaleJitter",
     "Letterbox",
     "LoadImage",
     "LoadProposals",
@@ -18,6 +20,7 @@ __all__ = [
     "PhotometricJitter",
     "RandomFlip",
     "Resize",
+    "SampleContourPoints",
     "SelectSentence",
     "TokenizeText",
 ]

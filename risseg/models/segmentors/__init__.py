@@ -2,10 +2,12 @@ from risseg.models.segmentors.base import BaseRISSegmentor
 from risseg.models.segmentors.encoder_decoder import RISSegmentor
 from risseg.models.segmentors.lavt import LAVTSegmentor
 from risseg.models.segmentors.semi_res import SemiRESSegmentor
+from risseg.models.segmentors.seqtr import SeqTRSegmentor
 
 __all__ = [
     "BaseRISSegmentor",
     "LAVTSegmentor",
     "RISSegmentor",
     "SemiRESSegmentor",
+    "SeqTRSegmentor",
 ]

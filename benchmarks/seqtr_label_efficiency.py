@@ -1,0 +1,221 @@
+"""SeqTR / Partial-RES label efficiency on SynthRef (CPU).
+
+Runs, each as ``tools/train.py`` / ``tools/test.py`` / ``tools/choose_pseudo.py``
+subprocesses, in ``--work-dir``:
+
+- ``seqtr_100pct``: SeqTR with every train mask (configs/seqtr/segm_synthref.py);
+- ``seqtr_{r}pct``: SeqTR with r % of the masks only (no boxes);
+- ``det``: the SeqTR box model on every train box (Partial-RES step 1);
+- ``pres_{r}pct``: Partial-RES step 2 (r % masks, from ``det``);
+- ``pres_{r}pct_rpp``: steps 3-5 (train-split predictions, RPP, retraining from ``det``).
+
+Every model is evaluated on the SynthRef val split: every sentence of every ref, prediction
+and GT at the original resolution (128 px), EMA weights; mIoU and oIoU (sum I / sum U), x100.
+Speed: training images/s (batch size / mean iteration time of the logged iterations,
+data loading included), inference images/s (``model.predict`` on val batches of 64 after one
+warm-up batch) and peak RSS (max resident set of the training and test processes). The CPU may
+be shared; the figures are what was measured, on the threads given.
+
+    python benchmarks/seqtr_label_efficiency.py --work-dir work_dirs/label_efficiency \
+        --ratios 1 [5 10] [--steps seqtr_100pct det ...]
+
+Results go to ``<work-dir>/results.json`` and a markdown table is printed.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEGM = "configs/seqtr/segm_synthref.py"
+MASK_ONLY = "configs/seqtr/segm_synthref-1pct.py"
+DET = "configs/partial_res/seqtr-det_synthref.py"
+PRES = "configs/partial_res/partial-res_synthref-1pct.py"
+PRES_RPP = "configs/partial_res/partial-res_synthref-1pct-rpp.py"
+
+
+def run(cmd: list[str], log: Path, threads: int) -> str:
+    """Run a command from the repository root, tee its output to ``log``; returns stdout."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=str(ROOT))
+    print("$", " ".join(cmd), flush=True)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[1]} failed ({proc.returncode}); see {log}")
+    print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
+    return proc.stdout
+
+
+def peak_rss_mb() -> float:
+    """Largest resident set of any finished child process so far, in MiB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def last_checkpoint(work_dir: Path) -> Path:
+    """The newest ``epoch_*.pth`` of a training run."""
+    ckpts = sorted(work_dir.glob("epoch_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
+    if not ckpts:
+        raise FileNotFoundError(f"no epoch_*.pth in {work_dir}")
+    return ckpts[-1]
+
+
+def train_speed(work_dir: Path, batch_size: int) -> float | None:
+    """Training images/s from mmengine's scalars.json (mean logged iteration time)."""
+    files = sorted(work_dir.glob("*/vis_data/scalars.json"))
+    if not files:
+        return None
+    times = []
+    for line in files[-1].read_text().splitlines():
+        rec = json.loads(line)
+        if "loss" in rec and "time" in rec:
+            times.append(rec["time"])
+    return batch_size / (sum(times) / len(times)) if times else None
+
+
+def train(name: str, config: str, wd: Path, threads: int, options: list[str] = ()) -> Path:
+    """Train (EMA on) and return the last checkpoint; skipped if it exists."""
+    out = wd / name
+    if not list(out.glob("epoch_*.pth")):
+        run([sys.executable, "tools/train.py", config, "--work-dir", str(out),
+             "--cfg-options", "ema=True", *options], out / "train.log", threads)
+    return last_checkpoint(out)
+
+
+def test(name: str, config: str, ckpt: Path, wd: Path, threads: int,
+         options: list[str] = ()) -> dict:
+    """Evaluate a checkpoint; returns the metrics dict that tools/test.py prints."""
+    out = wd / name / "test"
+    stdout = run([sys.executable, "tools/test.py", config, str(ckpt), "--work-dir", str(out),
+                  *(["--cfg-options", *options] if options else [])], out / "test.log", threads)
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    return ast.literal_eval(lines[-1]) if lines else {}
+
+
+def inference_speed(config: str, ckpt: Path, threads: int, batches: int = 4) -> float:
+    """Images/s of ``model.predict`` on val batches (one warm-up batch not counted)."""
+    code = f"""
+import time, torch
+from mmengine.config import Config
+from mmengine.runner import Runner, load_checkpoint
+from risseg.utils import register_all_modules
+register_all_modules()
+from risseg.registry import MODELS
+torch.set_num_threads({threads})
+cfg = Config.fromfile({config!r})
+cfg.val_dataloader.batch_size = 64
+cfg.val_dataloader.num_workers = 0
+cfg.val_dataloader.persistent_workers = False
+model = MODELS.build(cfg.model).eval()
+load_checkpoint(model, {str(ckpt)!r}, map_location='cpu')
+loader = Runner.build_dataloader(cfg.val_dataloader)
+n, elapsed = 0, 0.0
+with torch.no_grad():
+    for i, batch in enumerate(loader):
+        if i > {batches}:
+            break
+        data = model.data_preprocessor(batch, False)
+        start = time.perf_counter()
+        model.predict(data['inputs'], data['data_samples'])
+        if i > 0:
+            elapsed += time.perf_counter() - start
+            n += len(data['data_samples'])
+print(n / elapsed)
+"""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="SeqTR / Partial-RES label efficiency")
+    parser.add_argument("--work-dir", default="work_dirs/label_efficiency")
+    parser.add_argument("--ratios", type=int, nargs="+", default=[1])
+    parser.add_argument("--steps", nargs="+", help="run only these (default: all)")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    wd = Path(args.work_dir).resolve()
+    results_path = wd / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.is_file() else {}
+
+    def want(step: str) -> bool:
+        return args.steps is None or step in args.steps
+
+    def record(step: str, config: str, ckpt: Path, metrics: dict, **extra) -> None:
+        results[step] = dict(
+            config=config, checkpoint=str(ckpt), mIoU=metrics.get("mIoU"),
+            oIoU=metrics.get("oIoU"), prec50=metrics.get("prec@0.5"),
+            train_img_per_s=train_speed(ckpt.parent, 32), peak_rss_mb=peak_rss_mb(), **extra,
+        )
+        results_path.parent.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps(results, indent=1))
+
+    if want("seqtr_100pct"):
+        ckpt = train("seqtr_100pct", SEGM, wd, args.threads)
+        record("seqtr_100pct", SEGM, ckpt, test("seqtr_100pct", SEGM, ckpt, wd, args.threads),
+               infer_img_per_s=inference_speed(SEGM, ckpt, args.threads))
+    det_ckpt = None
+    if any(want(s) for s in ("det", *[f"pres_{r}pct" for r in args.ratios])):
+        det_ckpt = train("det", DET, wd, args.threads)
+    for r in args.ratios:
+        sup = [f"train_dataloader.dataset.supervision_file=supervision_{r}pct.json"]
+        step = f"seqtr_{r}pct"
+        if want(step):
+            ckpt = train(step, MASK_ONLY, wd, args.threads, sup)
+            record(step, MASK_ONLY, ckpt, test(step, MASK_ONLY, ckpt, wd, args.threads))
+        step = f"pres_{r}pct"
+        if want(step) or want(step + "_rpp"):
+            ckpt = train(step, PRES, wd, args.threads, [*sup, f"load_from={det_ckpt}"])
+            if want(step):
+                record(step, PRES, ckpt, test(step, PRES, ckpt, wd, args.threads))
+        step = f"pres_{r}pct_rpp"
+        if want(step):
+            preds = wd / f"pres_{r}pct" / "train_preds.json"
+            if not preds.is_file():
+                test(f"pres_{r}pct", PRES, ckpt, wd, args.threads, [
+                    "test_dataloader.dataset.split=train",
+                    "test_dataloader.dataset.sentence_mode=first",
+                    "test_evaluator.type=DumpPredictions", f"test_evaluator.out_file={preds}",
+                ])
+            pseudo = wd / f"pres_{r}pct" / f"pseudo_rpp_{r}pct.json"
+            stdout = run([sys.executable, "tools/choose_pseudo.py", "--pred", str(preds),
+                          "--labeled", f"data/synthref/supervision_{r}pct.json", "--out",
+                          str(pseudo)], wd / step / "choose_pseudo.log", args.threads)
+            rpp_stats = json.loads(stdout.splitlines()[0])
+            # at least as many iterations as step 2 (390 of 32) when RPP keeps few refs
+            refs = rpp_stats["num_labeled"] + rpp_stats["num_kept"]
+            epochs = max(3, math.ceil(390 / math.ceil(refs / 32)))
+            ckpt = train(step, PRES_RPP, wd, args.threads, [
+                *sup, f"train_dataloader.dataset.pseudo_ann_file={pseudo}",
+                f"load_from={det_ckpt}", f"train_cfg.max_epochs={epochs}",
+                f"train_cfg.val_interval={epochs}", f"default_hooks.checkpoint.interval={epochs}",
+            ])
+            record(step, PRES_RPP, ckpt, test(step, PRES_RPP, ckpt, wd, args.threads),
+                   rpp=rpp_stats)
+
+    full = results.get("seqtr_100pct", {}).get("mIoU")
+    print("| setting | masks | mIoU | oIoU | % of 100 % mIoU | train img/s | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|")
+    for step, res in results.items():
+        frac = f"{100 * res['mIoU'] / full:.0f}" if full and res.get("mIoU") else "-"
+        speed = f"{res['train_img_per_s']:.1f}" if res.get("train_img_per_s") else "-"
+        miou = f"{res['mIoU']:.2f}" if res.get("mIoU") is not None else "-"
+        oiou = f"{res['oIoU']:.2f}" if res.get("oIoU") is not None else "-"
+        print(f"| {step} | {step.split('_')[1]} | {miou} | {oiou} | {frac} | {speed} | "
+              f"{res.get('peak_rss_mb', 0):.0f} |")
+
+
+if __name__ == "__main__":
+    main()

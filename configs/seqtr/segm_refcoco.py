@@ -1,0 +1,52 @@
+# SeqTR segmentation on RefCOCO (UNC): N = 18 contour points (37 tokens), 15 words,
+# 640 px keep-ratio inputs padded to a multiple of 32, 90 epochs, batch 128.
+# Reported (SeqTR README, mIoU): val 67.26 / testA 69.79 / testB 64.12.
+# Train: python tools/train.py configs/seqtr/segm_refcoco.py --cfg-options ema=True
+_base_ = [
+    "../_base_/datasets/refcoco_unc.py",
+    "../_base_/models/seqtr_darknet53_gru.py",
+    "../_base_/schedules/seqtr_90e.py",
+    "../_base_/default_runtime.py",
+]
+num_points = 18
+max_length = 15
+image_size = 640
+# SeqTR's word vocabulary (token_to_ix) converted to JSON; PAD 0, UNK 1
+tokenizer = dict(type="WordVocabTokenizer", vocab="data/refcoco/seqtr_vocab.json")
+text_field = "raw"
+
+train_pipeline = [
+    dict(type="LoadImage"),
+    dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),
+    dict(type="LargeScaleJitter", out_max_size=image_size, min_scale=0.3, max_scale=1.4),
+    dict(type="SampleContourPoints", num_points=num_points),  # after every geometric change
+    dict(type="Pad", size_divisor=32),
+    dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
+    dict(type="PackRISInputs", extra_data_keys=("gt_points",)),
+]
+test_pipeline = [
+    dict(type="LoadImage"),
+    dict(type="SelectSentence"),
+    dict(type="Resize", scale=(image_size, image_size), keep_ratio=True),
+    dict(type="Pad", size_divisor=32),
+    dict(type="LoadReferAnnotations"),  # after the geometry: GT at the original resolution
+    dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
+    dict(type="PackRISInputs"),
+]
+model = dict(
+    text_encoder=dict(vocab_size=12_000),
+    head=dict(num_points=num_points, shuffle_fraction=-1.0),
+)
+train_dataloader = dict(batch_size=128, num_workers=4, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(batch_size=128, num_workers=4, dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(batch_size=128, num_workers=4, dataset=dict(pipeline=test_pipeline))
+# mIoU and oIoU at the original resolution (risseg's default protocol). SeqTR's own protocol
+# (padded 640 frame, pycocotools crowd IoU): model.test_cfg.rescale=False with
+# iou_mode='coco_crowd' and the GT loaded before Resize/Pad.
+val_evaluator = dict(type="RefSegMetric", iou_mode="standard")
+test_evaluator = val_evaluator
+# SeqTR averages parameters and buffers with decay min(0.999, (t + 1) / (t + 10));
+# `--cfg-options ema=True` adds this hook (tools/train.py) and evaluation uses the EMA model.
+ema_cfg = dict(ema_type="WarmupEMA", max_decay=0.999)
+randomness = dict(seed=6666)

@@ -1,0 +1,137 @@
+"""SeqHead: sequence construction, losses, masking of box-only samples, decoding."""
+from __future__ import annotations
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+from risseg.models.heads import SeqHead
+from risseg.testing.seqtr import seqtr_samples
+
+
+@pytest.fixture(autouse=True)
+def _scope():
+    init_default_scope("risseg")
+
+
+def _head(**kw) -> SeqHead:
+    cfg = dict(
+        in_channels=16, num_points=4, d_model=16, num_heads=2, ffn_dim=32,
+        num_encoder_layers=1, num_decoder_layers=1, dropout=0.0,
+    )
+    cfg.update(kw)
+    return SeqHead(**cfg)
+
+
+def test_point_tokens_from_masks_have_end_padding():
+    head = _head(num_points=40)
+    _, samples = seqtr_samples(1)
+    tokens = head.point_tokens(samples, torch.device("cpu"))
+    assert tokens.shape == (1, 80)
+    assert ((tokens >= 0) & (tokens <= 1000)).all()
+    # a 24 x 20 box has an 84-point contour: stride ceil(84 / 40) = 3 -> 28 points, then END
+    assert (tokens[0, :56] < 1000).all() and (tokens[0, 56:] == 1000).all()
+
+
+def test_shuffle_keeps_points_and_end_tail():
+    head = _head(num_points=5, shuffle_fraction=1.0)
+    tokens = torch.tensor([[1, 2, 3, 4, 5, 6, 1000, 1000, 1000, 1000]])
+    out = head.shuffle_points(tokens)
+    pairs = {tuple(p) for p in out[0, :6].view(3, 2).tolist()}
+    assert pairs == {(1, 2), (3, 4), (5, 6)}
+    assert (out[0, 6:] == 1000).all()
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [{}, dict(language_token=True, task_prompt=True, cctf=True, point_bias=True), dict(task="box")],
+)
+def test_loss_and_predict_shapes(flags):
+    head = _head(**flags)
+    _, samples = seqtr_samples(2)
+    feats = torch.randn(2, 16, 2, 2)
+    lang = torch.randn(2, 16) if flags.get("language_token") else None
+    losses = head.loss(feats, lang, samples)
+    key = "loss_box" if flags.get("task") == "box" else "loss_mask"
+    assert set(losses) == {key} and losses[key].requires_grad and losses[key] > 0
+    losses[key].backward()
+    head.eval()
+    tokens = head.predict(feats, lang, samples)
+    assert tokens.shape == ((2, 4) if flags.get("task") == "box" else (2, 9))
+    if flags.get("task") == "box":
+        assert (tokens < 1000).all()
+
+
+def test_box_only_samples_are_excluded_from_mask_loss():
+    head = _head()
+    _, samples = seqtr_samples(2)
+    samples[1].set_metainfo(dict(supervision="box"))
+    feats = torch.randn(2, 16, 2, 2, requires_grad=True)
+    loss = head.loss(feats, None, samples)["loss_mask"]
+    loss.backward()
+    assert feats.grad[0].abs().sum() > 0 and feats.grad[1].abs().sum() == 0
+    for s in samples:
+        s.set_metainfo(dict(supervision="box"))
+    assert float(head.loss(torch.randn(2, 16, 2, 2), None, samples)["loss_mask"].detach()) == 0.0
+
+
+def test_joint_box_loss():
+    head = _head(box_loss_weight=0.5)
+    _, samples = seqtr_samples(2)
+    losses = head.loss(torch.randn(2, 16, 2, 2), None, samples)
+    assert set(losses) == {"loss_mask", "loss_box"}
+
+
+def test_padding_mask_follows_img_shape():
+    head = _head()
+    _, samples = seqtr_samples(1, size=(64, 64))
+    samples[0].set_metainfo(dict(img_shape=(30, 64)))  # bottom half is padding
+    enc = head.encode(torch.randn(1, 16, 4, 4), None, samples)
+    assert enc["padding_mask"].view(4, 4)[:2].sum() == 0
+    assert enc["padding_mask"].view(4, 4)[2:].all()
+    assert torch.allclose(enc["valid_ratio"], torch.tensor([[1.0, 0.5]]))
+
+
+def test_teacher_forcing_learns_one_sequence():
+    torch.manual_seed(0)
+    head = _head(num_points=3)
+    _, samples = seqtr_samples(1)
+    feats = torch.randn(1, 16, 2, 2)
+    opt = torch.optim.Adam(head.parameters(), lr=3e-3)
+    for _ in range(150):
+        opt.zero_grad()
+        head.loss(feats, None, samples)["loss_mask"].backward()
+        opt.step()
+    head.eval()
+    target = head.point_tokens(samples, torch.device("cpu"))[0]
+    pred = head.predict(feats, None, samples)[0]
+    assert torch.equal(pred[:6], target)
+
+
+def test_tokens_do_not_depend_on_batch_padding():
+    head = _head()
+    _, samples = seqtr_samples(1, size=(64, 64))
+    a = head.point_tokens(samples, torch.device("cpu"))
+    samples[0].set_metainfo(dict(pad_shape=(128, 160)))  # padded further by the batch
+    b = head.point_tokens(samples, torch.device("cpu"))
+    assert torch.equal(a, b)
+    assert head.coord_frame(samples[0]) == (64, 64)  # img_shape (64, 56) rounded up to 32
+
+
+@pytest.mark.parametrize("flags", [{}, dict(cctf=True, point_bias=True, task_prompt=True)])
+def test_incremental_decoding_matches_full_decoding(flags):
+    torch.manual_seed(0)
+    head = _head(num_decoder_layers=2, **flags).eval()
+    _, samples = seqtr_samples(2)
+    feats = torch.randn(2, 16, 2, 2)
+    with torch.no_grad():
+        tokens = head.predict(feats, None, samples)
+        enc = head.encode(feats, None, samples)
+        # re-decode the predicted prefix in one teacher-forced pass: same arg-max everywhere
+        start = head._start(2, "mask", enc["memory"])
+        inputs = torch.cat([start, head._embed(tokens[:, :-1], enc)], 1)
+        full = head.decode(inputs, enc).argmax(-1)
+    for row, ref in zip(tokens, full, strict=True):
+        ends = (row == 1000).nonzero()
+        n = int(ends[0]) + 1 if len(ends) else row.numel()  # up to and including the first END
+        assert torch.equal(row[:n], ref[:n])

@@ -2,35 +2,25 @@
 from __future__ import annotations
 
 import argparse
-import os
-import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import risseg.engine  # noqa: F401  (safe checkpoint loading, CPU DDP wrapper, WarmupEMA)
-from risseg.engine import setup_launcher
+from risseg.engine.run_config import add_run_args, load_run_config
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train a referring segmentor")
     parser.add_argument("config", help="train config file path")
-    parser.add_argument("--work-dir", help="directory for logs and checkpoints")
     parser.add_argument(
         "--resume", nargs="?", type=str, const="auto",
         help="resume from PATH, or from the latest checkpoint in the work_dir if no PATH",
     )
     parser.add_argument("--amp", action="store_true", help="mixed precision (bf16 on CPU)")
-    parser.add_argument(
-        "--cfg-options", nargs="+", action=DictAction,
-        help="override config entries, e.g. ema=True train_dataloader.batch_size=8",
-    )
-    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault("LOCAL_RANK", str(args.local_rank))
-    return args
+    add_run_args(parser)
+    return parser.parse_args()
 
 
 def enable_amp(cfg: Config) -> None:
@@ -47,15 +37,7 @@ def enable_amp(cfg: Config) -> None:
 
 def main() -> Runner:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    setup_launcher(cfg, args.launcher)
-    # work_dir: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get("work_dir") is None:
-        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args)  # cfg-options, launcher, work_dir rule
     if args.amp:
         enable_amp(cfg)
     if cfg.get("ema", False):

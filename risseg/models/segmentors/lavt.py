@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from risseg.models.segmentors.base import BaseRISSegmentor
-from risseg.models.utils import build, stack_text
+from risseg.models.segmentors.encoder_decoder import RISSegmentor
+from risseg.models.utils import stack_text
 from risseg.registry import MODELS
 from risseg.structures import SampleList
 
 
 @MODELS.register_module()
-class LAVTSegmentor(BaseRISSegmentor):
+class LAVTSegmentor(RISSegmentor):
     """LAVT (https://arxiv.org/abs/2112.02244): words are fused inside the visual backbone.
 
     text_encoder(ids, mask) -> (B, L, C_l) words; backbone(image, words, mask) -> Y1..Y4;
@@ -25,20 +25,6 @@ class LAVTSegmentor(BaseRISSegmentor):
         data_preprocessor, train_cfg, test_cfg, init_cfg: see ``BaseRISSegmentor``.
     """
 
-    def __init__(
-        self,
-        backbone: dict,
-        text_encoder: dict,
-        head: dict,
-        data_preprocessor: dict | None = None,
-        train_cfg: dict | None = None,
-        test_cfg: dict | None = None,
-        init_cfg: dict | None = None,
-    ) -> None:
-        super().__init__(data_preprocessor, train_cfg, test_cfg, init_cfg)
-        self.backbone = build(backbone)
-        self.text_encoder = build(text_encoder)
-        self.head = build(head)
 
     def extract_feat(self, inputs: Tensor, data_samples: SampleList) -> tuple[Tensor, ...]:
         """Encode the expressions, then the image conditioned on them.

@@ -5,15 +5,15 @@ import torch
 from mmengine.structures import PixelData
 from torch import Tensor
 
-from risseg.models.segmentors.base import BaseRISSegmentor
-from risseg.models.utils import boxes_to_original, build, stack_text
+from risseg.models.segmentors.encoder_decoder import RISSegmentor
+from risseg.models.utils import boxes_to_original, stack_text
 from risseg.registry import MODELS
 from risseg.structures import SampleList
 from risseg.utils.contour import points_to_mask, tokens_to_box, tokens_to_points
 
 
 @MODELS.register_module()
-class SeqTRSegmentor(BaseRISSegmentor):
+class SeqTRSegmentor(RISSegmentor):
     """SeqTR (https://arxiv.org/abs/2203.16265) and Partial-RES on it.
 
     backbone (B, 3, H, W) -> 3 maps; text_encoder (ids, mask) -> sentence feature (B, C);
@@ -31,22 +31,6 @@ class SeqTRSegmentor(BaseRISSegmentor):
         data_preprocessor, train_cfg, test_cfg, init_cfg: see :class:`BaseRISSegmentor`.
     """
 
-    def __init__(
-        self,
-        backbone: dict | torch.nn.Module,
-        text_encoder: dict | torch.nn.Module,
-        neck: dict | torch.nn.Module,
-        head: dict | torch.nn.Module,
-        data_preprocessor: dict | None = None,
-        train_cfg: dict | None = None,
-        test_cfg: dict | None = None,
-        init_cfg: dict | None = None,
-    ) -> None:
-        super().__init__(data_preprocessor, train_cfg, test_cfg, init_cfg)
-        self.backbone = build(backbone)
-        self.text_encoder = build(text_encoder)
-        self.neck = build(neck)
-        self.head = build(head)
 
     def encode_text(self, samples: SampleList) -> Tensor:
         """Sentence features (B, C) from the samples' ``text_ids`` / ``text_mask``.

@@ -107,8 +107,9 @@ def main() -> None:
     lr = args.lr or cfg.optim_wrapper.optimizer.lr
     clip = (cfg.optim_wrapper.get("clip_grad") or {}).get("max_norm", float("inf"))
     params = [p for p in model.parameters() if p.requires_grad]
-    print(f"trainable {sum(p.numel() for p in params)} / {sum(p.numel() for p in model.parameters())}"
-          f" params; lr {lr}; clip {clip}", flush=True)
+    total = sum(p.numel() for p in model.parameters())
+    print(f"trainable {sum(p.numel() for p in params)} / {total} params; lr {lr}; clip {clip}",
+          flush=True)
     optimizer = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.98), eps=1e-9, amsgrad=True)
     gen = torch.Generator().manual_seed(args.seed + 1)
     start = time.time()

@@ -243,17 +243,24 @@ class ReferDataset(BaseDataset):
             pairs = [pairs[rng.integers(len(pairs))]]
         return [dict(entry, texts=[t], sent_ids=[s]) for t, s in pairs]
 
+    def _read_side_file(self, path: str, what: str) -> tuple[str, object]:
+        """Read a JSON side file given absolute or relative to the annotation folder.
+
+        Returns:
+            The resolved path and the parsed JSON.
+        """
+        if not osp.isabs(path):
+            path = osp.join(self.ann_dir, path)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f"{what} file not found: {path}")
+        with open(path, encoding="utf-8") as f:
+            return path, json.load(f)
+
     def _load_pseudo_anns(self) -> dict[int, list | dict]:
         """ref_id -> pseudo segmentation from ``pseudo_ann_file`` (empty without one)."""
         if self.pseudo_ann_file is None:
             return {}
-        path = self.pseudo_ann_file
-        if not osp.isabs(path):
-            path = osp.join(self.ann_dir, path)
-        if not osp.isfile(path):
-            raise FileNotFoundError(f"Pseudo annotation file not found: {path}")
-        with open(path, encoding="utf-8") as f:
-            spec = json.load(f)
+        path, spec = self._read_side_file(self.pseudo_ann_file, "Pseudo annotation")
         if not isinstance(spec, dict):
             raise ValueError(f"{path}: expected a JSON object {{ref_id: segmentation}}.")
         try:
@@ -265,13 +272,7 @@ class ReferDataset(BaseDataset):
         """Map ref_id -> 'mask'|'box'|'none' from ``supervision_file`` (empty: all masks)."""
         if self.supervision_file is None:
             return {}
-        path = self.supervision_file
-        if not osp.isabs(path):
-            path = osp.join(self.ann_dir, path)
-        if not osp.isfile(path):
-            raise FileNotFoundError(f"Supervision file not found: {path}")
-        with open(path, encoding="utf-8") as f:
-            spec = json.load(f)
+        path, spec = self._read_side_file(self.supervision_file, "Supervision")
         default = spec.get("default", "mask")
         if default not in SUPERVISIONS:
             raise ValueError(f"{path}: 'default' must be one of {SUPERVISIONS}.")

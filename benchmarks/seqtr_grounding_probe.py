@@ -9,7 +9,9 @@ samples and prints:
 * ``uniq_first``: how many distinct first points (x, y tokens) the model predicts;
 * ``first_L1``: mean |predicted - GT| of the first two tokens, next to the L1 of the best
   constant guess (the per-coordinate median of the GT), i.e. the data prior;
-* ``mIoU``: of the decoded polygons (original resolution), only when evaluating on val.
+* ``mIoU``: of the decoded polygons (original resolution), only when evaluating on val;
+* ``dense-IoU``: with ``model.head.dense_loss_weight > 0``, the IoU of the dense auxiliary
+  map (logit > 0) with the cells that are more than half covered by the referent.
 
 ``--first-only`` trains on the first two tokens alone (is localisation learnable at all,
 without the shape-prior tokens diluting the loss?). Single process, CPU friendly:
@@ -55,6 +57,17 @@ def evaluate(model, items: list, with_iou: bool) -> dict:
         tokens = model.head.predict(fused, lang, data["data_samples"])  # (B, 2N + 1)
         gt = model.head.point_tokens(data["data_samples"], tokens.device)  # (B, 2N)
         samples = model.predict(data["inputs"], data["data_samples"]) if with_iou else []
+        dense_iou = float("nan")
+        if getattr(model.head, "dense_pred", None) is not None:
+            enc = model.head.encode(fused, lang, data["data_samples"])
+            pred = enc["dense_logits"] > 0  # (B, h, w)
+            target, valid = model.head.dense_targets(
+                data["data_samples"], enc["feat_shape"], pred.device
+            )
+            target = target[:, 0] > 0.5
+            inter = (pred & target).flatten(1).sum(1).float()
+            union = (pred | target).flatten(1).sum(1).clamp(min=1).float()
+            dense_iou = 100 * (inter / union)[valid].mean().item()
     median = gt[:, :2].float().median(0).values
     ious = []
     for sample in samples:
@@ -67,6 +80,7 @@ def evaluate(model, items: list, with_iou: bool) -> dict:
         first_l1=(tokens[:, :2] - gt[:, :2]).abs().float().mean().item(),
         prior_l1=(median - gt[:, :2]).abs().float().mean().item(),
         miou=100 * float(np.mean(ious)) if ious else float("nan"),
+        dense_iou=dense_iou,
     )
 
 
@@ -136,7 +150,8 @@ def main() -> None:
                 f"it {it} loss {loss.item():.3f} grad-norm [{grads}] "
                 f"{args.eval_split} uniq_first {stats['uniq_first']}/{len(eval_items)} "
                 f"first_L1 {stats['first_l1']:.1f} (prior {stats['prior_l1']:.1f}) "
-                f"mIoU {stats['miou']:.1f} {time.time() - start:.0f}s",
+                f"mIoU {stats['miou']:.1f} dense-IoU {stats['dense_iou']:.1f} "
+                f"{time.time() - start:.0f}s",
                 flush=True,
             )
 

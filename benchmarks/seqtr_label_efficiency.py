@@ -145,6 +145,8 @@ def main() -> None:
     parser.add_argument("--ratios", type=int, nargs="+", default=[1])
     parser.add_argument("--steps", nargs="+", help="run only these (default: all)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rpp-refs", type=int, default=0,
+                        help="predict pseudo points for the first N train refs only (0: all)")
     args = parser.parse_args()
     wd = Path(args.work_dir).resolve()
     results_path = wd / "results.json"
@@ -154,6 +156,9 @@ def main() -> None:
         return args.steps is None or step in args.steps
 
     def record(step: str, config: str, ckpt: Path, metrics: dict, **extra) -> None:
+        # re-read first: steps may run in several processes at once (--steps)
+        if results_path.is_file():
+            results.update(json.loads(results_path.read_text()))
         results[step] = dict(
             config=config, checkpoint=str(ckpt), mIoU=metrics.get("mIoU"),
             oIoU=metrics.get("oIoU"), prec50=metrics.get("prec@0.5"),
@@ -187,6 +192,8 @@ def main() -> None:
                 test(f"pres_{r}pct", PRES, ckpt, wd, args.threads, [
                     "test_dataloader.dataset.split=train",
                     "test_dataloader.dataset.sentence_mode=first",
+                    *([f"test_dataloader.dataset.indices={args.rpp_refs}"] if args.rpp_refs
+                      else []),
                     "test_evaluator.type=DumpPredictions", f"test_evaluator.out_file={preds}",
                 ])
             pseudo = wd / f"pres_{r}pct" / f"pseudo_rpp_{r}pct.json"
@@ -194,9 +201,9 @@ def main() -> None:
                           "--labeled", f"data/synthref/supervision_{r}pct.json", "--out",
                           str(pseudo)], wd / step / "choose_pseudo.log", args.threads)
             rpp_stats = json.loads(stdout.splitlines()[0])
-            # at least as many iterations as step 2 (390 of 32) when RPP keeps few refs
+            # at least as many iterations as step 2 (300 of 32) when RPP keeps few refs
             refs = rpp_stats["num_labeled"] + rpp_stats["num_kept"]
-            epochs = max(3, math.ceil(390 / math.ceil(refs / 32)))
+            epochs = max(3, math.ceil(300 / math.ceil(refs / 32)))
             ckpt = train(step, PRES_RPP, wd, args.threads, [
                 *sup, f"train_dataloader.dataset.pseudo_ann_file={pseudo}",
                 f"load_from={det_ckpt}", f"train_cfg.max_epochs={epochs}",

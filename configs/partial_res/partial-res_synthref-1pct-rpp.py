@@ -2,7 +2,7 @@
 # masks plus the RPP-selected pseudo masks (tools/choose_pseudo.py), same model as step 2
 # (partial-res_synthref-1pct.py). 3 epochs over the kept refs (their number depends on RPP).
 _base_ = ["../seqtr/segm_synthref.py"]
-load_from = "work_dirs/seqtr-det_synthref/epoch_3.pth"  # step 1 (box model)
+load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
 model = dict(
     neck=dict(return_text_token=True),
     head=dict(language_token=True, task_prompt=True, cctf=True, cctf_axes="natural",

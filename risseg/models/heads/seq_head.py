@@ -7,6 +7,7 @@ SeqTR (https://arxiv.org/abs/2203.16265) with the Partial-RES switches
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from risseg.models.layers.co_content import co_content
@@ -15,6 +16,7 @@ from risseg.models.layers.positional_encoding import (
     SinePositionalEncoding2D,
 )
 from risseg.models.layers.seq_transformer import SeqDecoderLayer, SeqEncoderLayer
+from risseg.models.losses.dice_loss import DiceLoss
 from risseg.models.utils import build
 from risseg.registry import MODELS
 from risseg.structures import SampleList
@@ -92,6 +94,18 @@ class SeqHead(nn.Module):
         task_prompt: learned start token for mask sequences (Partial-RES).
         cctf: co-content teacher forcing (Partial-RES), with ``cctf_axes`` convention.
         point_bias: Gaussian point-modulated cross-attention bias (Partial-RES).
+        dense_loss_weight: weight of an auxiliary dense localisation loss (not in SeqTR; 0
+            disables it): a linear layer on the encoder's visual memory predicts, per cell,
+            the fraction covered by the referent (BCE + Dice). Targets are the GT mask for
+            mask-supervised samples and the filled GT box for box-supervised ones (and for
+            every sample of the box task). It gives a from-scratch model a direct
+            localisation signal (docs/methods/seqtr.md, "Training from scratch").
+        dense_box_targets: in the mask task, also train the dense loss on box-supervised
+            samples (their filled box as target); Partial-RES has boxes for every ref.
+        dense_guided_start: add to the start token a projection of the encoder memory and
+            positional encoding pooled with the softmax of the dense map (needs
+            ``dense_loss_weight > 0``), so that the first decoded coordinate starts from
+            where the dense map puts the referent.
     """
 
     def __init__(
@@ -117,6 +131,9 @@ class SeqHead(nn.Module):
         cctf: bool = False,
         cctf_axes: str = "natural",
         point_bias: bool = False,
+        dense_loss_weight: float = 0.0,
+        dense_box_targets: bool = True,
+        dense_guided_start: bool = False,
     ) -> None:
         super().__init__()
         if task not in ("mask", "box"):
@@ -154,6 +171,13 @@ class SeqHead(nn.Module):
             nn.Linear(d_model, d_model), nn.ReLU(inplace=True),
             nn.Linear(d_model, num_bins + 1),
         )
+        self.dense_loss_weight = dense_loss_weight
+        self.dense_box_targets = dense_box_targets
+        self.dense_pred = nn.Linear(d_model, 1) if dense_loss_weight > 0 else None
+        self.dense_dice = DiceLoss()
+        if dense_guided_start and self.dense_pred is None:
+            raise ValueError("dense_guided_start needs dense_loss_weight > 0")
+        self.start_proj = nn.Linear(d_model, d_model) if dense_guided_start else None
         self._init_transformer()
 
     def _init_transformer(self) -> None:
@@ -195,17 +219,31 @@ class SeqHead(nn.Module):
         valid = (~pad_mask).float()
         valid_ratio = torch.stack([valid[:, 0, :].mean(1), valid[:, :, 0].mean(1)], dim=1)
         grid = x[:, : h * w].reshape(b, h, w, self.d_model)  # (B, h*w, d) -> (B, h, w, d)
-        return dict(
+        enc = dict(
             memory=x, pos=pos, padding_mask=mask, grid=grid, feat_shape=(h, w),
             valid_ratio=valid_ratio,
         )
+        if self.dense_pred is not None:
+            dense = self.dense_pred(grid).squeeze(-1)  # (B, h, w)
+            enc["dense_logits"] = dense
+            if self.start_proj is not None:
+                weights = dense.flatten(1).masked_fill(pad_mask.flatten(1), float("-inf"))
+                weights = weights.softmax(-1)[:, None]  # (B, 1, h*w)
+                pooled = weights @ (x[:, : h * w] + pos[:, : h * w])  # (B, 1, d)
+                enc["start_content"] = self.start_proj(pooled)
+        return enc
 
     # ----------------------------------------------------------------------------- decoder
-    def _start(self, batch: int, task: str, ref: Tensor) -> Tensor:
-        """(B, 1, d) start embedding: the task prompt for masks if enabled, else zeros."""
+    def _start(self, batch: int, task: str, enc: dict) -> Tensor:
+        """(B, 1, d) start embedding: the task prompt for masks if enabled, else zeros, plus
+        the dense-guided content when ``dense_guided_start``."""
         if task == "mask" and self.task_prompt is not None:
-            return self.task_prompt[None].expand(batch, -1, -1)
-        return ref.new_zeros(batch, 1, self.d_model)
+            start = self.task_prompt[None].expand(batch, -1, -1)
+        else:
+            start = enc["memory"].new_zeros(batch, 1, self.d_model)
+        if "start_content" in enc:
+            start = start + enc["start_content"]
+        return start
 
     def _embed(self, tokens: Tensor, enc: dict, first_is_x: bool = True) -> Tensor:
         """Token embeddings (B, T, d), plus the CCTF content when enabled."""
@@ -297,14 +335,60 @@ class SeqHead(nn.Module):
         if self.task == "box" or self.box_loss_weight > 0:
             weight = 1.0 if self.task == "box" else self.box_loss_weight
             losses["loss_box"] = weight * self._box_loss(enc, samples)
+        if self.dense_pred is not None:
+            losses["loss_dense"] = self.dense_loss_weight * self._dense_loss(enc, samples)
         return losses
+
+    def dense_targets(
+        self, samples: SampleList, feat_shape: tuple[int, int], device: torch.device
+    ) -> tuple[Tensor, Tensor]:
+        """Per-cell referent coverage for the dense auxiliary loss.
+
+        Args:
+            samples: B samples; ``gt_mask`` (1, H_i, W_i) in the input frame and/or
+                ``gt_bbox`` (4,) xyxy in the input frame.
+            feat_shape: (h, w) of the encoder's visual grid.
+
+        Returns:
+            ``targets`` (B, 1, h, w) in [0, 1] (area fraction of each cell covered by the
+            referent) and ``valid`` (B,) bool, False for samples without a usable target.
+        """
+        h, w = feat_shape
+        meta = samples[0].metainfo
+        in_h, in_w = meta.get("batch_input_shape", pad_shape_of(samples[0]))[:2]
+        canvas = torch.zeros(len(samples), 1, int(in_h), int(in_w), device=device)
+        valid = torch.zeros(len(samples), dtype=torch.bool, device=device)
+        for i, sample in enumerate(samples):
+            supervision = sample.metainfo.get("supervision", "mask")
+            if self.task == "mask" and supervision == "mask" and "gt_mask" in sample:
+                mask = sample.gt_mask.data[0].to(device).float()
+                mh, mw = min(mask.shape[0], in_h), min(mask.shape[1], in_w)
+                canvas[i, 0, :mh, :mw] = mask[:mh, :mw]
+                valid[i] = True
+            elif "gt_bbox" in sample and (
+                self.task == "box" or (supervision == "box" and self.dense_box_targets)
+            ):
+                x1, y1, x2, y2 = sample.gt_bbox.tolist()
+                canvas[i, 0, max(0, int(y1)) : int(round(y2)), max(0, int(x1)) : int(round(x2))] = 1
+                valid[i] = True
+        return F.adaptive_avg_pool2d(canvas, (h, w)), valid
+
+    def _dense_loss(self, enc: dict, samples: SampleList) -> Tensor:
+        logits = enc["dense_logits"][:, None]  # (B, 1, h, w)
+        targets, valid = self.dense_targets(samples, enc["feat_shape"], logits.device)
+        if not bool(valid.any()):
+            return logits.sum() * 0.0
+        logits, targets = logits[valid], targets[valid]
+        return F.binary_cross_entropy_with_logits(logits, targets) + self.dense_dice(
+            logits, targets
+        )
 
     def _mask_loss(self, enc: dict, samples: SampleList) -> Tensor:
         device = enc["memory"].device
         tokens = self.shuffle_points(self.point_tokens(samples, device))  # (B, 2N)
         b = tokens.shape[0]
         targets = torch.cat([tokens, tokens.new_full((b, 1), self.end)], dim=1)  # (B, 2N + 1)
-        inputs = torch.cat([self._start(b, "mask", enc["memory"]), self._embed(tokens, enc)], 1)
+        inputs = torch.cat([self._start(b, "mask", enc), self._embed(tokens, enc)], 1)
         logits = self.decode(inputs, enc)
         keep = self._supervised(samples, device).float()  # (B,)
         weight = torch.where(targets == self.end, self.end_weight, 1.0) * keep[:, None]
@@ -318,7 +402,7 @@ class SeqHead(nn.Module):
         pads = torch.tensor([self.coord_frame(s) for s in samples], device=device)  # (B, 2)
         tokens = box_to_tokens(boxes, pads, self.num_bins)  # (B, 4)
         b = tokens.shape[0]
-        start = self._start(b, "box", enc["memory"])
+        start = self._start(b, "box", enc)
         inputs = torch.cat([start, self._embed(tokens[:, :3], enc)], dim=1)  # (B, 4, d)
         logits = self.decode(inputs, enc)[..., : self.num_bins]  # END is never a box target
         return self.loss_token(logits, tokens)
@@ -342,7 +426,7 @@ class SeqHead(nn.Module):
         b = feats.shape[0]
         steps = 2 * self.num_points + 1 if task == "mask" else 4
         caches: list[Tensor | None] = [None] * len(self.decoder)
-        x = self._start(b, task, enc["memory"])  # (B, 1, d): the input at position 0
+        x = self._start(b, task, enc)  # (B, 1, d): the input at position 0
         out = feats.new_full((b, steps), self.end, dtype=torch.long)
         done = torch.zeros(b, dtype=torch.bool, device=feats.device)
         for step in range(steps):

@@ -7,6 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from risseg.models.backbones.darknet import DarknetConv
+from risseg.models.necks.film_fusion_neck import coord_map
 from risseg.registry import MODELS
 
 
@@ -26,6 +27,11 @@ class SeqTRFusionNeck(nn.Module):
             projection is added when it differs from ``out_channels``.
         out_channels: channels of the multimodal map.
         return_text_token: also return the language token.
+        coord_channels: append normalised (x, y) coordinate maps to the pooled visual map
+            before the output convs (not in SeqTR). The encoder adds positional encodings
+            only to attention queries and keys, so without them the *values* the decoder
+            reads carry little absolute position; a from-scratch model then struggles to
+            emit coordinates (docs/methods/seqtr.md, "Training from scratch").
     """
 
     def __init__(
@@ -35,6 +41,7 @@ class SeqTRFusionNeck(nn.Module):
         out_channels: int = 1024,
         *,
         return_text_token: bool = False,
+        coord_channels: bool = False,
     ) -> None:
         super().__init__()
         c8, c16, c32 = in_channels
@@ -42,8 +49,10 @@ class SeqTRFusionNeck(nn.Module):
         self.down1 = DarknetConv(c8, c8, 3)
         self.down2 = DarknetConv(c8 + c16, c8 + c16, 3)
         c_cat = c8 + c16 + c32
+        self.coord_channels = coord_channels
+        c_in = c_cat + 2 if coord_channels else c_cat
         self.out_conv = nn.Sequential(
-            DarknetConv(c_cat, c_cat, 3), DarknetConv(c_cat, out_channels, 1)
+            DarknetConv(c_in, c_cat, 3), DarknetConv(c_cat, out_channels, 1)
         )
         same = text_channels == out_channels
         self.text_proj = nn.Identity() if same else nn.Linear(text_channels, out_channels)
@@ -66,6 +75,8 @@ class SeqTRFusionNeck(nn.Module):
         s8, s16, s32 = feats
         x = torch.cat([self.down1(self.pool(s8)), s16], dim=1)
         x = torch.cat([self.down2(self.pool(x)), s32], dim=1)
+        if self.coord_channels:
+            x = torch.cat([x, coord_map(x)], dim=1)  # (B, c_cat + 2, h, w)
         visual = self.out_conv(x)
         text = torch.tanh(self.text_proj(text))  # (B, C)
         fused = torch.tanh(visual) * text[:, :, None, None]  # broadcast over (h, w)

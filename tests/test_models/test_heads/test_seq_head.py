@@ -44,7 +44,12 @@ def test_shuffle_keeps_points_and_end_tail():
 
 @pytest.mark.parametrize(
     "flags",
-    [{}, dict(language_token=True, task_prompt=True, cctf=True, point_bias=True), dict(task="box")],
+    [
+        {},
+        dict(language_token=True, task_prompt=True, cctf=True, point_bias=True),
+        dict(task="box"),
+        dict(task="box", dense_loss_weight=1.0, dense_guided_start=True),
+    ],
 )
 def test_loss_and_predict_shapes(flags):
     head = _head(**flags)
@@ -53,7 +58,8 @@ def test_loss_and_predict_shapes(flags):
     lang = torch.randn(2, 16) if flags.get("language_token") else None
     losses = head.loss(feats, lang, samples)
     key = "loss_box" if flags.get("task") == "box" else "loss_mask"
-    assert set(losses) == {key} and losses[key].requires_grad and losses[key] > 0
+    assert set(losses) == {key} | ({"loss_dense"} if "dense_loss_weight" in flags else set())
+    assert losses[key].requires_grad and losses[key] > 0
     losses[key].backward()
     head.eval()
     tokens = head.predict(feats, lang, samples)
@@ -118,7 +124,14 @@ def test_tokens_do_not_depend_on_batch_padding():
     assert head.coord_frame(samples[0]) == (64, 64)  # img_shape (64, 56) rounded up to 32
 
 
-@pytest.mark.parametrize("flags", [{}, dict(cctf=True, point_bias=True, task_prompt=True)])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {},
+        dict(cctf=True, point_bias=True, task_prompt=True),
+        dict(dense_loss_weight=1.0, dense_guided_start=True),
+    ],
+)
 def test_incremental_decoding_matches_full_decoding(flags):
     torch.manual_seed(0)
     head = _head(num_decoder_layers=2, **flags).eval()
@@ -128,10 +141,60 @@ def test_incremental_decoding_matches_full_decoding(flags):
         tokens = head.predict(feats, None, samples)
         enc = head.encode(feats, None, samples)
         # re-decode the predicted prefix in one teacher-forced pass: same arg-max everywhere
-        start = head._start(2, "mask", enc["memory"])
+        start = head._start(2, "mask", enc)
         inputs = torch.cat([start, head._embed(tokens[:, :-1], enc)], 1)
         full = head.decode(inputs, enc).argmax(-1)
     for row, ref in zip(tokens, full, strict=True):
         ends = (row == 1000).nonzero()
         n = int(ends[0]) + 1 if len(ends) else row.numel()  # up to and including the first END
         assert torch.equal(row[:n], ref[:n])
+
+
+def test_dense_targets_follow_mask_and_box_supervision():
+    head = _head(dense_loss_weight=1.0)
+    _, samples = seqtr_samples(3)
+    samples[1].set_metainfo(dict(supervision="box"))
+    samples[1].gt_mask.data[:] = False  # box samples must not read their (absent) mask
+    samples[2].set_metainfo(dict(supervision="none"))
+    targets, valid = head.dense_targets(samples, (8, 8), torch.device("cpu"))
+    assert targets.shape == (3, 1, 8, 8) and valid.tolist() == [True, True, False]
+    # 64 px input -> 8 px cells; sample 0 is rows 8-27, cols 10-33 (480 px = 7.5 cells)
+    assert torch.isclose(targets[0].sum() * 64, torch.tensor(480.0))
+    assert targets[0, 0, 1, 2] == 1.0 and targets[0, 0, 0, 0] == 0.0
+    # the box of sample 1 (rows 12-31, cols 12-35) is filled although its mask is empty
+    assert torch.isclose(targets[1].sum() * 64, torch.tensor(480.0))
+    no_box = _head(dense_loss_weight=1.0, dense_box_targets=False)
+    assert no_box.dense_targets(samples, (8, 8), torch.device("cpu"))[1].tolist() == [
+        True, False, False
+    ]
+
+
+def test_dense_loss_trains_the_encoder_and_is_weighted():
+    head = _head(dense_loss_weight=2.0)
+    _, samples = seqtr_samples(2)
+    feats = torch.randn(2, 16, 4, 4, requires_grad=True)
+    losses = head.loss(feats, None, samples)
+    assert set(losses) == {"loss_mask", "loss_dense"} and losses["loss_dense"] > 0
+    losses["loss_dense"].backward()
+    assert feats.grad.abs().sum() > 0
+    ref = head.dense_loss_weight
+    head.dense_loss_weight = 1.0
+    torch.testing.assert_close(head.loss(feats, None, samples)["loss_dense"] * ref,
+                               losses["loss_dense"].detach())
+    for s in samples:
+        s.set_metainfo(dict(supervision="none"))
+    assert float(head.loss(feats, None, samples)["loss_dense"].detach()) == 0.0
+
+
+def test_dense_guided_start_depends_on_the_dense_map():
+    torch.manual_seed(0)
+    head = _head(dense_loss_weight=1.0, dense_guided_start=True).eval()
+    _, samples = seqtr_samples(1)
+    feats = torch.randn(1, 16, 4, 4)
+    start = head._start(1, "mask", head.encode(feats, None, samples))
+    with torch.no_grad():
+        head.dense_pred.bias.fill_(0.0)
+        head.dense_pred.weight.mul_(50.0)  # sharper pooling weights -> another start token
+    assert not torch.allclose(start, head._start(1, "mask", head.encode(feats, None, samples)))
+    with pytest.raises(ValueError, match="dense_loss_weight"):
+        _head(dense_guided_start=True)

@@ -22,3 +22,13 @@ def test_language_token_and_zero_text():
     fused, lang = neck.eval()(_feats(), torch.zeros(2, 64))
     assert lang.shape == (2, 64) and torch.all(lang == 0)
     assert torch.all(fused == 0)  # tanh(0) gates everything off
+
+
+def test_coord_channels_make_the_map_position_dependent():
+    torch.manual_seed(0)
+    neck = SeqTRFusionNeck((16, 32, 64), text_channels=8, out_channels=8, coord_channels=True)
+    flat = [torch.ones(1, 16, 8, 8), torch.ones(1, 32, 4, 4), torch.ones(1, 64, 2, 2)]
+    out = neck.eval()(flat, torch.ones(1, 8))
+    assert out.shape == (1, 8, 2, 2)
+    # a spatially constant input still gives different features at different cells
+    assert not torch.allclose(out[..., 0, 0], out[..., 1, 1])

@@ -42,6 +42,12 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         "SemiRES 1%, PWA only",
         [],
     ),
+    # variant: 4 labeled + 12 unlabeled per batch (the 100% reference's batch of 16)
+    "semires_cpi_u12": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, CPI, 12 unlabeled per batch",
+        ["train_dataloader.batch_size=16", "train_dataloader.sampler.batch_size=16"],
+    ),
 }
 PROPOSALS = "data/synthref/proposals"
 # --full: the configs' schedules, except that the 100% reference gets at least the training
@@ -79,6 +85,7 @@ BUDGETS = {
     ],
 }
 BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "semires": 8}
+FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12
 
 
 def run(cmd: list[str], log: str) -> dict:
@@ -113,6 +120,14 @@ def best_checkpoint(work_dir: str) -> str:
     return found[-1]
 
 
+def trained_iterations(work_dir: str) -> int:
+    """Iterations of a finished run, from its last checkpoint's meta (the log skips some)."""
+    import torch
+
+    last = open(osp.join(work_dir, "last_checkpoint")).read().strip()
+    return int(torch.load(last, map_location="cpu", weights_only=False)["meta"]["iter"])
+
+
 def summarise(name: str, work_dir: str, batch_size: int) -> dict:
     """Figures of a finished run: those of the validation that chose the kept checkpoint.
 
@@ -124,7 +139,7 @@ def summarise(name: str, work_dir: str, batch_size: int) -> dict:
     epoch = int(ckpt.rsplit("_", 1)[-1].split(".")[0])
     chosen = [r for r in val if r.get("step") == epoch] or val[-1:]
     times = np.array([r["time"] for r in train_records if "time" in r])
-    iters = int(max((r["iter"] for r in train_records if "iter" in r), default=0))
+    iters = trained_iterations(work_dir)
     matched = [r["sam_matched"] for r in train_records if "sam_matched" in r]
     return dict(
         name=name,
@@ -133,7 +148,7 @@ def summarise(name: str, work_dir: str, batch_size: int) -> dict:
         oIoU=chosen[-1]["oIoU"],
         selected_epoch=epoch,
         validations=[dict(epoch=r.get("step"), mIoU=r["mIoU"], oIoU=r["oIoU"]) for r in val],
-        last_logged_iter=iters,
+        iterations=iters,
         batch_size=batch_size,
         train_img_per_s=float(batch_size / np.median(times)) if len(times) else None,
         sam_matched=float(np.mean(matched)) if matched else None,
@@ -146,7 +161,7 @@ def train(name: str, out: str, batch_size: int, extra: list[str]) -> dict:
     done = osp.join(work_dir, "result.json")
     if osp.exists(done):
         result = json.load(open(done))
-        if "selected_epoch" not in result:  # written by an older version of this script
+        if "iterations" not in result:  # written by an older version of this script
             usage = {k: result[k] for k in ("wall_s", "peak_rss_mib")}
             result = dict(**summarise(name, work_dir, batch_size), **usage)
             json.dump(result, open(done, "w"), indent=1)
@@ -257,11 +272,9 @@ def main() -> None:
         return BUDGETS[name.split("_")[0] if name.startswith("semires") else name]
 
     def batch(name: str) -> int:
-        return (
-            16
-            if args.full and not name.startswith("semires")
-            else (12 if args.full else BATCH["semires" if name.startswith("semires") else name])
-        )
+        if args.full:
+            return FULL_BATCH.get(name, 12 if name.startswith("semires") else 16)
+        return BATCH["semires" if name.startswith("semires") else name]
 
     for name in order:
         extra = budget(name)
@@ -291,15 +304,15 @@ def main() -> None:
             continue
         frac = f"{100 * r['mIoU'] / full:.0f}%" if full else "-"
         print(
-            f"| {r['description']} | {name} | {r['last_logged_iter']} x {r.get('batch_size')} | "
+            f"| {r['description']} | {name} | {r['iterations']} x {r.get('batch_size')} | "
             f"{r['mIoU']:.2f} | {r['oIoU']:.2f} | {frac} | "
             f"{r['train_img_per_s']:.1f} | {r['peak_rss_mib']:.0f} |"
         )
     if "lavt_100pct" in results and "lavt_1pct" in results:
-        ref = results["lavt_100pct"]["last_logged_iter"]
+        ref = results["lavt_100pct"]["iterations"]
         for name in RUNS:
             if name.startswith("semires") and name in results:
-                semi = results["lavt_1pct"]["last_logged_iter"] + results[name]["last_logged_iter"]
+                semi = results["lavt_1pct"]["iterations"] + results[name]["iterations"]
                 verdict = "fair" if ref >= semi else "NOT fair: the reference trained less"
                 print(f"budget {name}: burn-in + SemiRES {semi} iterations, 100% {ref}: {verdict}")
 

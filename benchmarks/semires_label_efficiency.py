@@ -4,14 +4,19 @@ Runs, in order (each step is skipped when its result exists, so the script resum
   1. stand-in proposals for the unlabeled train images (tools/generate_pseudo_labels.py);
   2. LAVT (toy scale) trained on 100% of the masks;
   3. LAVT trained on the 1% labeled images (the supervised baseline and SemiRES's burn-in);
-  4. SemiRES from the burn-in with IOM, CPI and PWA-only refinement.
+  4. SemiRES from the burn-in with IOM, CPI and PWA-only refinement (and a CPI variant).
 Each model is evaluated on SynthRef val (every sentence of every ref, IoU at the original
 128x128 resolution, prediction = foreground logit > 0): mIoU and oIoU, the teacher for SemiRES.
+A run validated several times reports the validation of the checkpoint it kept (its config's
+save_best: val mIoU for LAVT, val oIoU for SemiRES-CPI, which also stops early on it); all of
+its validations are in results.json. With --full the 100% reference trains at least as many
+iterations and samples as burn-in + SemiRES together (checked and printed at the end).
 Also reported: training images/s, inference images/s and the peak RSS of each training process,
 and the quality of the proposals (best-proposal IoU with the true mask of unlabeled refs).
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
-    python benchmarks/semires_label_efficiency.py [--out work_dirs/semires_bench] [--only NAME]
+    OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
+        [--out work_dirs/semires_bench] [--only NAME]
 Results: <out>/results.json and a Markdown table on stdout (docs/benchmarks.md).
 """
 
@@ -28,18 +33,41 @@ import time
 
 import numpy as np
 
-RUNS = {  # name -> (config, description)
-    "lavt_100pct": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks"),
+RUNS = {  # name -> (config, description, --cfg-options of the run in every mode)
+    "lavt_100pct": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks", []),
     "lavt_1pct": (
         "configs/semires/lavt_tiny_synthref-1pct-burnin.py",
         "LAVT, 1% masks (supervised)",
+        [],
     ),
-    "semires_iom": ("configs/semires/semires_tiny_synthref-1pct-iom.py", "SemiRES 1%, IOM"),
-    "semires_cpi": ("configs/semires/semires_tiny_synthref-1pct-cpi.py", "SemiRES 1%, CPI"),
-    "semires_pwa": ("configs/semires/semires_tiny_synthref-1pct-pwa.py", "SemiRES 1%, PWA only"),
+    "semires_iom": ("configs/semires/semires_tiny_synthref-1pct-iom.py", "SemiRES 1%, IOM", []),
+    "semires_cpi": ("configs/semires/semires_tiny_synthref-1pct-cpi.py", "SemiRES 1%, CPI", []),
+    "semires_pwa": (
+        "configs/semires/semires_tiny_synthref-1pct-pwa.py",
+        "SemiRES 1%, PWA only",
+        [],
+    ),
+    # variant: 4 labeled + 12 unlabeled per batch (the 100% reference's batch of 16)
+    "semires_cpi_u12": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, CPI, 12 unlabeled per batch",
+        ["train_dataloader.batch_size=16", "train_dataloader.sampler.batch_size=16"],
+    ),
 }
 PROPOSALS = "data/synthref/proposals"
-# Training budgets for a shared 2-core CPU (--cfg-options on top of the configs' own schedules):
+# --full: the configs' schedules, except that the 100% reference gets at least the training
+# budget of burn-in + SemiRES together (fair budget): 4 epochs of 419 iterations of 16 = 1676
+# iterations / 26.8k samples >= 300 burn-in iterations of 16 + at most 1350 SemiRES iterations
+# of 12 (= 1650 iterations / 21.0k samples), validated after every epoch like SemiRES-CPI.
+FULL_BUDGETS = {
+    "lavt_100pct": [
+        "train_cfg.max_epochs=4",
+        "train_cfg.val_interval=1",
+        "param_scheduler.0.end=4",
+        "default_hooks.checkpoint.interval=1",
+    ],
+}
+# Smoke budgets for a shared 2-core CPU (without --full):
 # 100%: 150 iterations of 16 (2400 refs, one epoch); 1%: 20 epochs of the 65 labeled refs
 # (5 iterations each); SemiRES: 60 iterations of 4 labeled + 4 unlabeled from the 1% model.
 BUDGETS = {
@@ -54,10 +82,15 @@ BUDGETS = {
         "train_dataloader.batch_size=8",
         "train_dataloader.sampler.batch_size=8",
         "train_dataloader.sampler.epoch_length=60",
+        "train_cfg.max_epochs=1",
+        "train_cfg.val_interval=1",
+        "param_scheduler.0.end=1",
+        "default_hooks.checkpoint.interval=1",
         "custom_hooks.0.keep_rate=0.97",
     ],
 }
 BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "semires": 8}
+FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12
 
 
 def run(cmd: list[str], log: str) -> dict:
@@ -74,13 +107,13 @@ def run(cmd: list[str], log: str) -> dict:
     return dict(wall_s=time.time() - start, peak_rss_mib=usage.ru_maxrss / 1024)
 
 
-def last_scalars(work_dir: str) -> tuple[dict, list[dict]]:
-    """The last validation record and all training records of a run's scalars.json."""
+def scalars(work_dir: str) -> tuple[list[dict], list[dict]]:
+    """Validation and training records of a run's (last) scalars.json."""
     files = sorted(glob.glob(osp.join(work_dir, "*", "vis_data", "scalars.json")))
+    if not files:
+        raise FileNotFoundError(f"No scalars.json under {work_dir}")
     records = [json.loads(line) for line in open(files[-1])]
-    val = [r for r in records if "mIoU" in r]
-    train = [r for r in records if "loss" in r]
-    return val[-1], train
+    return [r for r in records if "mIoU" in r], [r for r in records if "loss" in r]
 
 
 def best_checkpoint(work_dir: str) -> str:
@@ -92,31 +125,59 @@ def best_checkpoint(work_dir: str) -> str:
     return found[-1]
 
 
+def trained_iterations(work_dir: str) -> int:
+    """Iterations of a finished run, from its last checkpoint's meta (the log skips some)."""
+    import torch
+
+    last = open(osp.join(work_dir, "last_checkpoint")).read().strip()
+    return int(torch.load(last, map_location="cpu", weights_only=False)["meta"]["iter"])
+
+
+def summarise(name: str, work_dir: str, batch_size: int) -> dict:
+    """Figures of a finished run: those of the validation that chose the kept checkpoint.
+
+    The kept checkpoint is the config's ``save_best`` one (best val mIoU for LAVT, best val
+    oIoU for SemiRES-CPI, as the releases); with a single validation it is the last one.
+    """
+    val, train_records = scalars(work_dir)
+    ckpt = best_checkpoint(work_dir)
+    epoch = int(ckpt.rsplit("_", 1)[-1].split(".")[0])
+    chosen = [r for r in val if r.get("step") == epoch] or val[-1:]
+    times = np.array([r["time"] for r in train_records if "time" in r])
+    iters = trained_iterations(work_dir)
+    matched = [r["sam_matched"] for r in train_records if "sam_matched" in r]
+    return dict(
+        name=name,
+        description=RUNS[name][1],
+        mIoU=chosen[-1]["mIoU"],
+        oIoU=chosen[-1]["oIoU"],
+        selected_epoch=epoch,
+        validations=[dict(epoch=r.get("step"), mIoU=r["mIoU"], oIoU=r["oIoU"]) for r in val],
+        iterations=iters,
+        batch_size=batch_size,
+        train_img_per_s=float(batch_size / np.median(times)) if len(times) else None,
+        sam_matched=float(np.mean(matched)) if matched else None,
+        checkpoint=ckpt,
+    )
+
+
 def train(name: str, out: str, batch_size: int, extra: list[str]) -> dict:
     work_dir = osp.join(out, name)
     done = osp.join(work_dir, "result.json")
     if osp.exists(done):
-        return json.load(open(done))
+        result = json.load(open(done))
+        if "iterations" not in result:  # written by an older version of this script
+            usage = {k: result[k] for k in ("wall_s", "peak_rss_mib")}
+            result = dict(**summarise(name, work_dir, batch_size), **usage)
+            json.dump(result, open(done, "w"), indent=1)
+        return result
     os.makedirs(work_dir, exist_ok=True)
     cmd = [sys.executable, "tools/train.py", RUNS[name][0], "--work-dir", work_dir]
+    extra = RUNS[name][2] + extra
     if extra:
         cmd += ["--cfg-options", *extra]
     usage = run(cmd, osp.join(work_dir, "train.log"))
-    val, train_records = last_scalars(work_dir)
-    times = np.array([r["time"] for r in train_records if "time" in r])
-    result = dict(
-        name=name,
-        description=RUNS[name][1],
-        mIoU=val["mIoU"],
-        oIoU=val["oIoU"],
-        last_logged_iter=int(max((r["iter"] for r in train_records if "iter" in r), default=0)),
-        train_img_per_s=float(batch_size / np.median(times)) if len(times) else None,
-        sam_matched=float(np.mean([r["sam_matched"] for r in train_records if "sam_matched" in r]))
-        if any("sam_matched" in r for r in train_records)
-        else None,
-        checkpoint=best_checkpoint(work_dir),
-        **usage,
-    )
+    result = dict(**summarise(name, work_dir, batch_size), cmd=" ".join(cmd), **usage)
     json.dump(result, open(done, "w"), indent=1)
     return result
 
@@ -211,16 +272,14 @@ def main() -> None:
     order = [args.only] if args.only else list(RUNS)
 
     def budget(name: str) -> list[str]:
-        return (
-            [] if args.full else BUDGETS[name.split("_")[0] if name.startswith("semires") else name]
-        )
+        if args.full:
+            return FULL_BUDGETS.get(name, [])
+        return BUDGETS[name.split("_")[0] if name.startswith("semires") else name]
 
     def batch(name: str) -> int:
-        return (
-            16
-            if args.full and not name.startswith("semires")
-            else (12 if args.full else BATCH["semires" if name.startswith("semires") else name])
-        )
+        if args.full:
+            return FULL_BATCH.get(name, 12 if name.startswith("semires") else 16)
+        return BATCH["semires" if name.startswith("semires") else name]
 
     for name in order:
         extra = budget(name)
@@ -239,17 +298,37 @@ def main() -> None:
         )
         save()
     full = results.get("lavt_100pct", {}).get("mIoU")
-    print("| model | supervision | mIoU | oIoU | mIoU / 100% | train img/s | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| model | supervision | iterations x batch | mIoU | oIoU | mIoU / 100% | "
+        "train img/s | peak RSS MiB |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name in RUNS:
         r = results.get(name)
         if r is None:
             continue
         frac = f"{100 * r['mIoU'] / full:.0f}%" if full else "-"
         print(
-            f"| {r['description']} | {name} | {r['mIoU']:.2f} | {r['oIoU']:.2f} | {frac} | "
+            f"| {r['description']} | {name} | {r['iterations']} x {r.get('batch_size')} | "
+            f"{r['mIoU']:.2f} | {r['oIoU']:.2f} | {frac} | "
             f"{r['train_img_per_s']:.1f} | {r['peak_rss_mib']:.0f} |"
         )
+    if "lavt_100pct" in results and "lavt_1pct" in results:
+
+        def budget_of(r: dict) -> tuple[int, int]:
+            return r["iterations"], r["iterations"] * r["batch_size"]
+
+        ref_it, ref_n = budget_of(results["lavt_100pct"])
+        burn_it, burn_n = budget_of(results["lavt_1pct"])
+        for name in RUNS:
+            if name.startswith("semires") and name in results:
+                it, n = budget_of(results[name])
+                fair = ref_it >= burn_it + it and ref_n >= burn_n + n
+                print(
+                    f"budget {name}: burn-in + SemiRES {burn_it + it} iterations / "
+                    f"{burn_n + n} samples, 100% {ref_it} / {ref_n}: "
+                    + ("fair" if fair else "NOT fair: the reference trained less")
+                )
 
 
 if __name__ == "__main__":

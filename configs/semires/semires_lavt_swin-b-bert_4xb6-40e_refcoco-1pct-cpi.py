@@ -16,4 +16,10 @@ model = dict(
     test_cfg=dict(eval_model="teacher"),
 )
 train_dataloader = {{_base_.semi_train_dataloader}}
-custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.9996)]  # SemiRES's fixed keep rate
+# train_semi_CPI.py validates the teacher every epoch, keeps the best val oIoU (the LAVT base
+# config's save_best) and stops after 5 validations without a better oIoU (mmengine's hook;
+# RefSegMetric logs the key without prefix). min_delta 0: any improvement resets the patience.
+custom_hooks = [
+    dict(type="EMATeacherHook", keep_rate=0.9996),  # SemiRES's fixed keep rate
+    dict(type="EarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0, patience=5),
+]

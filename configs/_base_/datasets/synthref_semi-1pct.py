@@ -22,8 +22,9 @@ semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs
     batch_size=12,
     num_workers=1,
     persistent_workers=True,
-    # 300 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829), 2 epochs
-    sampler=dict(type="SemiSupervisedSampler", batch_size=12, num_labeled=4, epoch_length=300),
+    # 150 iterations per epoch (the unlabeled set once would be 6632 / 8 = 829): the teacher is
+    # validated often enough for early stopping (see semires_tiny_synthref-1pct-cpi.py)
+    sampler=dict(type="SemiSupervisedSampler", batch_size=12, num_labeled=4, epoch_length=150),
     dataset=dict(
         type="ConcatDataset",
         datasets=[

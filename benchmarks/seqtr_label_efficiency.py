@@ -4,12 +4,14 @@ Runs, each as ``tools/train.py`` / ``tools/test.py`` / ``tools/choose_pseudo.py`
 subprocesses, in ``--work-dir``:
 
 - ``seqtr_100pct``: SeqTR with every train mask (configs/seqtr/segm_synthref.py);
+- ``seqtr_100pct_det``: the same, initialised from the box model ``det``;
 - ``seqtr_{r}pct``: SeqTR with r % of the masks only (no boxes);
 - ``det``: the SeqTR box model on every train box (Partial-RES step 1);
 - ``pres_{r}pct``: Partial-RES step 2 (r % masks, from ``det``);
 - ``pres_{r}pct_rpp``: steps 3-5 (train-split predictions, RPP, retraining from ``det``).
 
-Every model is evaluated on the SynthRef val split: every sentence of every ref, prediction
+Every model is evaluated on the SynthRef test split (testA + testB: 852 refs, 2145 sentences;
+``tools/test.py``): every sentence of every ref, prediction
 and GT at the original resolution (128 px), EMA weights; mIoU and oIoU (sum I / sum U), x100.
 Speed: training images/s (batch size / mean iteration time of the logged iterations,
 data loading included), inference images/s (``model.predict`` on val batches of 64 after one
@@ -40,6 +42,7 @@ MASK_ONLY = "configs/seqtr/segm_synthref-1pct.py"
 DET = "configs/partial_res/seqtr-det_synthref.py"
 PRES = "configs/partial_res/partial-res_synthref-1pct.py"
 PRES_RPP = "configs/partial_res/partial-res_synthref-1pct-rpp.py"
+ITERATIONS = 300  # training budget of every mask-subset run (the 1 % configs' own schedule)
 
 
 def run(cmd: list[str], log: Path, threads: int) -> str:
@@ -139,6 +142,25 @@ print(n / elapsed)
     return float(proc.stdout.strip().splitlines()[-1])
 
 
+def supervision(ratio: int) -> dict:
+    """The SynthRef supervision file of a mask ratio (``mask`` / ``box`` ref id lists)."""
+    return json.loads((ROOT / f"data/synthref/supervision_{ratio}pct.json").read_text())
+
+
+def schedule_options(num_refs: int, iterations: int = ITERATIONS, batch: int = 32) -> list[str]:
+    """--cfg-options giving the mask-subset configs about ``iterations`` iterations.
+
+    The 1 % configs train 100 epochs of 3 iterations with x0.1 after 80 % of them; larger
+    subsets get proportionally fewer epochs, so every ratio has the same budget.
+    """
+    epochs = max(5, math.ceil(iterations / math.ceil(num_refs / batch)))
+    return [
+        f"train_cfg.max_epochs={epochs}", f"train_cfg.val_interval={epochs}",
+        f"default_hooks.checkpoint.interval={epochs}",
+        f"param_scheduler.1.milestones=[{int(0.8 * epochs)}]", f"param_scheduler.1.end={epochs}",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="SeqTR / Partial-RES label efficiency")
     parser.add_argument("--work-dir", default="work_dirs/label_efficiency")
@@ -172,10 +194,17 @@ def main() -> None:
         record("seqtr_100pct", SEGM, ckpt, test("seqtr_100pct", SEGM, ckpt, wd, args.threads),
                infer_img_per_s=inference_speed(SEGM, ckpt, args.threads))
     det_ckpt = None
-    if any(want(s) for s in ("det", *[f"pres_{r}pct" for r in args.ratios])):
+    if any(want(s) for s in ("det", "seqtr_100pct_det", *[f"pres_{r}pct" for r in args.ratios])):
         det_ckpt = train("det", DET, wd, args.threads)
+    if want("seqtr_100pct_det"):
+        # the stronger full-supervision reference: the same SeqTR schedule, started from the
+        # box model like Partial-RES (SeqTR itself starts its mask models from the backbone)
+        ckpt = train("seqtr_100pct_det", SEGM, wd, args.threads, [f"load_from={det_ckpt}"])
+        record("seqtr_100pct_det", SEGM, ckpt,
+               test("seqtr_100pct_det", SEGM, ckpt, wd, args.threads))
     for r in args.ratios:
-        sup = [f"train_dataloader.dataset.supervision_file=supervision_{r}pct.json"]
+        sup = [f"train_dataloader.dataset.supervision_file=supervision_{r}pct.json",
+               *schedule_options(len(supervision(r)["mask"]))]
         step = f"seqtr_{r}pct"
         if want(step):
             ckpt = train(step, MASK_ONLY, wd, args.threads, sup)
@@ -201,13 +230,11 @@ def main() -> None:
                           "--labeled", f"data/synthref/supervision_{r}pct.json", "--out",
                           str(pseudo)], wd / step / "choose_pseudo.log", args.threads)
             rpp_stats = json.loads(stdout.splitlines()[0])
-            # at least as many iterations as step 2 (300 of 32) when RPP keeps few refs
+            # the step-2 budget (~300 iterations) over the labeled + kept refs
             refs = rpp_stats["num_labeled"] + rpp_stats["num_kept"]
-            epochs = max(3, math.ceil(300 / math.ceil(refs / 32)))
             ckpt = train(step, PRES_RPP, wd, args.threads, [
-                *sup, f"train_dataloader.dataset.pseudo_ann_file={pseudo}",
-                f"load_from={det_ckpt}", f"train_cfg.max_epochs={epochs}",
-                f"train_cfg.val_interval={epochs}", f"default_hooks.checkpoint.interval={epochs}",
+                sup[0], f"train_dataloader.dataset.pseudo_ann_file={pseudo}",
+                f"load_from={det_ckpt}", *schedule_options(refs),
             ])
             record(step, PRES_RPP, ckpt, test(step, PRES_RPP, ckpt, wd, args.threads),
                    rpp=rpp_stats)

@@ -172,10 +172,14 @@ def _generate_into(tmp: str, preset: str, seed: int, split_of: np.ndarray, side:
     """Draw every image into ``tmp/images`` and write the annotation files into ``tmp``."""
     n = len(split_of)
     jobs = [(i, seed, side, str(split_of[i]), osp.join(tmp, "images")) for i in range(n)]
-    workers = workers or min(2, len(os.sched_getaffinity(0)))
+    # a pool only pays off for larger presets (the tiny one draws in under a second)
+    workers = workers or (min(2, len(os.sched_getaffinity(0))) if n >= 256 else 1)
     bar = dict(total=n, desc=f"SynthRef {preset}", disable=not progress, unit="img")
     if workers > 1:
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        # not 'fork': forking a process whose other threads (torch, OpenCV) hold locks can
+        # deadlock the children inside cv2 (seen when a training process generates SynthRef)
+        methods = mp.get_all_start_methods()
+        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         with ctx.Pool(workers) as pool:
             results = list(tqdm(pool.imap(_make_image, jobs, chunksize=16), **bar))
     else:

@@ -174,7 +174,7 @@ class SeqHead(nn.Module):
         self.dense_loss_weight = dense_loss_weight
         self.dense_box_targets = dense_box_targets
         self.dense_pred = nn.Linear(d_model, 1) if dense_loss_weight > 0 else None
-        self.dense_dice = DiceLoss()
+        self.dense_dice = DiceLoss() if dense_loss_weight > 0 else None
         if dense_guided_start and self.dense_pred is None:
             raise ValueError("dense_guided_start needs dense_loss_weight > 0")
         self.start_proj = nn.Linear(d_model, d_model) if dense_guided_start else None

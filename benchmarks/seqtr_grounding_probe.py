@@ -32,6 +32,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
 import risseg  # noqa: F401  (registers everything)
+from risseg.evaluation.metrics.ref_seg_metric import mask_iou
 from risseg.registry import DATASETS, MODELS
 
 
@@ -65,16 +66,12 @@ def evaluate(model, items: list, with_iou: bool) -> dict:
                 data["data_samples"], enc["feat_shape"], pred.device
             )
             target = target[:, 0] > 0.5
-            inter = (pred & target).flatten(1).sum(1).float()
-            union = (pred | target).flatten(1).sum(1).clamp(min=1).float()
-            dense_iou = 100 * (inter / union)[valid].mean().item()
+            cells = [mask_iou(p, t)[2] for p, t, v in zip(pred, target, valid, strict=True) if v]
+            dense_iou = 100 * float(np.mean(cells)) if cells else float("nan")
     median = gt[:, :2].float().median(0).values
     ious = []
     for sample in samples:
-        pred = sample.pred_mask.data[0].bool().numpy()
-        target = sample.gt_mask.data[0].bool().numpy()
-        union = (pred | target).sum()
-        ious.append((pred & target).sum() / union if union else 0.0)
+        ious.append(mask_iou(sample.pred_mask.data[0].bool(), sample.gt_mask.data[0].bool())[2])
     return dict(
         uniq_first=len({tuple(t) for t in tokens[:, :2].tolist()}),
         first_l1=(tokens[:, :2] - gt[:, :2]).abs().float().mean().item(),

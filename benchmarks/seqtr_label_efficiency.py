@@ -8,7 +8,13 @@ subprocesses, in ``--work-dir``:
 - ``seqtr_{r}pct``: SeqTR with r % of the masks only (no boxes);
 - ``det``: the SeqTR box model on every train box (Partial-RES step 1);
 - ``pres_{r}pct``: Partial-RES step 2 (r % masks, from ``det``);
-- ``pres_{r}pct_rpp``: steps 3-5 (train-split predictions, RPP, retraining from ``det``).
+- ``pres_{r}pct_rpp``: steps 3-5 (train-split predictions, RPP, retraining from ``det``);
+- ``joint_{r}pct``: risseg's joint variant of step 2 (mask sequence on the r % with masks, box
+  sequence on every ref, from ``det``; the 100 % reference's 1050 iterations);
+- ``joint_{r}pct_rpp``: RPP on the joint model's train predictions, then the joint variant
+  retrained from ``det`` on GT + kept pseudo masks;
+- ``boxprior_{r}pct``: the joint variant where box-only refs also train the mask sequence on
+  the ellipse inscribed in their box (a box-prior baseline, not Partial-RES).
 
 Every model is evaluated on the SynthRef test split (testA + testB: 852 refs, 2145 sentences;
 ``tools/test.py``): every sentence of every ref, prediction
@@ -42,6 +48,8 @@ MASK_ONLY = "configs/seqtr/segm_synthref-1pct.py"
 DET = "configs/partial_res/seqtr-det_synthref.py"
 PRES = "configs/partial_res/partial-res_synthref-1pct.py"
 PRES_RPP = "configs/partial_res/partial-res_synthref-1pct-rpp.py"
+JOINT = "configs/partial_res/partial-res_synthref-1pct-joint.py"
+BOX_PRIOR = "configs/partial_res/partial-res_synthref-1pct-boxprior.py"
 ITERATIONS = 300  # training budget of every mask-subset run (the 1 % configs' own schedule)
 
 
@@ -189,12 +197,31 @@ def main() -> None:
         results_path.parent.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps(results, indent=1))
 
+    def pseudo_points(name: str, config: str, ckpt: Path, r: int) -> tuple[Path, dict]:
+        """Steps 3-4: a model's train-split predictions (EMA), then RPP; (pseudo file, stats)."""
+        preds = wd / name / "train_preds.json"
+        if not preds.is_file():
+            test(name, config, ckpt, wd, args.threads, [
+                "test_dataloader.dataset.split=train",
+                "test_dataloader.dataset.sentence_mode=first",
+                *([f"test_dataloader.dataset.indices={args.rpp_refs}"] if args.rpp_refs else []),
+                "test_evaluator.type=DumpPredictions", f"test_evaluator.out_file={preds}",
+            ])
+        pseudo = wd / name / f"pseudo_rpp_{r}pct.json"
+        stdout = run([sys.executable, "tools/choose_pseudo.py", "--pred", str(preds),
+                      "--labeled", f"data/synthref/supervision_{r}pct.json", "--out",
+                      str(pseudo)], wd / f"{name}_rpp" / "choose_pseudo.log", args.threads)
+        return pseudo, json.loads(stdout.splitlines()[0])
+
     if want("seqtr_100pct"):
         ckpt = train("seqtr_100pct", SEGM, wd, args.threads)
         record("seqtr_100pct", SEGM, ckpt, test("seqtr_100pct", SEGM, ckpt, wd, args.threads),
                infer_img_per_s=inference_speed(SEGM, ckpt, args.threads))
     det_ckpt = None
-    if any(want(s) for s in ("det", "seqtr_100pct_det", *[f"pres_{r}pct" for r in args.ratios])):
+    needs_det = ("det", "seqtr_100pct_det",
+                 *[f"{m}_{r}pct{rpp}" for r in args.ratios for m in ("pres", "joint", "boxprior")
+                   for rpp in ("", "_rpp")])
+    if any(want(s) for s in needs_det):
         det_ckpt = train("det", DET, wd, args.threads)
     if want("seqtr_100pct_det"):
         # the stronger full-supervision reference: the same SeqTR schedule, started from the
@@ -216,20 +243,7 @@ def main() -> None:
                 record(step, PRES, ckpt, test(step, PRES, ckpt, wd, args.threads))
         step = f"pres_{r}pct_rpp"
         if want(step):
-            preds = wd / f"pres_{r}pct" / "train_preds.json"
-            if not preds.is_file():
-                test(f"pres_{r}pct", PRES, ckpt, wd, args.threads, [
-                    "test_dataloader.dataset.split=train",
-                    "test_dataloader.dataset.sentence_mode=first",
-                    *([f"test_dataloader.dataset.indices={args.rpp_refs}"] if args.rpp_refs
-                      else []),
-                    "test_evaluator.type=DumpPredictions", f"test_evaluator.out_file={preds}",
-                ])
-            pseudo = wd / f"pres_{r}pct" / f"pseudo_rpp_{r}pct.json"
-            stdout = run([sys.executable, "tools/choose_pseudo.py", "--pred", str(preds),
-                          "--labeled", f"data/synthref/supervision_{r}pct.json", "--out",
-                          str(pseudo)], wd / step / "choose_pseudo.log", args.threads)
-            rpp_stats = json.loads(stdout.splitlines()[0])
+            pseudo, rpp_stats = pseudo_points(f"pres_{r}pct", PRES, ckpt, r)
             # the step-2 budget (~300 iterations) over the labeled + kept refs
             refs = rpp_stats["num_labeled"] + rpp_stats["num_kept"]
             ckpt = train(step, PRES_RPP, wd, args.threads, [
@@ -238,9 +252,33 @@ def main() -> None:
             ])
             record(step, PRES_RPP, ckpt, test(step, PRES_RPP, ckpt, wd, args.threads),
                    rpp=rpp_stats)
+        # both parts of the joint configs' ConcatDataset read the ratio's supervision file
+        joint_sup = [f"train_dataloader.dataset.datasets.{i}.supervision_file="
+                     f"supervision_{r}pct.json" for i in (0, 1)]
+        for method, config in (("joint", JOINT), ("boxprior", BOX_PRIOR)):
+            step = f"{method}_{r}pct"
+            if want(step) or (method == "joint" and want(step + "_rpp")):
+                ckpt = train(step, config, wd, args.threads,
+                             [*joint_sup, f"load_from={det_ckpt}"])
+                if want(step):
+                    record(step, config, ckpt, test(step, config, ckpt, wd, args.threads))
+            step = f"{method}_{r}pct_rpp"
+            if method == "joint" and want(step):
+                # RPP on the joint model's predictions, then the joint model retrained from the
+                # box model with the kept pseudo masks joining the GT masks
+                pseudo, rpp_stats = pseudo_points(f"joint_{r}pct", JOINT, ckpt, r)
+                ckpt = train(step, JOINT, wd, args.threads, [
+                    *joint_sup, f"load_from={det_ckpt}",
+                    *[f"train_dataloader.dataset.datasets.{i}.pseudo_ann_file={pseudo}"
+                      for i in (0, 1)],
+                ])
+                record(step, JOINT, ckpt, test(step, JOINT, ckpt, wd, args.threads),
+                       rpp=rpp_stats)
 
-    full = results.get("seqtr_100pct", {}).get("mIoU")
-    print("| setting | masks | mIoU | oIoU | % of 100 % mIoU | train img/s | peak RSS MiB |")
+    # the fair reference: 100 % masks, initialised from the box model like Partial-RES
+    reference = "seqtr_100pct_det" if "seqtr_100pct_det" in results else "seqtr_100pct"
+    full = results.get(reference, {}).get("mIoU")
+    print(f"| setting | masks | mIoU | oIoU | % of {reference} mIoU | train img/s | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|")
     for step, res in results.items():
         frac = f"{100 * res['mIoU'] / full:.0f}" if full and res.get("mIoU") else "-"

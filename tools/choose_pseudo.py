@@ -20,9 +20,10 @@ import numpy as np
 import torch
 from mmengine.structures import PixelData
 
+from risseg.evaluation.metrics.ref_box_metric import box_iou
 from risseg.labelers.rpp import RPPLabeler
 from risseg.structures import RISDataSample
-from risseg.utils.masks import rle_to_mask
+from risseg.utils.masks import mask_to_bbox, rle_to_mask
 
 
 def parse_args() -> argparse.Namespace:
@@ -79,12 +80,16 @@ def choose(
     """
     labeler = RPPLabeler(score_thr=thr, skip_labeled=True)
     best: dict[int, tuple[float, dict, dict]] = {}
+    box_hits = []  # candidates: does the predicted mask's bounding box fit the GT box?
     for rec in records:
         sample = RISDataSample(metainfo=dict(supervision=rec.get("supervision")))
         ref_id = int(rec["ref_id"])
         if labeled is not None:
             sample.set_metainfo(dict(supervision="mask" if ref_id in labeled else "box"))
-        sample.pred_mask = PixelData(data=torch.from_numpy(rle_to_mask(rec["pred_rle"]))[None])
+        mask = rle_to_mask(rec["pred_rle"])
+        if sample.metainfo.get("supervision") != "mask":
+            box_hits.append(box_iou(mask_to_bbox(mask), rec["gt_bbox"]) >= 0.5)
+        sample.pred_mask = PixelData(data=torch.from_numpy(mask)[None])
         sample.gt_bbox = torch.tensor(rec["gt_bbox"], dtype=torch.float32)
         labeler(None, [sample])
         if not sample.pseudo_keep:
@@ -104,6 +109,8 @@ def choose(
         stats["kept_mean_iou"] = float(np.mean(kept_iou))
     if all_iou:
         stats["candidate_mean_iou"] = float(np.mean(all_iou))
+    if box_hits:  # how often the model put its mask on the right object (REC Acc@0.5)
+        stats["candidate_box_acc50"] = float(np.mean(box_hits))
     return {ref_id: b[1] for ref_id, b in sorted(best.items())}, stats
 
 

@@ -9,16 +9,7 @@ from torch import Tensor
 from risseg.labelers.base import BasePseudoLabeler
 from risseg.registry import LABELERS
 from risseg.structures import SampleList
-
-
-def box_mask(box: Tensor | np.ndarray, height: int, width: int) -> np.ndarray:
-    """(H, W) bool mask of an xyxy box (pixels whose index lies in [x1, x2) x [y1, y2))."""
-    x1, y1, x2, y2 = np.asarray(box, dtype=np.float64).reshape(4)
-    out = np.zeros((height, width), dtype=bool)
-    xs = slice(int(np.clip(np.floor(x1), 0, width)), int(np.clip(np.ceil(x2), 0, width)))
-    ys = slice(int(np.clip(np.floor(y1), 0, height)), int(np.clip(np.ceil(y2), 0, height)))
-    out[ys, xs] = True
-    return out
+from risseg.utils.masks import box_mask
 
 
 def _dice_loss(a: np.ndarray, b: np.ndarray, eps: float = 1e-5) -> float:

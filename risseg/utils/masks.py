@@ -120,3 +120,26 @@ def bbox_xyxy_to_xywh(bbox: Sequence[float] | np.ndarray) -> np.ndarray:
     box = np.asarray(bbox, dtype=np.float32).copy()
     box[..., 2:] -= box[..., :2]
     return box
+
+
+def box_mask(box: Sequence[float] | np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W) bool mask of an xyxy box (pixels whose index lies in [x1, x2) x [y1, y2))."""
+    x1, y1, x2, y2 = np.asarray(box, dtype=np.float64).reshape(4)
+    out = np.zeros((height, width), dtype=bool)
+    xs = slice(int(np.clip(np.floor(x1), 0, width)), int(np.clip(np.ceil(x2), 0, width)))
+    ys = slice(int(np.clip(np.floor(y1), 0, height)), int(np.clip(np.ceil(y2), 0, height)))
+    out[ys, xs] = True
+    return out
+
+
+def ellipse_mask(box: Sequence[float] | np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W) bool mask of the ellipse inscribed in an xyxy box (pixel centres inside it).
+
+    A box smaller than a pixel still yields the pixel that holds its centre.
+    """
+    x1, y1, x2, y2 = np.asarray(box, dtype=np.float64).reshape(4)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    rx, ry = max((x2 - x1) / 2, 0.5), max((y2 - y1) / 2, 0.5)
+    xs = (np.arange(width) + 0.5 - cx) / rx
+    ys = (np.arange(height) + 0.5 - cy) / ry
+    return (xs[None, :] ** 2 + ys[:, None] ** 2) <= 1.0

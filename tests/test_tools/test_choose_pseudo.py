@@ -53,6 +53,9 @@ def test_choose_pseudo_end_to_end(tmp_path):
     np.testing.assert_array_equal(rle_to_mask(pseudo["2"]), _box(12, 12, box))
     stats = json.loads(proc.stdout.splitlines()[0])
     assert stats["num_candidates"] == 3 and stats["num_kept"] == 2 and stats["num_labeled"] == 1
+    # records of refs without masks whose mask's bounding box has IoU >= 0.5 with the GT box:
+    # the full box twice and the half box (IoU exactly 0.5), not the empty mask
+    assert stats["candidate_box_acc50"] == 0.75
 
 
 def test_missing_prediction_file_is_named(tmp_path):

@@ -68,3 +68,38 @@ def test_train_resume_test_and_dump(tmp_path):
     runner.test()
     records = json.loads(out.read_text())
     assert len(records) == 4 and {"pred_rle", "gt_bbox", "iou"} <= set(records[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "config", ["partial-res_synthref-1pct-joint.py", "partial-res_synthref-1pct-boxprior.py"]
+)
+def test_one_model_variants_train_on_masks_and_boxes(tmp_path, config):
+    cfg = Config.fromfile(f"configs/partial_res/{config}")
+    cfg = Config(_retarget(cfg.to_dict(), str(tmp_path / "synthref")))
+    cfg.work_dir = str(tmp_path / "run")
+    loader = cfg.train_dataloader
+    loader.update(batch_size=4, num_workers=0, persistent_workers=False)
+    loader.sampler.update(batch_size=4, num_labeled=1, epoch_length=2)
+    for ds in loader.dataset.datasets:
+        ds.update(preset="tiny", indices=24)  # the tiny preset's 1 % is one ref
+    for key in ("val_dataloader", "test_dataloader"):
+        cfg[key].update(batch_size=2, num_workers=0, persistent_workers=False)
+        cfg[key].dataset.update(preset="tiny", indices=2)
+    cfg.train_cfg.update(max_epochs=1, val_interval=2)
+    cfg.param_scheduler = []
+    cfg.default_hooks.logger.interval = 1
+    cfg.load_from = None
+    cfg.launcher = "none"
+    runner = Runner.from_cfg(cfg)
+    batch = next(iter(runner.train_dataloader))
+    kinds = [s.metainfo["supervision"] for s in batch["data_samples"]]
+    prior = config.endswith("boxprior.py")
+    assert kinds == ["mask"] * 4 if prior else kinds == ["mask", "box", "box", "box"]
+    if prior:  # box-only refs carry the ellipse of their box: pi / 4 of its area
+        for sample in batch["data_samples"][1:]:
+            x1, y1, x2, y2 = sample.gt_bbox.tolist()
+            area = float(sample.gt_mask.data.sum())
+            assert 0.6 < area / ((x2 - x1) * (y2 - y1)) < 0.95
+    runner.train()
+    assert (tmp_path / "run" / "epoch_1.pth").is_file()

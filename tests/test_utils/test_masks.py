@@ -7,6 +7,8 @@ import pytest
 from risseg.utils.masks import (
     bbox_xywh_to_xyxy,
     bbox_xyxy_to_xywh,
+    box_mask,
+    ellipse_mask,
     mask_to_bbox,
     mask_to_rle,
     polygons_to_mask,
@@ -66,3 +68,14 @@ def test_mask_to_bbox_and_box_conversions():
 def test_unsupported_segmentation_type():
     with pytest.raises(TypeError):
         segmentation_to_mask("polygon", 4, 4)
+
+
+def test_box_and_ellipse_masks():
+    box = np.array([2.0, 1.0, 8.0, 5.0])
+    filled = box_mask(box, 8, 10)
+    assert filled.sum() == 6 * 4 and filled[1:5, 2:8].all()
+    ellipse = ellipse_mask(box, 8, 10)
+    assert not (ellipse & ~filled).any()
+    assert ellipse[3, 4] and not ellipse[1, 2]  # centre in, corner out
+    np.testing.assert_array_equal(ellipse, ellipse[:, ::-1])  # symmetric about x = 5
+    assert ellipse_mask([4.2, 4.2, 4.4, 4.4], 8, 8).sum() == 1  # sub-pixel box: its pixel

@@ -2,13 +2,19 @@
 
 from risseg.datasets.transforms.formatting import PackRISInputs
 from risseg.datasets.transforms.geometric import Letterbox, Pad, RandomFlip, Resize
-from risseg.datasets.transforms.loading import LoadImage, LoadReferAnnotations, SelectSentence
+from risseg.datasets.transforms.loading import (
+    BoxPriorMask,
+    LoadImage,
+    LoadReferAnnotations,
+    SelectSentence,
+)
 from risseg.datasets.transforms.photometric import GaussianBlur, PhotometricJitter
 from risseg.datasets.transforms.proposals import LoadProposals
 from risseg.datasets.transforms.seqtr import LargeScaleJitter, SampleContourPoints
 from risseg.datasets.transforms.text import TokenizeText
 
 __all__ = [
+    "BoxPriorMask",
     "GaussianBlur",
     "LargeScaleJitter",
     "Letterbox",

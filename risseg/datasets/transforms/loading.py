@@ -10,7 +10,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image
 
 from risseg.registry import TRANSFORMS
-from risseg.utils.masks import bbox_xywh_to_xyxy, segmentation_to_mask
+from risseg.utils.masks import bbox_xywh_to_xyxy, box_mask, ellipse_mask, segmentation_to_mask
 
 
 def _where(results: dict) -> str:
@@ -136,3 +136,42 @@ class LoadReferAnnotations(BaseTransform):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(skip_empty={self.skip_empty})"
+
+
+@TRANSFORMS.register_module()
+class BoxPriorMask(BaseTransform):
+    """Give box-supervised samples a pseudo mask drawn from their GT box (a shape prior).
+
+    Place after :class:`LoadReferAnnotations`. For a sample with ``supervision == 'box'`` it
+    adds ``gt_mask`` (H, W) bool at the original resolution, the ellipse inscribed in
+    ``gt_bbox`` (``shape='ellipse'``) or the filled box (``shape='box'``), and relabels the
+    sample ``supervision='mask'`` with ``box_prior=True``. Other samples pass unchanged.
+    A baseline for box-supervised training (not part of Partial-RES): it assumes compact
+    objects, so the ellipse is a fair guess on SynthRef and a coarse one on COCO images.
+
+    Args:
+        shape: 'ellipse' or 'box'.
+    """
+
+    def __init__(self, shape: str = "ellipse") -> None:
+        if shape not in ("ellipse", "box"):
+            raise ValueError(f"BoxPriorMask: shape must be 'ellipse' or 'box', got {shape!r}.")
+        self.shape = shape
+
+    def transform(self, results: dict) -> dict:
+        if results.get("supervision") != "box":
+            return results
+        if "gt_bbox" not in results:
+            raise KeyError(f"BoxPriorMask needs gt_bbox (run LoadReferAnnotations first): "
+                           f"{_where(results)}")
+        h, w = results.get("ori_shape", (results["height"], results["width"]))
+        draw = ellipse_mask if self.shape == "ellipse" else box_mask
+        mask = draw(results["gt_bbox"], h, w)
+        if not mask.any():
+            raise ValueError(f"BoxPriorMask: the box {results['gt_bbox'].tolist()} lies outside "
+                             f"the {w}x{h} image: {_where(results)}")
+        results.update(gt_mask=mask, supervision="mask", box_prior=True)
+        return results
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(shape={self.shape!r})"

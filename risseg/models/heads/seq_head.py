@@ -88,7 +88,8 @@ class SeqHead(nn.Module):
             up to this (SeqTR's per-image padded size, see :func:`coord_frame`); None uses
             the batch ``pad_shape``.
         box_loss_weight: in mask mode, weight of an extra box-sequence loss on every sample
-            (0 disables it; Partial-RES trains the box model separately).
+            (0 disables it; Partial-RES trains the box model separately). Needs
+            ``task_prompt``, which tells the two sequences apart.
         loss: config of the token loss.
         language_token: append the language token to the encoder input (Partial-RES).
         task_prompt: learned start token for mask sequences (Partial-RES).
@@ -106,6 +107,10 @@ class SeqHead(nn.Module):
             positional encoding pooled with the softmax of the dense map (needs
             ``dense_loss_weight > 0``), so that the first decoded coordinate starts from
             where the dense map puts the referent.
+        task_embedding: add a learned embedding to every decoder input of mask sequences
+            (not in SeqTR or Partial-RES). With only ``task_prompt`` a decoder fine-tuned from
+            the box model on few masks keeps the box habit of jumping to the opposite corner
+            after the first point; this tells the two tasks apart at every position.
     """
 
     def __init__(
@@ -134,10 +139,15 @@ class SeqHead(nn.Module):
         dense_loss_weight: float = 0.0,
         dense_box_targets: bool = True,
         dense_guided_start: bool = False,
+        task_embedding: bool = False,
     ) -> None:
         super().__init__()
         if task not in ("mask", "box"):
             raise ValueError(f"task must be 'mask' or 'box', got {task!r}")
+        if task == "mask" and box_loss_weight > 0 and not task_prompt:
+            # both sequences would start from the same token, with conflicting first targets
+            raise ValueError("box_loss_weight > 0 needs task_prompt=True: the mask and box "
+                             "sequences must start from different tokens.")
         self.task = task
         self.num_points = num_points
         self.num_bins = num_bins
@@ -166,6 +176,7 @@ class SeqHead(nn.Module):
         self.token_embed = nn.Embedding(num_bins + 1, d_model)
         self.pos_1d = LearnedPositionalEncoding1D(max(2 * num_points + 1, 5), d_model)
         self.task_prompt = nn.Parameter(torch.zeros(1, d_model)) if task_prompt else None
+        self.mask_task_embed = nn.Parameter(torch.zeros(1, 1, d_model)) if task_embedding else None
         self.predictor = nn.Sequential(
             nn.Linear(d_model, d_model), nn.ReLU(inplace=True),
             nn.Linear(d_model, d_model), nn.ReLU(inplace=True),
@@ -188,6 +199,8 @@ class SeqHead(nn.Module):
                     nn.init.xavier_uniform_(param)
         if self.task_prompt is not None:
             nn.init.normal_(self.task_prompt, std=0.02)
+        if self.mask_task_embed is not None:
+            nn.init.normal_(self.mask_task_embed, std=0.02)
 
     # ----------------------------------------------------------------------------- encoder
     def encode(self, feats: Tensor, lang: Tensor | None, samples: SampleList) -> dict:
@@ -245,9 +258,13 @@ class SeqHead(nn.Module):
             start = start + enc["start_content"]
         return start
 
-    def _embed(self, tokens: Tensor, enc: dict, first_is_x: bool = True) -> Tensor:
-        """Token embeddings (B, T, d), plus the CCTF content when enabled."""
+    def _embed(self, tokens: Tensor, enc: dict, first_is_x: bool = True,
+               task: str = "mask") -> Tensor:
+        """Token embeddings (B, T, d), plus the CCTF content and the mask-task embedding when
+        enabled."""
         emb = self.token_embed(tokens)
+        if task == "mask" and self.mask_task_embed is not None:
+            emb = emb + self.mask_task_embed
         if self.cctf:
             emb = emb + co_content(
                 enc["grid"], tokens, self.num_bins, first_is_x=first_is_x, axes=self.cctf_axes
@@ -403,7 +420,7 @@ class SeqHead(nn.Module):
         tokens = box_to_tokens(boxes, pads, self.num_bins)  # (B, 4)
         b = tokens.shape[0]
         start = self._start(b, "box", enc)
-        inputs = torch.cat([start, self._embed(tokens[:, :3], enc)], dim=1)  # (B, 4, d)
+        inputs = torch.cat([start, self._embed(tokens[:, :3], enc, task="box")], dim=1)
         logits = self.decode(inputs, enc)[..., : self.num_bins]  # END is never a box target
         return self.loss_token(logits, tokens)
 
@@ -439,7 +456,7 @@ class SeqHead(nn.Module):
             done |= token == self.end
             if bool(done.all()) or step == steps - 1:
                 break
-            x = self._embed(token[:, None], enc, first_is_x=step % 2 == 0)
+            x = self._embed(token[:, None], enc, first_is_x=step % 2 == 0, task=task)
         return out
 
     def _decode_step(self, x: Tensor, step: int, caches: list, enc: dict) -> Tensor:

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from risseg.datasets import LoadImage, LoadReferAnnotations, ReferDataset, SelectSentence
+from risseg.datasets.transforms import BoxPriorMask
 from risseg.utils.masks import polygons_to_mask
 
 from ..refer_fixture import H, W
@@ -83,6 +84,26 @@ def test_annotations_respect_supervision(refer_root):
     assert "gt_mask" not in out and out["gt_bbox"].shape == (4,)
     out = LoadReferAnnotations()(dict(box_only, supervision="none"))
     assert "gt_mask" not in out and "gt_bbox" not in out
+
+
+def test_box_prior_mask_only_for_box_samples(refer_root):
+    box_only = dict(entry(refer_root, 1, supervision_file=None), supervision="box",
+                    segmentation=None)
+    out = BoxPriorMask("box")(LoadReferAnnotations()(dict(box_only)))
+    x1, y1, x2, y2 = out["gt_bbox"]
+    ys, xs = np.nonzero(out["gt_mask"])
+    assert out["supervision"] == "mask" and out["box_prior"]
+    assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x1, y1, x2, y2)
+    ellipse = BoxPriorMask()(LoadReferAnnotations()(dict(box_only)))["gt_mask"]
+    assert ellipse.sum() == pytest.approx(np.pi / 4 * (x2 - x1) * (y2 - y1), rel=0.1)
+    assert not (ellipse & ~out["gt_mask"]).any()  # inside the box
+    masked = LoadReferAnnotations()(entry(refer_root, 1))  # a GT mask stays as it is
+    kept = BoxPriorMask()(dict(masked))
+    assert "box_prior" not in kept and kept["gt_mask"] is masked["gt_mask"]
+    with pytest.raises(KeyError, match="LoadReferAnnotations first"):
+        BoxPriorMask()(dict(box_only))
+    with pytest.raises(ValueError, match="ellipse"):
+        BoxPriorMask("circle")
 
 
 def test_zero_area_mask_errors_or_skips(refer_root):

@@ -82,7 +82,9 @@ def test_box_only_samples_are_excluded_from_mask_loss():
 
 
 def test_joint_box_loss():
-    head = _head(box_loss_weight=0.5)
+    with pytest.raises(ValueError, match="task_prompt"):
+        _head(box_loss_weight=0.5)
+    head = _head(box_loss_weight=0.5, task_prompt=True)
     _, samples = seqtr_samples(2)
     losses = head.loss(torch.randn(2, 16, 2, 2), None, samples)
     assert set(losses) == {"loss_mask", "loss_box"}
@@ -130,6 +132,7 @@ def test_tokens_do_not_depend_on_batch_padding():
         {},
         dict(cctf=True, point_bias=True, task_prompt=True),
         dict(dense_loss_weight=1.0, dense_guided_start=True),
+        dict(task_prompt=True, task_embedding=True),
     ],
 )
 def test_incremental_decoding_matches_full_decoding(flags):
@@ -148,6 +151,23 @@ def test_incremental_decoding_matches_full_decoding(flags):
         ends = (row == 1000).nonzero()
         n = int(ends[0]) + 1 if len(ends) else row.numel()  # up to and including the first END
         assert torch.equal(row[:n], ref[:n])
+
+
+def test_task_embedding_changes_mask_inputs_only():
+    torch.manual_seed(0)
+    head = _head(task_prompt=True, task_embedding=True, box_loss_weight=1.0)
+    _, samples = seqtr_samples(2)
+    enc = head.encode(torch.randn(2, 16, 2, 2), None, samples)
+    tokens = torch.randint(0, 1000, (2, 5))
+    plain = head.token_embed(tokens)
+    torch.testing.assert_close(head._embed(tokens, enc, task="box"), plain)
+    torch.testing.assert_close(head._embed(tokens, enc, task="mask"), plain + head.mask_task_embed)
+    losses = head.loss(torch.randn(2, 16, 2, 2), None, samples)
+    (losses["loss_mask"] + losses["loss_box"]).backward()
+    assert head.mask_task_embed.grad.abs().sum() > 0
+    head.zero_grad()
+    head.loss(torch.randn(2, 16, 2, 2), None, samples)["loss_box"].backward()
+    assert head.mask_task_embed.grad is None or head.mask_task_embed.grad.abs().sum() == 0
 
 
 def test_dense_targets_follow_mask_and_box_supervision():

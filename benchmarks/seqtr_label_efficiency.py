@@ -6,6 +6,8 @@ subprocesses, in ``--work-dir``:
 - ``seqtr_100pct``: SeqTR with every train mask (configs/seqtr/segm_synthref.py);
 - ``seqtr_100pct_det``: the same, initialised from the box model ``det``;
 - ``seqtr_{r}pct``: SeqTR with r % of the masks only (no boxes);
+- ``seqtr_{r}pct_det``: the same from the box model ``det`` (step 2 without the Partial-RES
+  model changes);
 - ``det``: the SeqTR box model on every train box (Partial-RES step 1);
 - ``pres_{r}pct``: Partial-RES step 2 (r % masks, from ``det``);
 - ``pres_{r}pct_rpp``: steps 3-5 (train-split predictions, RPP, retraining from ``det``);
@@ -220,7 +222,7 @@ def main() -> None:
     det_ckpt = None
     needs_det = ("det", "seqtr_100pct_det",
                  *[f"{m}_{r}pct{rpp}" for r in args.ratios for m in ("pres", "joint", "boxprior")
-                   for rpp in ("", "_rpp")])
+                   for rpp in ("", "_rpp")], *[f"seqtr_{r}pct_det" for r in args.ratios])
     if any(want(s) for s in needs_det):
         det_ckpt = train("det", DET, wd, args.threads)
     if want("seqtr_100pct_det"):
@@ -235,6 +237,10 @@ def main() -> None:
         step = f"seqtr_{r}pct"
         if want(step):
             ckpt = train(step, MASK_ONLY, wd, args.threads, sup)
+            record(step, MASK_ONLY, ckpt, test(step, MASK_ONLY, ckpt, wd, args.threads))
+        step = f"seqtr_{r}pct_det"
+        if want(step):  # ablation: the plain SeqTR head, from the box model like step 2
+            ckpt = train(step, MASK_ONLY, wd, args.threads, [*sup, f"load_from={det_ckpt}"])
             record(step, MASK_ONLY, ckpt, test(step, MASK_ONLY, ckpt, wd, args.threads))
         step = f"pres_{r}pct"
         if want(step) or want(step + "_rpp"):

@@ -81,6 +81,7 @@ def choose(
     labeler = RPPLabeler(score_thr=thr, skip_labeled=True)
     best: dict[int, tuple[float, dict, dict]] = {}
     box_hits = []  # candidates: does the predicted mask's bounding box fit the GT box?
+    hit_iou = []  # mask IoU with the GT of the candidates whose box fits (contour quality)
     for rec in records:
         sample = RISDataSample(metainfo=dict(supervision=rec.get("supervision")))
         ref_id = int(rec["ref_id"])
@@ -88,7 +89,10 @@ def choose(
             sample.set_metainfo(dict(supervision="mask" if ref_id in labeled else "box"))
         mask = rle_to_mask(rec["pred_rle"])
         if sample.metainfo.get("supervision") != "mask":
-            box_hits.append(box_iou(mask_to_bbox(mask), rec["gt_bbox"]) >= 0.5)
+            hit = box_iou(mask_to_bbox(mask), rec["gt_bbox"]) >= 0.5
+            box_hits.append(hit)
+            if hit and "iou" in rec:
+                hit_iou.append(rec["iou"])
         sample.pred_mask = PixelData(data=torch.from_numpy(mask)[None])
         sample.gt_bbox = torch.tensor(rec["gt_bbox"], dtype=torch.float32)
         labeler(None, [sample])
@@ -111,6 +115,8 @@ def choose(
         stats["candidate_mean_iou"] = float(np.mean(all_iou))
     if box_hits:  # how often the model put its mask on the right object (REC Acc@0.5)
         stats["candidate_box_acc50"] = float(np.mean(box_hits))
+    if hit_iou:
+        stats["box_hit_mean_iou"] = float(np.mean(hit_iou))
     return {ref_id: b[1] for ref_id, b in sorted(best.items())}, stats
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from risseg.utils.masks import mask_to_rle, rle_to_mask
 
@@ -56,6 +57,7 @@ def test_choose_pseudo_end_to_end(tmp_path):
     # records of refs without masks whose mask's bounding box has IoU >= 0.5 with the GT box:
     # the full box twice and the half box (IoU exactly 0.5), not the empty mask
     assert stats["candidate_box_acc50"] == 0.75
+    assert stats["box_hit_mean_iou"] == pytest.approx((0.9 + 0.4 + 0.8) / 3)
 
 
 def test_missing_prediction_file_is_named(tmp_path):

@@ -13,7 +13,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Test a referring segmentor")
     parser.add_argument("config", help="test config file path")
     parser.add_argument("checkpoint", help="checkpoint file")
-    parser.add_argument("--out", help="dump the per-sample predictions to this .pkl file")
+    parser.add_argument(
+        "--out", help="also write the per-sample predictions: .pkl (mmengine's DumpResults, "
+        "every field) or .json (risseg's DumpPredictions: RLE masks, GT masks, points, boxes; "
+        "read by tools/analysis/show_predictions.py)")
     add_run_args(parser)
     return parser.parse_args()
 
@@ -23,9 +26,12 @@ def main() -> dict:
     cfg = load_run_config(args)  # cfg-options, launcher, work_dir rule
     cfg.load_from = args.checkpoint
     if args.out is not None:
-        if not args.out.endswith((".pkl", ".pickle")):
-            raise ValueError(f"--out must be a .pkl file, got {args.out}")
-        dump = dict(type="DumpResults", out_file_path=args.out)
+        if args.out.endswith((".pkl", ".pickle")):
+            dump = dict(type="DumpResults", out_file_path=args.out)
+        elif args.out.endswith(".json"):
+            dump = dict(type="DumpPredictions", out_file=args.out, with_gt_mask=True)
+        else:
+            raise ValueError(f"--out must be a .pkl or .json file, got {args.out}")
         evaluator = cfg.test_evaluator
         evaluators = list(evaluator) if isinstance(evaluator, list) else [evaluator]
         cfg.test_evaluator = evaluators + [dump]

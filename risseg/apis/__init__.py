@@ -1,4 +1,8 @@
 """High-level entry points."""
+from risseg.apis.inference import Segmentation, inference_pipeline, init_segmentor, segment
 from risseg.apis.pseudo_labels import generate_proposals, write_index
 
-__all__ = ["generate_proposals", "write_index"]
+__all__ = [
+    "Segmentation", "generate_proposals", "inference_pipeline", "init_segmentor", "segment",
+    "write_index",
+]

@@ -4,6 +4,7 @@ Importing it registers ``TinyBackbone``, ``TinyTextEncoder`` (MODELS) and
 ``SyntheticRISDataset`` (DATASETS); configs load it with
 ``custom_imports=dict(imports=['risseg.testing'])``.
 """
+from risseg.testing._configs import retarget_paths, synthref_config
 from risseg.testing._dataset import COLOURS, SyntheticRISDataset, hash_tokenize
 from risseg.testing._inputs import demo_ris_inputs
 from risseg.testing._labeler_contract import PseudoLabelerContract
@@ -20,5 +21,7 @@ __all__ = [
     "demo_lavt_samples",
     "demo_ris_inputs",
     "hash_tokenize",
+    "retarget_paths",
+    "synthref_config",
     "tiny_lavt_cfg",
 ]

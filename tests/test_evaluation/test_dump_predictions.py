@@ -45,3 +45,23 @@ def test_dump_original_frame_box_kept(tmp_path):
     metric = DumpPredictions(out_file=str(tmp_path / "p.json"))
     metric.process({}, [_sample().to_dict()])
     assert metric.results[0]["gt_bbox"] == [2.0, 1.0, 5.0, 3.0]
+
+
+def test_dump_keeps_what_drawing_needs(tmp_path):
+    s = _sample()
+    s.set_metainfo(dict(img_path="a.png", text="the red star"))
+    s.pred_points = torch.tensor([[4.0, 2.0], [9.0, 2.0], [9.0, 5.0]])
+    s.pred_bbox = torch.tensor([4.0, 2.0, 9.0, 5.0])
+    gt = torch.zeros(1, 20, 30, dtype=torch.bool)
+    gt[0, 2:6, 4:7] = True
+    s.gt_mask = PixelData(data=gt)
+    plain = DumpPredictions(out_file=str(tmp_path / "p.json"))
+    plain.process({}, [s.to_dict()])
+    rec = plain.results[0]
+    assert rec["img_path"] == "a.png" and rec["text"] == "the red star"
+    assert rec["pred_points"] == [[4.0, 2.0], [9.0, 2.0], [9.0, 5.0]]
+    assert rec["pred_bbox"] == [4.0, 2.0, 9.0, 5.0]
+    assert rec["iou"] == pytest.approx(12 / 24) and "gt_rle" not in rec
+    full = DumpPredictions(out_file=str(tmp_path / "p.json"), with_gt_mask=True)
+    full.process({}, [s.to_dict()])
+    assert (rle_to_mask(full.results[0]["gt_rle"]) == gt[0].numpy()).all()

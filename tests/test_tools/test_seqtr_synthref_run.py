@@ -8,23 +8,11 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import risseg.engine  # noqa: F401  (safe checkpoint loading for resume)
-
-
-def _retarget(obj, root: str):
-    """Replace the 'data/synthref' prefix of every string in a config tree."""
-    if isinstance(obj, str):
-        return obj.replace("data/synthref", root)
-    if isinstance(obj, dict):
-        return type(obj)({k: _retarget(v, root) for k, v in obj.items()})
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_retarget(v, root) for v in obj)
-    return obj
+from risseg.testing import synthref_config
 
 
 def _cfg(path: str, tmp_path, name: str, **train) -> Config:
-    cfg = Config.fromfile(path)
-    root = str(tmp_path / "synthref")
-    cfg = Config(_retarget(cfg.to_dict(), root))
+    cfg = synthref_config(path, str(tmp_path / "synthref"))
     cfg.work_dir = str(tmp_path / name)
     for key in ("train_dataloader", "val_dataloader", "test_dataloader"):
         loader = cfg[key]
@@ -75,8 +63,7 @@ def test_train_resume_test_and_dump(tmp_path):
     "config", ["partial-res_synthref-1pct-joint.py", "partial-res_synthref-1pct-boxprior.py"]
 )
 def test_one_model_variants_train_on_masks_and_boxes(tmp_path, config):
-    cfg = Config.fromfile(f"configs/partial_res/{config}")
-    cfg = Config(_retarget(cfg.to_dict(), str(tmp_path / "synthref")))
+    cfg = synthref_config(f"configs/partial_res/{config}", str(tmp_path / "synthref"))
     cfg.work_dir = str(tmp_path / "run")
     loader = cfg.train_dataloader
     loader.update(batch_size=4, num_workers=0, persistent_workers=False)

@@ -37,14 +37,18 @@ class DumpPredictions(BaseMetric):
 
     The file is a JSON list of records with ``ref_id``, ``sent_id``, ``image_id``, ``ann_id``,
     ``supervision``, ``height``, ``width``, ``pred_rle`` (COCO RLE, str counts), ``gt_bbox``
-    (xyxy at the original resolution) and, when the sample has a GT mask at the same
-    resolution, ``iou``. Written atomically.
+    (xyxy at the original resolution), ``img_path``, ``text``, the sequence heads'
+    ``pred_points`` ((M, 2) x, y) and ``pred_bbox`` (xyxy) when predicted, and, when the sample
+    has a GT mask at the same resolution, ``iou`` (and ``gt_rle`` with ``with_gt_mask``).
+    Written atomically.
 
     Args:
         out_file: JSON path to write.
         bbox_frame: frame of the samples' ``gt_bbox``: 'original' (annotations loaded after
             the geometric transforms, risseg's test pipelines) or 'input' (mapped back with
             ``boxes_to_original``).
+        with_gt_mask: also store the GT mask as ``gt_rle`` (for drawing predictions against
+            it, ``tools/analysis/show_predictions.py``).
         collect_device, prefix: see ``mmengine.evaluator.BaseMetric``.
     """
 
@@ -54,6 +58,7 @@ class DumpPredictions(BaseMetric):
         self,
         out_file: str,
         bbox_frame: str = "original",
+        with_gt_mask: bool = False,
         collect_device: str = "cpu",
         prefix: str | None = None,
     ) -> None:
@@ -62,6 +67,7 @@ class DumpPredictions(BaseMetric):
             raise ValueError(f"bbox_frame must be 'original' or 'input', got {bbox_frame!r}")
         self.out_file = out_file
         self.bbox_frame = bbox_frame
+        self.with_gt_mask = with_gt_mask
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Turn each predicted sample into a JSON-ready record."""
@@ -79,8 +85,13 @@ class DumpPredictions(BaseMetric):
             }
             record.update(
                 supervision=sample.get("supervision"), height=int(ori_h), width=int(ori_w),
-                pred_rle=mask_to_rle(pred),
+                pred_rle=mask_to_rle(pred), img_path=sample.get("img_path"),
+                text=sample.get("text"),
             )
+            for key in ("pred_points", "pred_bbox"):  # sequence heads, original resolution
+                if sample.get(key) is not None:
+                    values = torch.as_tensor(sample[key]).float().cpu().numpy()
+                    record[key] = np.round(values, 2).tolist()
             if sample.get("gt_bbox") is not None:
                 box = torch.as_tensor(sample["gt_bbox"]).float()
                 if self.bbox_frame == "input":
@@ -91,6 +102,8 @@ class DumpPredictions(BaseMetric):
                 if gt.shape == pred.shape:
                     union = np.logical_or(gt, pred).sum()
                     record["iou"] = float(np.logical_and(gt, pred).sum() / union) if union else 0.0
+                    if self.with_gt_mask:
+                        record["gt_rle"] = mask_to_rle(gt)
             self.results.append(record)
 
     def compute_metrics(self, results: list) -> dict[str, float]:

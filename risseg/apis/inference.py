@@ -1,0 +1,124 @@
+"""Single-image inference: build a model from a config and checkpoint, then segment(image, text).
+
+    model = init_segmentor("configs/seqtr/segm_synthref.py", "work_dirs/.../epoch_5.pth")
+    result = segment(model, "image.png", "the red star left of the circle")
+    result.mask  # (H, W) bool at the image's own resolution
+
+The image goes through the config's test pipeline without the transforms that read
+annotations, so it is resized, padded and tokenised exactly as at evaluation time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import init_default_scope
+from torch import nn
+
+from risseg.engine import load_local_checkpoint
+from risseg.registry import MODELS
+
+# transforms that need a dataset entry (sentences, GT masks or boxes) rather than an image
+ANNOTATION_TRANSFORMS = frozenset(
+    {"SelectSentence", "LoadReferAnnotations", "BoxPriorMask", "SampleContourPoints"}
+)
+
+
+@dataclass
+class Segmentation:
+    """One prediction at the input image's resolution.
+
+    Attributes:
+        mask: (H, W) bool mask of the referred object.
+        points: (M, 2) float x, y contour points (sequence heads), else None.
+        box: (4,) float x1, y1, x2, y2 box (sequence heads), else None.
+    """
+
+    mask: np.ndarray
+    points: np.ndarray | None = None
+    box: np.ndarray | None = None
+
+
+def init_segmentor(config: str | Config, checkpoint: str | None = None, device: str = "cpu",
+                   cfg_options: dict | None = None) -> nn.Module:
+    """Build the config's model, load a local checkpoint and put it in eval mode.
+
+    A checkpoint saved with ``ema=True`` holds the EMA weights in ``state_dict`` (mmengine's
+    EMAHook swaps them in before saving), so those are the weights used.
+
+    Args:
+        config: config file or loaded Config.
+        checkpoint: local ``.pth`` file (None keeps the initial weights, for tests).
+        device: torch device string.
+        cfg_options: overrides merged into the config, as ``--cfg-options``.
+
+    Returns:
+        The model, with the config attached as ``model.cfg``.
+    """
+    cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get("default_scope", "risseg"))
+    model_cfg = cfg.model.copy()
+    if model_cfg.get("burn_in_checkpoint") is not None:
+        model_cfg.burn_in_checkpoint = None  # the checkpoint below holds every weight
+    model = MODELS.build(model_cfg)
+    if checkpoint is not None:
+        state = load_local_checkpoint(checkpoint, map_location="cpu")
+        state = state.get("state_dict", state)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.startswith("data_preprocessor.")]
+        if missing or unexpected:
+            raise KeyError(f"{checkpoint} does not fit {type(model).__name__}: "
+                           f"missing {missing[:5]}, unexpected {unexpected[:5]} "
+                           f"({len(missing)} / {len(unexpected)} in all).")
+    model.cfg = cfg
+    return model.to(device).eval()
+
+
+def inference_pipeline(cfg: Config) -> Compose:
+    """The config's test pipeline without the annotation-reading transforms."""
+    steps = [t for t in cfg.test_dataloader.dataset.pipeline
+             if t["type"] not in ANNOTATION_TRANSFORMS]
+    if not steps or steps[0]["type"] != "LoadImage":
+        raise ValueError("The test pipeline must start with LoadImage for inference.")
+    return Compose(steps)
+
+
+@torch.no_grad()
+def segment(model: nn.Module, image: str | np.ndarray, text: str) -> Segmentation:
+    """Segment the object ``text`` refers to in ``image``.
+
+    Args:
+        model: from :func:`init_segmentor`.
+        image: image file, or an (H, W, 3) uint8 RGB array.
+        text: the referring expression (empty text raises ValueError).
+
+    Returns:
+        The :class:`Segmentation` at the image's resolution.
+    """
+    pipeline = inference_pipeline(model.cfg)
+    if isinstance(image, str):
+        results = dict(img_path=image, text=text)
+    else:
+        img = np.asarray(image)
+        if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+            raise ValueError(f"image must be an (H, W, 3) uint8 RGB array, got "
+                             f"{img.shape} {img.dtype}.")
+        h, w = img.shape[:2]
+        results = dict(img_path="<array>", text=text, img=img, ori_shape=(h, w),
+                       img_shape=(h, w), pad_shape=(h, w), img_offset=(0, 0),
+                       scale_factor=(1.0, 1.0), flip=False)
+        pipeline = Compose(pipeline.transforms[1:])  # the image is already loaded
+    data = pseudo_collate([pipeline(results)])
+    sample = model.test_step(data)[0]
+
+    def numpy_field(name: str) -> np.ndarray | None:
+        value = sample.get(name)
+        return None if value is None else value.detach().cpu().numpy().astype(np.float32)
+
+    return Segmentation(mask=sample.pred_mask.data[0].cpu().numpy().astype(bool),
+                        points=numpy_field("pred_points"), box=numpy_field("pred_bbox"))

@@ -1,0 +1,67 @@
+"""risseg.apis.inference: segment(image, text) equals the evaluation-time prediction."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from mmengine.dataset import Compose, pseudo_collate
+from PIL import Image
+
+from risseg.apis import inference_pipeline, init_segmentor, segment
+from risseg.registry import DATASETS
+from risseg.testing import synthref_config
+
+
+def _setup(tmp_path, config: str):
+    cfg = synthref_config(config, str(tmp_path / "synthref"))
+    cfg.test_dataloader.dataset.update(preset="tiny", indices=3)
+    torch.manual_seed(0)
+    model = init_segmentor(cfg)
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    return cfg, model, dataset
+
+
+@pytest.mark.parametrize("config", ["configs/seqtr/segm_synthref.py",
+                                    "configs/lavt/lavt_tiny_synthref.py"])
+def test_segment_matches_the_test_pipeline(tmp_path, config):
+    cfg, model, dataset = _setup(tmp_path, config)
+    for i in range(len(dataset)):
+        expected = model.test_step(pseudo_collate([dataset[i]]))[0].pred_mask.data[0].numpy()
+        info = dataset.get_data_info(i)
+        result = segment(model, info["img_path"], info["texts"][0])
+        np.testing.assert_array_equal(result.mask, expected)
+        image = np.asarray(Image.open(info["img_path"]).convert("RGB"))
+        np.testing.assert_array_equal(segment(model, image, info["texts"][0]).mask, expected)
+        assert result.mask.shape == image.shape[:2]
+    sequence = "seqtr" in config
+    assert (result.points is not None) == sequence and (result.box is not None) == sequence
+    if sequence:
+        assert result.points.shape[1] == 2 and result.box.shape == (4,)
+
+
+def test_pipeline_drops_annotation_transforms(tmp_path):
+    cfg, _, _ = _setup(tmp_path, "configs/seqtr/segm_synthref.py")
+    names = [type(t).__name__ for t in inference_pipeline(cfg).transforms]
+    assert names[0] == "LoadImage" and "LoadReferAnnotations" not in names
+    assert "SelectSentence" not in names and names[-1] == "PackRISInputs"
+    assert isinstance(inference_pipeline(cfg), Compose)
+
+
+def test_checkpoint_round_trip_and_bad_input(tmp_path):
+    cfg, model, dataset = _setup(tmp_path, "configs/seqtr/segm_synthref.py")
+    ckpt = tmp_path / "model.pth"
+    torch.save({"state_dict": model.state_dict()}, ckpt)
+    loaded = init_segmentor(cfg, str(ckpt))
+    info = dataset.get_data_info(0)
+    text = info["texts"][0]
+    np.testing.assert_array_equal(segment(loaded, info["img_path"], text).mask,
+                                  segment(model, info["img_path"], text).mask)
+    torch.save({"state_dict": {"backbone.nope": torch.zeros(1)}}, tmp_path / "bad.pth")
+    with pytest.raises(KeyError, match="bad.pth"):
+        init_segmentor(cfg, str(tmp_path / "bad.pth"))
+    with pytest.raises(FileNotFoundError, match="missing.png"):
+        segment(model, str(tmp_path / "missing.png"), text)
+    with pytest.raises(ValueError, match="empty|Empty"):
+        segment(model, info["img_path"], "   ")
+    with pytest.raises(ValueError, match="uint8"):
+        segment(model, np.zeros((8, 8), np.uint8), text)

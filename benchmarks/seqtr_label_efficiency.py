@@ -11,6 +11,7 @@ subprocesses, in ``--work-dir``:
 - ``det``: the SeqTR box model on every train box (Partial-RES step 1);
 - ``pres_{r}pct``: Partial-RES step 2 (r % masks, from ``det``);
 - ``pres_{r}pct_rpp``: steps 3-5 (train-split predictions, RPP, retraining from ``det``);
+- ``joint_100pct``: the joint variant with every mask (its own full-supervision reference);
 - ``joint_{r}pct``: risseg's joint variant of step 2 (mask sequence on the r % with masks, box
   sequence on every ref, from ``det``; the 100 % reference's 1050 iterations);
 - ``joint_{r}pct_rpp``: RPP on the joint model's train predictions, then the joint variant
@@ -177,10 +178,15 @@ def main() -> None:
     parser.add_argument("--ratios", type=int, nargs="+", default=[1])
     parser.add_argument("--steps", nargs="+", help="run only these (default: all)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, help="randomness.seed of every training run "
+                        "(default: the configs' own); use a fresh --work-dir per seed")
+    parser.add_argument("--det-checkpoint", help="reuse this box model (step 1) instead of "
+                        "training 'det' in the work dir, e.g. for a second seed")
     parser.add_argument("--rpp-refs", type=int, default=0,
                         help="predict pseudo points for the first N train refs only (0: all)")
     args = parser.parse_args()
     wd = Path(args.work_dir).resolve()
+    seed = [f"randomness.seed={args.seed}"] if args.seed is not None else []
     results_path = wd / "results.json"
     results = json.loads(results_path.read_text()) if results_path.is_file() else {}
 
@@ -216,35 +222,46 @@ def main() -> None:
         return pseudo, json.loads(stdout.splitlines()[0])
 
     if want("seqtr_100pct"):
-        ckpt = train("seqtr_100pct", SEGM, wd, args.threads)
+        ckpt = train("seqtr_100pct", SEGM, wd, args.threads, seed)
         record("seqtr_100pct", SEGM, ckpt, test("seqtr_100pct", SEGM, ckpt, wd, args.threads),
                infer_img_per_s=inference_speed(SEGM, ckpt, args.threads))
     det_ckpt = None
-    needs_det = ("det", "seqtr_100pct_det",
+    needs_det = ("det", "seqtr_100pct_det", "joint_100pct",
                  *[f"{m}_{r}pct{rpp}" for r in args.ratios for m in ("pres", "joint", "boxprior")
                    for rpp in ("", "_rpp")], *[f"seqtr_{r}pct_det" for r in args.ratios])
-    if any(want(s) for s in needs_det):
-        det_ckpt = train("det", DET, wd, args.threads)
+    if args.det_checkpoint:
+        det_ckpt = Path(args.det_checkpoint).resolve()
+    elif any(want(s) for s in needs_det):
+        det_ckpt = train("det", DET, wd, args.threads, seed)
     if want("seqtr_100pct_det"):
         # the stronger full-supervision reference: the same SeqTR schedule, started from the
         # box model like Partial-RES (SeqTR itself starts its mask models from the backbone)
-        ckpt = train("seqtr_100pct_det", SEGM, wd, args.threads, [f"load_from={det_ckpt}"])
+        ckpt = train("seqtr_100pct_det", SEGM, wd, args.threads,
+                     [f"load_from={det_ckpt}", *seed])
         record("seqtr_100pct_det", SEGM, ckpt,
                test("seqtr_100pct_det", SEGM, ckpt, wd, args.threads))
+    if want("joint_100pct"):
+        # the joint variant's own full-supervision reference: every ref trains both sequences
+        # (both halves of the ConcatDataset hold every ref, all with masks)
+        ckpt = train("joint_100pct", JOINT, wd, args.threads, [
+            *[f"train_dataloader.dataset.datasets.{i}.supervision_file=None" for i in (0, 1)],
+            "train_dataloader.dataset.datasets.1.keep_supervision=[mask]",
+            f"load_from={det_ckpt}", *seed])
+        record("joint_100pct", JOINT, ckpt, test("joint_100pct", JOINT, ckpt, wd, args.threads))
     for r in args.ratios:
         sup = [f"train_dataloader.dataset.supervision_file=supervision_{r}pct.json",
                *schedule_options(len(supervision(r)["mask"]))]
         step = f"seqtr_{r}pct"
         if want(step):
-            ckpt = train(step, MASK_ONLY, wd, args.threads, sup)
+            ckpt = train(step, MASK_ONLY, wd, args.threads, [*sup, *seed])
             record(step, MASK_ONLY, ckpt, test(step, MASK_ONLY, ckpt, wd, args.threads))
         step = f"seqtr_{r}pct_det"
         if want(step):  # ablation: the plain SeqTR head, from the box model like step 2
-            ckpt = train(step, MASK_ONLY, wd, args.threads, [*sup, f"load_from={det_ckpt}"])
+            ckpt = train(step, MASK_ONLY, wd, args.threads, [*sup, f"load_from={det_ckpt}", *seed])
             record(step, MASK_ONLY, ckpt, test(step, MASK_ONLY, ckpt, wd, args.threads))
         step = f"pres_{r}pct"
         if want(step) or want(step + "_rpp"):
-            ckpt = train(step, PRES, wd, args.threads, [*sup, f"load_from={det_ckpt}"])
+            ckpt = train(step, PRES, wd, args.threads, [*sup, f"load_from={det_ckpt}", *seed])
             if want(step):
                 record(step, PRES, ckpt, test(step, PRES, ckpt, wd, args.threads))
         step = f"pres_{r}pct_rpp"
@@ -252,7 +269,7 @@ def main() -> None:
             pseudo, rpp_stats = pseudo_points(f"pres_{r}pct", PRES, ckpt, r)
             # the step-2 budget (~300 iterations) over the labeled + kept refs
             refs = rpp_stats["num_labeled"] + rpp_stats["num_kept"]
-            ckpt = train(step, PRES_RPP, wd, args.threads, [
+            ckpt = train(step, PRES_RPP, wd, args.threads, [*seed,
                 sup[0], f"train_dataloader.dataset.pseudo_ann_file={pseudo}",
                 f"load_from={det_ckpt}", *schedule_options(refs),
             ])
@@ -265,7 +282,7 @@ def main() -> None:
             step = f"{method}_{r}pct"
             if want(step) or (method == "joint" and want(step + "_rpp")):
                 ckpt = train(step, config, wd, args.threads,
-                             [*joint_sup, f"load_from={det_ckpt}"])
+                             [*joint_sup, f"load_from={det_ckpt}", *seed])
                 if want(step):
                     record(step, config, ckpt, test(step, config, ckpt, wd, args.threads))
             step = f"{method}_{r}pct_rpp"
@@ -273,7 +290,7 @@ def main() -> None:
                 # RPP on the joint model's predictions, then the joint model retrained from the
                 # box model with the kept pseudo masks joining the GT masks
                 pseudo, rpp_stats = pseudo_points(f"joint_{r}pct", JOINT, ckpt, r)
-                ckpt = train(step, JOINT, wd, args.threads, [
+                ckpt = train(step, JOINT, wd, args.threads, [*seed,
                     *joint_sup, f"load_from={det_ckpt}",
                     *[f"train_dataloader.dataset.datasets.{i}.pseudo_ann_file={pseudo}"
                       for i in (0, 1)],

@@ -13,6 +13,8 @@ model = dict(
     head=dict(
         language_token=True, task_prompt=True, cctf=True, cctf_axes="natural", point_bias=True,
         box_loss_weight=1.0, task_embedding=True,
+        task_init_std=1.0,  # as the joint config: task vectors at a token row's scale
+        min_points=3,  # as the joint config: no END before 3 points
     ),
 )
 box_prior_pipeline = [

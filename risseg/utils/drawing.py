@@ -12,7 +12,7 @@ BOX_COLOUR = (230, 0, 230)
 def draw_prediction(image: np.ndarray, mask: np.ndarray | None = None,
                     gt_mask: np.ndarray | None = None, points: np.ndarray | None = None,
                     box: np.ndarray | None = None, scale: int = 1,
-                    alpha: float = 0.5) -> np.ndarray:
+                    alpha: float = 0.5, dim: float = 0.5) -> np.ndarray:
     """Draw a prediction (red), the GT mask (green), contour points and a box on an image.
 
     Contour points are joined in their predicted order and coloured from white (the first) to
@@ -25,11 +25,15 @@ def draw_prediction(image: np.ndarray, mask: np.ndarray | None = None,
         box: (4,) x1, y1, x2, y2 in image pixels, or None.
         scale: integer up-scaling of the output (nearest neighbour), for small images.
         alpha: opacity of the mask colours.
+        dim: the image is shown in grey at this brightness (1 keeps it as is), so that the
+            mask colours stand out on colourful scenes.
 
     Returns:
         (H * scale, W * scale, 3) uint8 RGB image.
     """
     out = np.asarray(image, dtype=np.float32).copy()
+    if dim != 1:
+        out = np.repeat(out.mean(axis=2, keepdims=True), 3, axis=2) * dim
     for m, colour in ((gt_mask, GT_COLOUR), (mask, PRED_COLOUR)):
         if m is not None:
             m = np.asarray(m, dtype=bool)

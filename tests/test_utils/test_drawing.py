@@ -13,7 +13,7 @@ def test_masks_are_blended_and_points_drawn():
     pred[:5] = True
     gt = np.zeros((10, 10), bool)
     gt[:, :5] = True
-    out = draw_prediction(image, pred, gt, alpha=1.0)
+    out = draw_prediction(image, pred, gt, alpha=1.0, dim=1)
     assert tuple(out[7, 2]) == GT_COLOUR and tuple(out[2, 7]) == PRED_COLOUR
     assert tuple(out[7, 7]) == (0, 0, 0)
     big = draw_prediction(image, points=[[1, 1], [8, 8], [-1, -1]], box=[0, 0, 9, 9], scale=3)

@@ -111,6 +111,16 @@ class SeqHead(nn.Module):
             (not in SeqTR or Partial-RES). With only ``task_prompt`` a decoder fine-tuned from
             the box model on few masks keeps the box habit of jumping to the opposite corner
             after the first point; this tells the two tasks apart at every position.
+        task_init_std: standard deviation of the initial ``task_prompt`` and
+            ``task_embedding`` vectors. 0.02 is a small transformer-style init; 1.0 puts them
+            at the scale of a token-embedding row (``nn.Embedding``'s N(0, 1)). When the head
+            starts from a trained box model with the box loss still on, a small init never
+            catches up: Adam moves each element by about the learning rate per step, so after
+            1050 steps at 1e-4 the prompt's norm was 1.7 against 11.3 for a token row, and
+            the mask sequence still began at the box's top-left corner.
+        min_points: at inference, END may not end a mask sequence before this many points
+            (0: free decoding, as SeqTR). A polygon needs 3; a sequence ended after one or two
+            points gives an empty or box-shaped mask.
     """
 
     def __init__(
@@ -140,6 +150,8 @@ class SeqHead(nn.Module):
         dense_box_targets: bool = True,
         dense_guided_start: bool = False,
         task_embedding: bool = False,
+        task_init_std: float = 0.02,
+        min_points: int = 0,
     ) -> None:
         super().__init__()
         if task not in ("mask", "box"):
@@ -189,6 +201,11 @@ class SeqHead(nn.Module):
         if dense_guided_start and self.dense_pred is None:
             raise ValueError("dense_guided_start needs dense_loss_weight > 0")
         self.start_proj = nn.Linear(d_model, d_model) if dense_guided_start else None
+        self.task_init_std = task_init_std
+        if not 0 <= min_points <= num_points:
+            raise ValueError(f"min_points must be in [0, num_points={num_points}], "
+                             f"got {min_points}")
+        self.min_points = min_points
         self._init_transformer()
 
     def _init_transformer(self) -> None:
@@ -198,9 +215,9 @@ class SeqHead(nn.Module):
                 if param.dim() > 1 and "point_bias" not in name:
                     nn.init.xavier_uniform_(param)
         if self.task_prompt is not None:
-            nn.init.normal_(self.task_prompt, std=0.02)
+            nn.init.normal_(self.task_prompt, std=self.task_init_std)
         if self.mask_task_embed is not None:
-            nn.init.normal_(self.mask_task_embed, std=0.02)
+            nn.init.normal_(self.mask_task_embed, std=self.task_init_std)
 
     # ----------------------------------------------------------------------------- encoder
     def encode(self, feats: Tensor, lang: Tensor | None, samples: SampleList) -> dict:
@@ -451,6 +468,8 @@ class SeqHead(nn.Module):
             logits = logits[:, -1]  # (B, 1, V) -> (B, V)
             if task == "box":
                 logits = logits[:, : self.num_bins]
+            elif step < 2 * self.min_points:
+                logits = logits[:, : self.num_bins]  # END not allowed yet
             token = logits.argmax(-1).masked_fill(done, self.end)  # (B,)
             out[:, step] = token
             done |= token == self.end

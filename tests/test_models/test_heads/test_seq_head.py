@@ -170,6 +170,19 @@ def test_task_embedding_changes_mask_inputs_only():
     assert head.mask_task_embed.grad is None or head.mask_task_embed.grad.abs().sum() == 0
 
 
+def test_task_init_std_sets_the_scale_of_prompt_and_embedding():
+    torch.manual_seed(0)
+    small = _head(d_model=256, num_heads=2, task_prompt=True, task_embedding=True)
+    token = _head(d_model=256, num_heads=2, task_prompt=True, task_embedding=True,
+                  task_init_std=1.0)
+    assert small.task_prompt.std() < 0.05 and small.mask_task_embed.std() < 0.05
+    for vec in (token.task_prompt, token.mask_task_embed):
+        assert 0.8 < float(vec.std()) < 1.2
+    # the token scale is that of an nn.Embedding row, the point of the option
+    row_norm = token.token_embed.weight.norm(dim=-1).mean()
+    assert 0.8 < float(token.task_prompt.norm() / row_norm) < 1.2
+
+
 def test_dense_targets_follow_mask_and_box_supervision():
     head = _head(dense_loss_weight=1.0)
     _, samples = seqtr_samples(3)
@@ -218,3 +231,20 @@ def test_dense_guided_start_depends_on_the_dense_map():
     assert not torch.allclose(start, head._start(1, "mask", head.encode(feats, None, samples)))
     with pytest.raises(ValueError, match="dense_loss_weight"):
         _head(dense_guided_start=True)
+
+
+def test_min_points_forbids_an_early_end():
+    torch.manual_seed(0)
+    head = _head(num_points=4, min_points=3).eval()
+    with torch.no_grad():  # make END the favourite token everywhere
+        head.predictor[-1].bias.zero_()
+        head.predictor[-1].bias[head.end] = 100.0
+    _, samples = seqtr_samples(2)
+    feats = torch.randn(2, 16, 2, 2)
+    tokens = head.predict(feats, None, samples)
+    assert tokens.shape == (2, 9)
+    assert (tokens[:, :6] < head.end).all() and (tokens[:, 6:] == head.end).all()
+    head.min_points = 0
+    assert (head.predict(feats, None, samples) == head.end).all()
+    with pytest.raises(ValueError, match="min_points"):
+        _head(num_points=4, min_points=5)

@@ -19,7 +19,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from risseg.engine import load_local_checkpoint
-from risseg.registry import MODELS
+from risseg.registry import MODELS, TRANSFORMS
 
 # transforms that need a dataset entry (sentences, GT masks or boxes) rather than an image
 ANNOTATION_TRANSFORMS = frozenset(
@@ -56,7 +56,8 @@ def init_segmentor(config: str | Config, checkpoint: str | None = None, device: 
         cfg_options: overrides merged into the config, as ``--cfg-options``.
 
     Returns:
-        The model, with the config attached as ``model.cfg``.
+        The model, with the config as ``model.cfg`` and its inference pipeline as
+        ``model.inference_pipeline``.
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
     if cfg_options:
@@ -76,6 +77,8 @@ def init_segmentor(config: str | Config, checkpoint: str | None = None, device: 
                            f"missing {missing[:5]}, unexpected {unexpected[:5]} "
                            f"({len(missing)} / {len(unexpected)} in all).")
     model.cfg = cfg
+    # built once: its tokenizer reads a vocabulary or tokenizer files from disk
+    model.inference_pipeline = inference_pipeline(cfg)
     return model.to(device).eval()
 
 
@@ -85,7 +88,7 @@ def inference_pipeline(cfg: Config) -> Compose:
              if t["type"] not in ANNOTATION_TRANSFORMS]
     if not steps or steps[0]["type"] != "LoadImage":
         raise ValueError("The test pipeline must start with LoadImage for inference.")
-    return Compose(steps)
+    return Compose([TRANSFORMS.build(t) for t in steps])  # risseg's registry, any scope
 
 
 @torch.no_grad()
@@ -100,7 +103,7 @@ def segment(model: nn.Module, image: str | np.ndarray, text: str) -> Segmentatio
     Returns:
         The :class:`Segmentation` at the image's resolution.
     """
-    pipeline = inference_pipeline(model.cfg)
+    pipeline = model.inference_pipeline
     if isinstance(image, str):
         results = dict(img_path=image, text=text)
     else:

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import init_default_scope
 from PIL import Image
 
 from risseg.apis import inference_pipeline, init_segmentor, segment
@@ -15,9 +16,10 @@ from risseg.testing import synthref_config
 def _setup(tmp_path, config: str):
     cfg = synthref_config(config, str(tmp_path / "synthref"))
     cfg.test_dataloader.dataset.update(preset="tiny", indices=3)
+    init_default_scope("risseg")
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)  # makes the data and vocabulary
     torch.manual_seed(0)
     model = init_segmentor(cfg)
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
     return cfg, model, dataset
 
 

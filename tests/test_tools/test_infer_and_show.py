@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 from PIL import Image
 
 from risseg.apis import init_segmentor
@@ -32,6 +33,8 @@ def test_predictions_json_grid_and_single_image(tmp_path):
     cfg.test_dataloader.dataset.update(preset="tiny", indices=3)
     config = tmp_path / "cfg.py"
     cfg.dump(str(config))
+    init_default_scope("risseg")
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)  # makes the data and vocabulary
     torch.manual_seed(0)
     ckpt = tmp_path / "model.pth"
     torch.save({"state_dict": init_segmentor(cfg).state_dict()}, ckpt)
@@ -40,7 +43,6 @@ def test_predictions_json_grid_and_single_image(tmp_path):
     _run("tools/test.py", str(config), str(ckpt), "--work-dir", str(tmp_path / "test"),
          "--out", str(preds))
     records = json.loads(preds.read_text())
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
     assert len(records) == len(dataset)
     assert {"gt_rle", "pred_points", "pred_bbox", "img_path", "text", "iou"} <= set(records[0])
 

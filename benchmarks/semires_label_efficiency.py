@@ -14,9 +14,13 @@ iterations and samples as burn-in + SemiRES together (checked and printed at the
 Also reported: training images/s, inference images/s and the peak RSS of each training process,
 and the quality of the proposals (best-proposal IoU with the true mask of unlabeled refs).
 
+With --pretrained-encoders DIR both LAVT runs start from the mask-free pretrained Swin and
+BERT of tools/pretrain_synthref_encoders.py (as real LAVT / SemiRES runs start from ImageNet
+Swin and BERT); SemiRES starts from the burn-in, so it inherits them.
+
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
-        [--out work_dirs/semires_bench] [--only NAME]
+        [--out work_dirs/semires_bench] [--only NAME] [--pretrained-encoders DIR]
 Results: <out>/results.json and a Markdown table on stdout (docs/benchmarks.md).
 """
 
@@ -248,6 +252,13 @@ def main() -> None:
     parser.add_argument("--out", default="work_dirs/semires_bench")
     parser.add_argument("--only", choices=list(RUNS), help="run a single step")
     parser.add_argument("--full", action="store_true", help="the configs' schedules, no budgets")
+    parser.add_argument(
+        "--pretrained-encoders",
+        metavar="DIR",
+        help="start both LAVT runs (100%% and the 1%% burn-in) from the mask-free Swin / BERT "
+        "of tools/pretrain_synthref_encoders.py in DIR (trained there first when missing), the "
+        "stand-in for the ImageNet Swin and pretrained BERT of real runs",
+    )
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     results_path = osp.join(args.out, "results.json")
@@ -269,6 +280,28 @@ def main() -> None:
         )
         results["proposals"] = dict(**proposal_quality(), **usage)
         save()
+    encoder_opts = []
+    if args.pretrained_encoders:
+        enc = args.pretrained_encoders
+        if not (osp.exists(osp.join(enc, "swin.pth")) and osp.isdir(osp.join(enc, "bert"))):
+            usage = run(
+                [sys.executable, "tools/pretrain_synthref_encoders.py", RUNS["lavt_100pct"][0],
+                 "--out", enc],
+                osp.join(args.out, "pretrain_encoders.log"),
+            )
+            results["encoders_usage"] = usage
+        with open(osp.join(enc, "pretrain_log.json"), encoding="utf-8") as f:
+            log = json.load(f)
+        results["encoders"] = dict(
+            dir=enc, corpus=log["corpus"], corpus_seed=log["corpus_seed"],
+            swin_epochs=len(log["swin"]), swin_last=log["swin"][-1],
+            bert_epochs=len(log["bert"]), bert_last=log["bert"][-1],
+        )
+        save()
+        encoder_opts = [
+            f"model.backbone.pretrained={enc}/swin.pth",
+            f"model.text_encoder.pretrained={enc}/bert",
+        ]
     order = [args.only] if args.only else list(RUNS)
 
     def budget(name: str) -> list[str]:
@@ -282,10 +315,10 @@ def main() -> None:
         return BATCH["semires" if name.startswith("semires") else name]
 
     for name in order:
-        extra = budget(name)
+        extra = budget(name) + (encoder_opts if name.startswith("lavt") else [])
         if name.startswith("semires"):
             burn_in = results.get("lavt_1pct") or train(
-                "lavt_1pct", args.out, batch("lavt_1pct"), budget("lavt_1pct")
+                "lavt_1pct", args.out, batch("lavt_1pct"), budget("lavt_1pct") + encoder_opts
             )
             extra = extra + [f"model.burn_in_checkpoint={burn_in['checkpoint']}"]
         results[name] = train(name, args.out, batch(name), extra)

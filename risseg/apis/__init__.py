@@ -1,8 +1,9 @@
 """High-level entry points."""
+from risseg.apis.encoder_pretraining import pretrain_bert, pretrain_swin
 from risseg.apis.inference import Segmentation, inference_pipeline, init_segmentor, segment
 from risseg.apis.pseudo_labels import generate_proposals, write_index
 
 __all__ = [
-    "Segmentation", "generate_proposals", "inference_pipeline", "init_segmentor", "segment",
-    "write_index",
+    "Segmentation", "generate_proposals", "inference_pipeline", "init_segmentor",
+    "pretrain_bert", "pretrain_swin", "segment", "write_index",
 ]

@@ -14,16 +14,19 @@ class BertTextEncoder(BaseModule):
     """Word features from BERT's last hidden state (pooler removed).
 
     Paper: https://arxiv.org/abs/1810.04805; used by LAVT with ``bert-base-uncased``.
-    Exactly one of ``pretrained`` and ``config`` is given: a local directory in HuggingFace
-    format (never downloaded; ``local_files_only``) or a ``BertConfig`` keyword dict for a
-    randomly initialised model (tests, SynthRef).
+    The weights come from ``pretrained``, a local directory in HuggingFace format (never
+    downloaded; ``local_files_only``), or, without it, are randomly initialised from
+    ``config``, a ``BertConfig`` keyword dict (tests, SynthRef). Given both, ``config`` states
+    the architecture the checkpoint must have: a differing value is an error naming the key
+    (so a toy config can point at its own pretrained weights with one option).
 
     Which layers are *optimised* is decided by the optimizer-wrapper constructor
     (``LAVTOptimWrapperConstructor`` keeps BERT layers 0-9 only, as LAVT does).
 
     Args:
         pretrained: local directory with ``config.json`` and the weights.
-        config: ``BertConfig`` keyword arguments, e.g. ``dict(hidden_size=32, ...)``.
+        config: ``BertConfig`` keyword arguments, e.g. ``dict(hidden_size=32, ...)``; with
+            ``pretrained``, the values the checkpoint's config must match.
         init_cfg: mmengine init config.
     """
 
@@ -34,12 +37,19 @@ class BertTextEncoder(BaseModule):
         init_cfg: dict | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
-        if (pretrained is None) == (config is None):
-            raise ValueError("Give exactly one of `pretrained` (a local dir) and `config`.")
+        if pretrained is None and config is None:
+            raise ValueError("Give `pretrained` (a local dir), `config`, or both.")
         if pretrained is not None:
             self.bert = BertModel.from_pretrained(
                 pretrained, add_pooling_layer=False, local_files_only=True
             )
+            loaded = self.bert.config.to_dict()
+            for key, value in (config or {}).items():
+                if loaded.get(key) != value:
+                    raise ValueError(
+                        f"BertTextEncoder: {pretrained} has {key}={loaded.get(key)!r}, "
+                        f"the config asks for {value!r}."
+                    )
         else:
             self.bert = BertModel(BertConfig(**config), add_pooling_layer=False)
         self.out_channels = self.bert.config.hidden_size

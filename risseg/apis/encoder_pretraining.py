@@ -149,7 +149,8 @@ def load_corpus_images(corpus: str) -> tuple[np.ndarray, np.ndarray, list[str], 
         try:
             images.append(np.asarray(Image.open(path).convert("RGB")))
         except OSError as err:
-            raise OSError(f"pretraining corpus: cannot read image {image_id} ({path}): {err}") from err
+            msg = f"pretraining corpus: cannot read image {image_id} ({path}): {err}"
+            raise OSError(msg) from err
     held_out = np.array([i in held_out_images for i in image_ids])
     return np.stack(images), targets, names, held_out
 

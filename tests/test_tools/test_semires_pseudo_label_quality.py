@@ -28,7 +28,8 @@ def setup(tmp_path, monkeypatch):
         "--out", str(data / "proposals"), "--cfg-options",
         f"pseudo_label_dataset.data_root={data}", "pseudo_label_dataset.preset=tiny"])
     runpy.run_path(str(ROOT / "tools/generate_pseudo_labels.py"), run_name="__main__")
-    cfg = synthref_config(str(ROOT / "configs/semires/semires_tiny_synthref-1pct-cpi.py"), str(data))
+    cpi = ROOT / "configs/semires/semires_tiny_synthref-1pct-cpi.py"
+    cfg = synthref_config(str(cpi), str(data))
     for ds in cfg.train_dataloader.dataset.datasets:
         ds.preset = "tiny"
     cfg_path = tmp_path / "cpi.py"

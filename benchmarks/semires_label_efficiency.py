@@ -22,7 +22,7 @@ start from ImageNet Swin and BERT); SemiRES starts from its burn-in, so it inher
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
-        [--out work_dirs/semires_bench] [--only NAME] [--pretrained-encoders DIR]
+        [--out work_dirs/semires_bench] [--only NAME] [--pretrained-encoders DIR] [--seed N]
 Results: <out>/results.json and a Markdown table on stdout (docs/benchmarks.md).
 """
 
@@ -273,6 +273,7 @@ def main() -> None:
     parser.add_argument("--only", choices=list(RUNS), help="run a single step")
     parser.add_argument("--full", action="store_true", help="the configs' schedules, no budgets")
     parser.add_argument("--report", action="store_true", help="print the table, train nothing")
+    parser.add_argument("--seed", type=int, help="randomness.seed of every run (default: none)")
     parser.add_argument(
         "--pretrained-encoders",
         metavar="DIR",
@@ -341,12 +342,13 @@ def main() -> None:
             return FULL_BATCH.get(name, 12 if name.startswith("semires") else 16)
         return BATCH["semires" if name.startswith("semires") else name]
 
+    seed_opts = [f"randomness.seed={args.seed}"] if args.seed is not None else []
     for name in order:
-        extra = budget(name) + (encoder_opts if name.startswith("lavt") else [])
+        extra = budget(name) + seed_opts + (encoder_opts if name.startswith("lavt") else [])
         if name.startswith("semires"):
             burn_name = BURN_IN.get(name, "lavt_1pct")
             burn_in = results.get(burn_name) or train(
-                burn_name, args.out, batch(burn_name), budget(burn_name) + encoder_opts
+                burn_name, args.out, batch(burn_name), budget(burn_name) + seed_opts + encoder_opts
             )
             extra = extra + [f"model.burn_in_checkpoint={burn_in['checkpoint']}"]
         results[name] = train(name, args.out, batch(name), extra)

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 
 import numpy as np
 import torch
 from mmengine.config import Config
 
+from risseg.evaluation.metrics.ref_seg_metric import mask_iou
 from risseg.labelers.sam_refine import refine_batch
 from risseg.models.utils import build
 from risseg.registry import DATASETS
@@ -29,8 +31,7 @@ from risseg.utils import register_all_modules
 
 
 def _iou(a: torch.Tensor, b: torch.Tensor) -> float:
-    union = (a | b).sum().item()
-    return (a & b).sum().item() / union if union else 0.0
+    return mask_iou(a, b)[2]  # the metric's IoU; 0 when both masks are empty
 
 
 def unlabeled_dataset_cfg(cfg: Config) -> dict:
@@ -50,10 +51,12 @@ def main() -> dict:
     parser.add_argument("checkpoint")
     parser.add_argument("--num-refs", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=0, help="which sentence each ref shows")
     parser.add_argument("--out", help="write the figures as JSON")
     parser.add_argument("--cfg-options", nargs="+", default=[], help="key=value (strings)")
     args = parser.parse_args()
     register_all_modules()
+    random.seed(args.seed)  # SelectSentence draws with Python's random
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(dict(o.split("=", 1) for o in args.cfg_options))

@@ -6,6 +6,7 @@ import argparse
 from mmengine.runner import Runner
 
 import risseg.engine  # noqa: F401  (safe checkpoint loading, CPU DDP wrapper)
+from risseg.engine.dist import shutdown_distributed
 from risseg.engine.run_config import add_run_args, load_run_config
 
 
@@ -40,6 +41,7 @@ def main() -> dict:
     runner.logger.info(f"Test metrics: {metrics}")
     if runner.rank == 0:
         print(metrics)
+    shutdown_distributed()
     return metrics
 
 

@@ -8,6 +8,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import risseg.engine  # noqa: F401  (safe checkpoint loading, CPU DDP wrapper, WarmupEMA)
+from risseg.engine.dist import shutdown_distributed
 from risseg.engine.run_config import add_run_args, load_run_config
 
 
@@ -48,6 +49,7 @@ def main() -> Runner:
         cfg.resume, cfg.load_from = True, args.resume
     runner = Runner.from_cfg(cfg)
     runner.train()
+    shutdown_distributed()
     return runner
 
 

@@ -9,7 +9,7 @@ from risseg.engine.checkpoint import (
     load_local_checkpoint,
 )
 from risseg.engine.cpu_amp_optim_wrapper import CPUAmpOptimWrapper
-from risseg.engine.dist import setup_launcher
+from risseg.engine.dist import setup_launcher, shutdown_distributed
 from risseg.engine.lavt_optim_constructor import LAVTOptimWrapperConstructor
 from risseg.engine.model_wrapper import RISDistributedDataParallel
 from risseg.engine.warmup_ema import WarmupEMA
@@ -22,6 +22,7 @@ __all__ = [
     "RISDistributedDataParallel",
     "SAFE_GLOBALS",
     "setup_launcher",
+    "shutdown_distributed",
     "UnsafeCheckpointError",
     "WarmupEMA",
 ]

@@ -54,3 +54,15 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
             world_size=int(os.environ["WORLD_SIZE"]),
             **kwargs,
         )
+
+
+def shutdown_distributed() -> None:
+    """Tear the process group down (after a barrier) before the interpreter exits.
+
+    Left to interpreter shutdown, a gloo group's threads can be destroyed while a peer rank is
+    still finishing, and that rank aborts ("terminate called without an active exception"),
+    failing a run whose work was done. A no-op outside distributed runs.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -29,6 +29,7 @@ from transformers import BertConfig, BertForMaskedLM
 
 from risseg.datasets.refer import load_refs
 from risseg.datasets.synthref.pretraining import attribute_targets, mask_tokens
+from risseg.engine.checkpoint import load_local_checkpoint
 
 
 class SwinClassifier(nn.Module):
@@ -96,7 +97,7 @@ def _train_epochs(
     sched = torch.optim.lr_scheduler.LambdaLR(optim, factor)
     start, log = 0, []
     if osp.exists(state_path):
-        state = torch.load(state_path, map_location="cpu", weights_only=False)
+        state = load_local_checkpoint(state_path, map_location="cpu")
         model.load_state_dict(state["model"])
         optim.load_state_dict(state["optim"])
         sched.load_state_dict(state["sched"])

@@ -21,8 +21,9 @@ import random
 
 import numpy as np
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
+from risseg.engine.checkpoint import load_local_checkpoint
 from risseg.evaluation.metrics.ref_seg_metric import mask_iou
 from risseg.labelers.sam_refine import refine_batch
 from risseg.models.utils import build
@@ -53,13 +54,13 @@ def main() -> dict:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0, help="which sentence each ref shows")
     parser.add_argument("--out", help="write the figures as JSON")
-    parser.add_argument("--cfg-options", nargs="+", default=[], help="key=value (strings)")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction)
     args = parser.parse_args()
     register_all_modules()
     random.seed(args.seed)  # SelectSentence draws with Python's random
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
-        cfg.merge_from_dict(dict(o.split("=", 1) for o in args.cfg_options))
+        cfg.merge_from_dict(args.cfg_options)
     ds = unlabeled_dataset_cfg(cfg)
     # which refs are unlabeled comes from the supervision file; then load everything (masks too)
     unlabeled = DATASETS.build(dict(ds, pipeline=[]))
@@ -74,7 +75,7 @@ def main() -> dict:
 
     model = build(cfg.model.to_dict())
     teacher = model.teacher if hasattr(model, "teacher") else model
-    state = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+    state = load_local_checkpoint(args.checkpoint, map_location="cpu")
     state = state.get("state_dict", state)
     # a SemiRES checkpoint holds 'teacher.*' keys; a burn-in (LAVT) one is the teacher itself
     target = model if any(k.startswith("teacher.") for k in state) else teacher

@@ -20,9 +20,15 @@ With --pretrained-encoders DIR the LAVT runs (100% and the burn-ins) start from 
 pretrained Swin and BERT of tools/pretrain_synthref_encoders.py (as real LAVT / SemiRES runs
 start from ImageNet Swin and BERT); SemiRES starts from its burn-in, so it inherits them.
 
+With --preset large every run uses SynthRef's RefCOCO-scale preset (data/synthref_large, 42.5k
+train refs; its 1% split labels 425 refs as RefCOCO's 1% does, where the default preset's labels
+65): the configs are rewritten to that data under <out>/configs and the budgets of
+LARGE_BUDGETS apply.
+
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
-        [--out work_dirs/semires_bench] [--only NAME] [--pretrained-encoders DIR] [--seed N]
+        [--out work_dirs/semires_bench] [--only NAME] [--pretrained-encoders DIR] [--seed N] \
+        [--preset large]
 Results: <out>/results.json and a Markdown table on stdout (docs/benchmarks.md).
 """
 
@@ -76,7 +82,25 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         ["train_dataloader.batch_size=16", "train_dataloader.sampler.batch_size=16"],
     ),
 }
-PROPOSALS = "data/synthref/proposals"
+DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
+# --preset large (RefCOCO's scale: 42.5k train refs, 425 of them labeled at 1%), --full:
+# one epoch (2656 iterations of 16) for the 100% reference, a 20-epoch burn-in on the 425
+# labeled refs (27 iterations each = 540, validated every 4 epochs); 540 + 1350 SemiRES
+# iterations of 12 stay within the reference's budget.
+LARGE_BUDGETS = {
+    "lavt_100pct": [
+        "train_cfg.max_epochs=1",
+        "train_cfg.val_interval=1",
+        "param_scheduler.0.end=1",
+        "default_hooks.checkpoint.interval=1",
+    ],
+    "lavt_1pct": [
+        "train_cfg.max_epochs=20",
+        "train_cfg.val_interval=4",
+        "param_scheduler.0.end=20",
+        "default_hooks.checkpoint.interval=4",
+    ],
+}
 # --full: the configs' schedules, except that the 100% reference gets at least the training
 # budget of burn-in + SemiRES together (fair budget): 4 epochs of 419 iterations of 16 = 1676
 # iterations / 26.8k samples >= 300 burn-in iterations of 16 + at most 1350 SemiRES iterations
@@ -115,6 +139,35 @@ BUDGETS = {
 BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "lavt_10pct": 16, "semires": 8}
 BURN_IN = {"semires_cpi_10pct": "lavt_10pct"}  # SemiRES run -> its burn-in (default lavt_1pct)
 FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12
+
+
+def rebased_config(config: str, preset: str, out: str) -> str:
+    """``config`` with every SynthRef path and preset moved to ``preset``'s data, dumped to
+    ``out`` (the config itself for the default preset).
+
+    Every string under ``data/synthref/`` (data roots, vocabulary, proposals) is moved to the
+    preset's folder and every ``preset="default"`` becomes ``preset``.
+    """
+    if preset == "default":
+        return config
+    from mmengine.config import Config
+
+    old, new = DATA_ROOTS["default"], DATA_ROOTS[preset]
+
+    def move(node):
+        if isinstance(node, dict):
+            return {k: (preset if k == "preset" and v == "default" else move(v))
+                    for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            return type(node)(move(v) for v in node)
+        if isinstance(node, str) and (node == old or node.startswith(old + "/")):
+            return new + node[len(old):]
+        return node
+
+    os.makedirs(out, exist_ok=True)
+    path = osp.join(out, osp.basename(config))
+    Config(move(Config.fromfile(config).to_dict())).dump(path)
+    return path
 
 
 def run(cmd: list[str], log: str) -> dict:
@@ -185,7 +238,7 @@ def summarise(name: str, work_dir: str, batch_size: int) -> dict:
     )
 
 
-def train(name: str, out: str, batch_size: int, extra: list[str]) -> dict:
+def train(name: str, out: str, batch_size: int, extra: list[str], preset: str = "default") -> dict:
     work_dir = osp.join(out, name)
     done = osp.join(work_dir, "result.json")
     if osp.exists(done):
@@ -196,7 +249,8 @@ def train(name: str, out: str, batch_size: int, extra: list[str]) -> dict:
             json.dump(result, open(done, "w"), indent=1)
         return result
     os.makedirs(work_dir, exist_ok=True)
-    cmd = [sys.executable, "tools/train.py", RUNS[name][0], "--work-dir", work_dir]
+    config = rebased_config(RUNS[name][0], preset, osp.join(out, "configs"))
+    cmd = [sys.executable, "tools/train.py", config, "--work-dir", work_dir]
     extra = RUNS[name][2] + extra
     if extra:
         cmd += ["--cfg-options", *extra]
@@ -233,7 +287,7 @@ def inference_speed(config: str, checkpoint: str, n_batches: int = 20) -> float:
     return n / elapsed
 
 
-def proposal_quality(n_refs: int = 500) -> dict:
+def proposal_quality(preset: str, n_refs: int = 500) -> dict:
     """Best-proposal IoU with the true mask, over unlabeled train refs (oracle check)."""
     from risseg.utils import register_all_modules
     from risseg.utils.proposal_io import read_proposals
@@ -242,8 +296,9 @@ def proposal_quality(n_refs: int = 500) -> dict:
     from risseg.datasets import SynthRefDataset
     from risseg.utils.masks import segmentation_to_mask
 
-    ds = SynthRefDataset(data_root="data/synthref", split="train", pipeline=[])
-    semi = json.load(open("data/synthref/semi_1pct.json"))
+    data_root = DATA_ROOTS[preset]
+    ds = SynthRefDataset(data_root=data_root, preset=preset, split="train", pipeline=[])
+    semi = json.load(open(osp.join(data_root, "semi_1pct.json")))
     unlabeled = set(semi["none"])
     ious, counts = [], []
     for i in range(len(ds)):
@@ -251,7 +306,7 @@ def proposal_quality(n_refs: int = 500) -> dict:
         if info["ref_id"] not in unlabeled:
             continue
         gt = segmentation_to_mask(info["segmentation"], info["height"], info["width"])
-        props, _ = read_proposals(PROPOSALS, info["image_id"])
+        props, _ = read_proposals(osp.join(data_root, "proposals"), info["image_id"])
         counts.append(len(props))
         inter = (props & gt).sum((1, 2))
         union = (props | gt).sum((1, 2))
@@ -281,7 +336,18 @@ def main() -> None:
         "of tools/pretrain_synthref_encoders.py in DIR (trained there first when missing), the "
         "stand-in for the ImageNet Swin and pretrained BERT of real runs",
     )
+    parser.add_argument(
+        "--preset",
+        choices=sorted(DATA_ROOTS),
+        default="default",
+        help="SynthRef preset of every run: 'large' has RefCOCO's scale (data/synthref_large, "
+        "made first with tools/data/make_synthref.py --preset large --out data/synthref_large)",
+    )
     args = parser.parse_args()
+    data_root = DATA_ROOTS[args.preset]
+    if args.preset != "default" and not osp.exists(osp.join(data_root, "synthref_meta.json")):
+        parser.error(f"{data_root} is missing: run tools/data/make_synthref.py --preset "
+                     f"{args.preset} --out {data_root} first")
     os.makedirs(args.out, exist_ok=True)
     results_path = osp.join(args.out, "results.json")
     results = json.load(open(results_path)) if osp.exists(results_path) else {}
@@ -300,13 +366,14 @@ def main() -> None:
             [
                 sys.executable,
                 "tools/generate_pseudo_labels.py",
-                "configs/semires/synth_proposals_synthref.py",
+                rebased_config("configs/semires/synth_proposals_synthref.py", args.preset,
+                               osp.join(args.out, "configs")),
                 "--out",
-                PROPOSALS,
+                osp.join(data_root, "proposals"),
             ],
             osp.join(args.out, "proposals.log"),
         )
-        results["proposals"] = dict(**proposal_quality(), **usage)
+        results["proposals"] = dict(**proposal_quality(args.preset), **usage)
         save()
     encoder_opts = []
     if args.pretrained_encoders and not args.report:
@@ -334,7 +401,8 @@ def main() -> None:
 
     def budget(name: str) -> list[str]:
         if args.full:
-            return FULL_BUDGETS.get(name, [])
+            budgets = LARGE_BUDGETS if args.preset == "large" else FULL_BUDGETS
+            return budgets.get(name, [])
         return BUDGETS[name.split("_")[0] if name.startswith("semires") else name]
 
     def batch(name: str) -> int:
@@ -348,10 +416,11 @@ def main() -> None:
         if name.startswith("semires"):
             burn_name = BURN_IN.get(name, "lavt_1pct")
             burn_in = results.get(burn_name) or train(
-                burn_name, args.out, batch(burn_name), budget(burn_name) + seed_opts + encoder_opts
+                burn_name, args.out, batch(burn_name), budget(burn_name) + seed_opts + encoder_opts,
+                args.preset,
             )
             extra = extra + [f"model.burn_in_checkpoint={burn_in['checkpoint']}"]
-        results[name] = train(name, args.out, batch(name), extra)
+        results[name] = train(name, args.out, batch(name), extra, args.preset)
         save()
         print(json.dumps(results[name]), flush=True)
     if "inference" not in results and "lavt_100pct" in results and not args.report:

@@ -1,0 +1,34 @@
+"""The SemiRES benchmark moves every SynthRef path of a config to another preset's data."""
+
+import importlib.util
+from pathlib import Path
+
+from mmengine.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _benchmark():
+    path = ROOT / "benchmarks" / "semires_label_efficiency.py"
+    spec = importlib.util.spec_from_file_location("semires_label_efficiency", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rebased_config_moves_roots_vocab_proposals_and_preset(tmp_path):
+    bench = _benchmark()
+    config = str(ROOT / "configs" / "semires" / "semires_tiny_synthref-1pct-cpi.py")
+    assert bench.rebased_config(config, "default", str(tmp_path)) == config
+    cfg = Config.fromfile(bench.rebased_config(config, "large", str(tmp_path)))
+    text = cfg.pretty_text
+    assert "data/synthref/" not in text and "'data/synthref'" not in text
+    labeled, unlabeled = cfg.train_dataloader.dataset.datasets
+    assert labeled.data_root == unlabeled.data_root == "data/synthref_large"
+    assert labeled.preset == "large" and cfg.val_dataloader.dataset.preset == "large"
+    assert unlabeled.pipeline[-1].proposal_dir == "data/synthref_large/proposals"
+    tokenize = [t for t in unlabeled.pipeline if t.type == "TokenizeText"][0]
+    assert tokenize.tokenizer.vocab == "data/synthref_large/vocab.json"
+    # everything else is untouched
+    assert cfg.model.type == "SemiRESSegmentor" and cfg.model.refine == "cpi"
+    assert cfg.train_cfg.max_epochs == Config.fromfile(config).train_cfg.max_epochs

@@ -75,6 +75,12 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         ["train_dataloader.dataset.datasets.0.supervision_file=semi_10pct.json",
          "train_dataloader.dataset.datasets.1.supervision_file=semi_10pct.json"],
     ),
+    # risseg option, not SemiRES: only the more confident half of the teacher's masks per batch
+    "semires_cpi_conf50": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, CPI, 50% most confident pseudo labels",
+        ["model.confident_fraction=0.5"],
+    ),
     # variant: 4 labeled + 12 unlabeled per batch (the 100% reference's batch of 16)
     "semires_cpi_u12": (
         "configs/semires/semires_tiny_synthref-1pct-cpi.py",

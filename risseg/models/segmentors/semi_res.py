@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 import torch.nn.functional as F
@@ -59,6 +60,10 @@ class SemiRESSegmentor(BaseRISSegmentor):
             preprocessor's).
         burn_in_checkpoint: local checkpoint of the supervised burn-in model (the student's
             state dict, e.g. a LAVT run's ``best_*.pth``) loaded into student and teacher.
+        confident_fraction: if set (0 < f <= 1), only the ``ceil(f * Bu)`` unlabeled samples
+            of a batch whose teacher masks are the most confident (mean p_fg inside the hard
+            mask; 0 for an empty mask) get an unsupervised loss. Not in SemiRES: a risseg
+            option (FixMatch-style selection), off by default.
         data_preprocessor, train_cfg, test_cfg, init_cfg: see ``BaseRISSegmentor``.
     """
 
@@ -76,6 +81,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         dice_loss: dict | None = None,
         views: dict | None = None,
         burn_in_checkpoint: str | None = None,
+        confident_fraction: float | None = None,
         data_preprocessor: dict | None = None,
         train_cfg: dict | None = None,
         test_cfg: dict | None = None,
@@ -103,6 +109,9 @@ class SemiRESSegmentor(BaseRISSegmentor):
             views.setdefault("std", tuple(pre.std.flatten().tolist()))
         self.views = WeakStrongViews(**views)
         self.burn_in_checkpoint = burn_in_checkpoint
+        if confident_fraction is not None and not 0.0 < confident_fraction <= 1.0:
+            raise ValueError(f"confident_fraction must be in (0, 1], got {confident_fraction}.")
+        self.confident_fraction = confident_fraction
 
     def init_weights(self) -> None:
         """Initialise the student, then load the burn-in weights, then copy to the teacher."""
@@ -152,20 +161,36 @@ class SemiRESSegmentor(BaseRISSegmentor):
         hard = prob.argmax(dim=1).bool()  # (Bu, H, W)
         proposals = [_pad_to(s.proposals.data.to(inputs.device).bool(), shape) for s in unl_samples]
         refined, matched = refine_batch(hard, proposals, self.refine, self.refine_thr)
+        kept = self._confident(prob[:, 1], hard)
         stu = logits[len(lab) :]
         parts = []
-        if matched.any():
-            parts.append(self.unsup_loss(stu[matched], refined[matched].long()))
+        use = matched & kept
+        if use.any():
+            parts.append(self.unsup_loss(stu[use], refined[use].long()))
             if self.dice_loss is not None:
-                parts[-1] = parts[-1] + self._dice(stu[matched], refined[matched])
-        if (~matched).any():
-            weight = pwa_weights(prob[~matched, 1])
-            parts.append(
-                self.pwa_loss(stu[~matched], refined[~matched].long(), pixel_weight=weight)
-            )
+                parts[-1] = parts[-1] + self._dice(stu[use], refined[use])
+        use = ~matched & kept
+        if use.any():
+            weight = pwa_weights(prob[use, 1])
+            parts.append(self.pwa_loss(stu[use], refined[use].long(), pixel_weight=weight))
         losses["unsup_loss"] = self.unsup_weight * sum(parts) / len(parts)
         losses["sam_matched"] = matched.float().mean()  # logged, not summed (no 'loss' in name)
         return losses
+
+    def _confident(self, p_fg: Tensor, hard: Tensor) -> Tensor:
+        """(Bu,) bool: the samples that get an unsupervised loss (all without the option).
+
+        ``p_fg`` (Bu, H, W) teacher foreground probability, ``hard`` (Bu, H, W) its mask.
+        """
+        kept = torch.ones(len(hard), dtype=torch.bool, device=hard.device)
+        if self.confident_fraction is None:
+            return kept
+        area = hard.flatten(1).sum(1)
+        conf = (p_fg * hard).flatten(1).sum(1) / area.clamp(min=1)  # 0 for an empty mask
+        k = math.ceil(self.confident_fraction * len(hard))
+        kept[:] = False
+        kept[conf.topk(k).indices] = True
+        return kept
 
     def _dice(self, logits: Tensor, target: Tensor) -> Tensor:
         """Dice of (B, 2, H, W) logits via the foreground logit against a (B, H, W) mask."""

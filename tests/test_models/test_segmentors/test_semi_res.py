@@ -185,3 +185,20 @@ def test_burn_in_checkpoint_loads_into_student_and_teacher(tmp_path):
         assert torch.equal(part.head.cls.weight, lavt.head.cls.weight)
     with pytest.raises(FileNotFoundError):
         build(_semi_cfg(burn_in_checkpoint=str(tmp_path / "missing.pth"))).init_weights()
+
+
+def test_confident_fraction_keeps_the_most_confident_teacher_masks():
+    model = build(_semi_cfg(confident_fraction=0.5))
+    hard = torch.zeros(4, 4, 4, dtype=torch.bool)
+    hard[:3, :2] = True  # sample 3: empty mask -> confidence 0
+    p_fg = torch.full((4, 4, 4), 0.4)
+    p_fg[0], p_fg[1], p_fg[2] = 0.6, 0.9, 0.7
+    assert model._confident(p_fg, hard).tolist() == [False, True, True, False]
+    assert build(_semi_cfg())._confident(p_fg, hard).all()  # off by default
+    with pytest.raises(ValueError, match="confident_fraction"):
+        build(_semi_cfg(confident_fraction=0.0))
+    # the kept samples alone carry the unsupervised loss
+    torch.manual_seed(0)
+    inputs, samples = _mixed_batch()
+    losses = build(_semi_cfg(confident_fraction=0.5))(inputs, samples, mode="loss")
+    assert torch.isfinite(losses["unsup_loss"]) and losses["unsup_loss"] > 0

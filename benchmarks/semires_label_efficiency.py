@@ -23,7 +23,8 @@ start from ImageNet Swin and BERT); SemiRES starts from its burn-in, so it inher
 With --preset large every run uses SynthRef's RefCOCO-scale preset (data/synthref_large, 42.5k
 train refs; its 1% split labels 425 refs as RefCOCO's 1% does, where the default preset's labels
 65): the configs are rewritten to that data under <out>/configs and the budgets of
-LARGE_BUDGETS apply.
+LARGE_BUDGETS apply; two more runs exist there: a 40-epoch burn-in (lavt_1pct_long) and
+SemiRES-CPI from it (semires_cpi_long).
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
@@ -87,7 +88,20 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         "SemiRES 1%, CPI, 12 unlabeled per batch",
         ["train_dataloader.batch_size=16", "train_dataloader.sampler.batch_size=16"],
     ),
+    # --preset large only: the burn-in gets the budget the 20-epoch one leaves unused (40
+    # epochs; see LARGE_BUDGETS), SemiRES-CPI (unchanged) starts from it
+    "lavt_1pct_long": (
+        "configs/semires/lavt_tiny_synthref-1pct-burnin.py",
+        "LAVT, 1% masks (supervised), 40-epoch burn-in",
+        [],
+    ),
+    "semires_cpi_long": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, CPI, from the 40-epoch burn-in",
+        [],
+    ),
 }
+LARGE_ONLY = ("lavt_1pct_long", "semires_cpi_long")  # runs that exist for --preset large only
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
 # --preset large (RefCOCO's scale: 42.5k train refs, 425 of them labeled at 1%), --full:
 # one epoch (2656 iterations of 16) for the 100% reference, a 20-epoch burn-in on the 425
@@ -105,6 +119,14 @@ LARGE_BUDGETS = {
         "train_cfg.val_interval=4",
         "param_scheduler.0.end=20",
         "default_hooks.checkpoint.interval=4",
+    ],
+    # 40 epochs = 1080 iterations, validated every 8: 1080 + 1350 SemiRES iterations of 12 =
+    # 2430 iterations / 33.5k samples, still within the reference's 2657 / 42.5k
+    "lavt_1pct_long": [
+        "train_cfg.max_epochs=40",
+        "train_cfg.val_interval=8",
+        "param_scheduler.0.end=40",
+        "default_hooks.checkpoint.interval=8",
     ],
 }
 # --full: the configs' schedules, except that the 100% reference gets at least the training
@@ -131,6 +153,12 @@ BUDGETS = {
         "default_hooks.checkpoint.interval=20",
     ],
     "lavt_10pct": ["train_cfg.max_epochs=2", "param_scheduler.0.end=2"],
+    "lavt_1pct_long": [
+        "train_cfg.max_epochs=40",
+        "train_cfg.val_interval=20",
+        "param_scheduler.0.end=40",
+        "default_hooks.checkpoint.interval=20",
+    ],
     "semires": [
         "train_dataloader.batch_size=8",
         "train_dataloader.sampler.batch_size=8",
@@ -142,8 +170,8 @@ BUDGETS = {
         "custom_hooks.0.keep_rate=0.97",
     ],
 }
-BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "lavt_10pct": 16, "semires": 8}
-BURN_IN = {"semires_cpi_10pct": "lavt_10pct"}  # SemiRES run -> its burn-in (default lavt_1pct)
+BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "lavt_1pct_long": 16, "lavt_10pct": 16, "semires": 8}
+BURN_IN = {"semires_cpi_10pct": "lavt_10pct", "semires_cpi_long": "lavt_1pct_long"}  # SemiRES run -> its burn-in (default lavt_1pct)
 FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12
 
 
@@ -350,6 +378,8 @@ def main() -> None:
         "made first with tools/data/make_synthref.py --preset large --out data/synthref_large)",
     )
     args = parser.parse_args()
+    if args.only in LARGE_ONLY and args.preset != "large":
+        parser.error(f"--only {args.only} exists for --preset large only")
     data_root = DATA_ROOTS[args.preset]
     if args.preset != "default" and not osp.exists(osp.join(data_root, "synthref_meta.json")):
         parser.error(f"{data_root} is missing: run tools/data/make_synthref.py --preset "
@@ -403,7 +433,8 @@ def main() -> None:
             f"model.backbone.pretrained={enc}/swin.pth",
             f"model.text_encoder.pretrained={enc}/bert",
         ]
-    order = [] if args.report else [args.only] if args.only else list(RUNS)
+    runs = [n for n in RUNS if args.preset == "large" or n not in LARGE_ONLY]
+    order = [] if args.report else [args.only] if args.only else runs
 
     def budget(name: str) -> list[str]:
         if args.full:

@@ -32,3 +32,21 @@ def test_rebased_config_moves_roots_vocab_proposals_and_preset(tmp_path):
     # everything else is untouched
     assert cfg.model.type == "SemiRESSegmentor" and cfg.model.refine == "cpi"
     assert cfg.train_cfg.max_epochs == Config.fromfile(config).train_cfg.max_epochs
+
+
+def test_large_only_runs_are_refused_on_the_default_preset(tmp_path, monkeypatch, capsys):
+    bench = _benchmark()
+    assert set(bench.LARGE_ONLY) <= set(bench.RUNS)
+    assert bench.BURN_IN["semires_cpi_long"] == "lavt_1pct_long" in bench.LARGE_BUDGETS
+    monkeypatch.setattr(
+        "sys.argv",
+        ["semires_label_efficiency.py", "--only", "lavt_1pct_long", "--out", str(tmp_path)],
+    )
+    try:
+        bench.main()
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError("--only lavt_1pct_long ran on the default preset")
+    assert "--preset large only" in capsys.readouterr().err
+    assert not (tmp_path / "results.json").exists()  # refused before anything was written

@@ -456,6 +456,8 @@ def main() -> None:
                 burn_name, args.out, batch(burn_name), budget(burn_name) + seed_opts + encoder_opts,
                 args.preset,
             )
+            results[burn_name] = burn_in  # the table and the budget check below need it
+            save()
             extra = extra + [f"model.burn_in_checkpoint={burn_in['checkpoint']}"]
         results[name] = train(name, args.out, batch(name), extra, args.preset)
         save()

@@ -1,8 +1,9 @@
-"""The SemiRES benchmark moves every SynthRef path of a config to another preset's data."""
+"""The SemiRES benchmark: configs moved to another preset's data; runs that exist for one preset only."""
 
 import importlib.util
 from pathlib import Path
 
+import pytest
 from mmengine.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,11 +43,8 @@ def test_large_only_runs_are_refused_on_the_default_preset(tmp_path, monkeypatch
         "sys.argv",
         ["semires_label_efficiency.py", "--only", "lavt_1pct_long", "--out", str(tmp_path)],
     )
-    try:
+    with pytest.raises(SystemExit) as exc:
         bench.main()
-    except SystemExit as exc:
-        assert exc.code == 2
-    else:
-        raise AssertionError("--only lavt_1pct_long ran on the default preset")
+    assert exc.value.code == 2
     assert "--preset large only" in capsys.readouterr().err
     assert not (tmp_path / "results.json").exists()  # refused before anything was written

@@ -170,9 +170,7 @@ BUDGETS = {
         "custom_hooks.0.keep_rate=0.97",
     ],
 }
-BATCH = {
-    "lavt_100pct": 16, "lavt_1pct": 16, "lavt_1pct_long": 16, "lavt_10pct": 16, "semires": 8
-}
+BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "lavt_1pct_long": 16, "lavt_10pct": 16, "semires": 8}
 # SemiRES run -> its burn-in (default lavt_1pct)
 BURN_IN = {"semires_cpi_10pct": "lavt_10pct", "semires_cpi_long": "lavt_1pct_long"}
 FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12

@@ -1,4 +1,4 @@
-"""The SemiRES benchmark: configs moved to another preset's data; runs that exist for one preset only."""
+"""The SemiRES benchmark: configs moved to another preset's data; large-preset-only runs."""
 
 import importlib.util
 from pathlib import Path

@@ -8,6 +8,7 @@ from risseg.labelers.sam_refine import (
     iom_refine,
     pwa_weights,
     refine_batch,
+    top_refine,
 )
 from risseg.labelers.synth_proposals import SynthProposalLabeler
 
@@ -23,4 +24,5 @@ __all__ = [
     "projection_score",
     "pwa_weights",
     "refine_batch",
+    "top_refine",
 ]

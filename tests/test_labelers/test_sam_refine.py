@@ -2,7 +2,8 @@ import pytest
 import torch
 from mmengine.structures import PixelData
 
-from risseg.labelers import cpi_refine, iom_refine, pwa_weights, refine_batch
+from risseg.labelers import cpi_refine, iom_refine, pwa_weights, refine_batch, top_refine
+from risseg.registry import LABELERS
 from risseg.testing import PseudoLabelerContract
 
 
@@ -37,6 +38,24 @@ def test_cpi_unions_parts_and_covers():
     assert cpi_refine(pred, half[None])[0] is None
 
 
+def test_top_picks_the_proposal_the_teacher_is_surest_of():
+    # the teacher's hard mask (p > 0.5) would span both objects; its mean is higher on the right
+    p_fg = torch.zeros(10, 10)
+    p_fg[0:4, 0:4] = 0.6
+    p_fg[0:4, 5:9] = 0.9
+    left, right, far = _box(0, 4, 0, 4), _box(0, 4, 5, 9), _box(7, 10, 7, 10)
+    mask, score = top_refine(p_fg, torch.stack([left, right, far]))
+    assert torch.equal(mask, right) and score == pytest.approx(0.9)
+    # a proposal twice the object's size halves its mean: the tight one wins
+    wide = _box(0, 8, 5, 9)
+    assert torch.equal(top_refine(p_fg, torch.stack([wide, right]))[0], right)
+    # nothing above the threshold (strict >), no proposals, empty proposals
+    none, score = top_refine(p_fg, left[None], score_thr=0.6)
+    assert none is None and score == pytest.approx(0.6)
+    assert top_refine(p_fg, torch.zeros(0, 10, 10, dtype=torch.bool))[0] is None
+    assert top_refine(p_fg, torch.zeros(2, 10, 10, dtype=torch.bool)) == (None, 0.0)
+
+
 def test_pwa_weights_values():
     w = pwa_weights(torch.tensor([0.0, 0.5, 1.0, 0.25]))
     assert w[1] == pytest.approx(0.0384, abs=1e-3)
@@ -54,6 +73,13 @@ def test_refine_batch_strategies():
     assert not matched.any() and torch.equal(refined, preds)
     with pytest.raises(ValueError, match="strategy"):
         refine_batch(preds, props, "best")
+    with pytest.raises(ValueError, match="'top' needs p_fg"):
+        refine_batch(preds, props, "top")
+    refined, matched = refine_batch(preds, props, "top", p_fg=preds.float() * 0.8)
+    assert matched.tolist() == [True, False] and torch.equal(refined[0], props[0][0])
+    # a higher threshold leaves the sample to PWA with its teacher mask
+    refined, matched = refine_batch(preds, props, "top", thr=0.7, p_fg=preds.float() * 0.8)
+    assert matched.tolist() == [False, False] and torch.equal(refined, preds)
     with pytest.raises(ValueError, match="Sample 0"):
         refine_batch(preds, [torch.zeros(1, 5, 5, dtype=torch.bool)] * 2, "cpi")
 
@@ -77,3 +103,19 @@ class TestSAMRefineLabeler(PseudoLabelerContract):
         out = self.build()(inputs, samples)
         assert out[0].metainfo["sam_matched"] and not out[1].metainfo["sam_matched"]
         assert out[0].pseudo_mask.data.sum() == 72 and out[1].pseudo_mask.data.sum() == 0
+
+    def test_top_reads_the_teacher_probability(self):
+        inputs, samples = self.make_batch()
+        h, w = self.size
+        props = torch.zeros(2, h, w, dtype=torch.bool)
+        props[0, 4:12, 4:13] = True  # the proposal of make_batch, 72 px
+        props[1, 0:3, 0:3] = True  # outside the teacher mask
+        samples[0].proposals = PixelData(data=props)
+        labeler = LABELERS.build(dict(self.cfg, strategy="top"))
+        out = labeler(inputs, [samples[0]])  # no pseudo_prob: the mask as 0/1, 64/72 > 0.5
+        assert out[0].metainfo["sam_matched"] and out[0].pseudo_mask.data.sum() == 72
+        prob = torch.zeros(1, h, w)
+        prob[:, 0:3, 0:3] = 0.9  # the teacher is surest of the other object
+        samples[0].pseudo_prob = PixelData(data=prob)
+        out = labeler(inputs, [samples[0]])
+        assert torch.equal(out[0].pseudo_mask.data[0], props[1])

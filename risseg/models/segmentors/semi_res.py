@@ -35,7 +35,8 @@ class SemiRESSegmentor(BaseRISSegmentor):
     1. weak/strong views of the unlabeled images (:class:`WeakStrongViews`);
     2. the student runs on [labeled, strong]; L_sup = CE(0.9/1.1) on the labeled part;
     3. the teacher (eval mode, no grad) runs on the weak views -> hard mask c and p_fg;
-    4. ``refine`` ('iom', 'cpi' or 'pwa') replaces c by SAM proposals where they match;
+    4. ``refine`` ('iom', 'cpi' or 'pwa'; or risseg's 'top') replaces c by SAM proposals
+       where they match;
     5. matched samples: CE(0.9/1.1) vs the refined label; unmatched: PWA, per-pixel CE times
        w(p_fg); L_unsup = their mean when both kinds occur;
     6. L = sup_weight * L_sup + unsup_weight * L_unsup (the IOM release uses sup_weight 10).
@@ -46,8 +47,9 @@ class SemiRESSegmentor(BaseRISSegmentor):
     Args:
         segmentor: the student's config (e.g. ``LAVTSegmentor``); it must have
             ``class_logits(inputs, samples) -> (B, 2, H, W)``.
-        refine: 'iom', 'cpi' or 'pwa'.
-        refine_thr: threshold override (IOM IoU 0.5, CPI ratio 0.7).
+        refine: 'iom', 'cpi' or 'pwa'; or 'top' (not in SemiRES, a risseg option: the proposal
+            with the highest mean teacher p_fg, when that mean is above 0.5).
+        refine_thr: threshold override (IOM IoU 0.5, CPI ratio 0.7, top mean p_fg 0.5).
         sup_weight: weight of L_sup.
         unsup_weight: lambda, weight of L_unsup.
         sup_loss: loss on labeled samples (SemiRES normalisation: plain pixel mean).
@@ -160,7 +162,9 @@ class SemiRESSegmentor(BaseRISSegmentor):
             prob = self.teacher.class_logits(weak, unl_samples).softmax(dim=1)  # (Bu, 2, H, W)
         hard = prob.argmax(dim=1).bool()  # (Bu, H, W)
         proposals = [_pad_to(s.proposals.data.to(inputs.device).bool(), shape) for s in unl_samples]
-        refined, matched = refine_batch(hard, proposals, self.refine, self.refine_thr)
+        refined, matched = refine_batch(
+            hard, proposals, self.refine, self.refine_thr, p_fg=prob[:, 1]
+        )
         kept = self._confident(prob[:, 1], hard)
         stu = logits[len(lab) :]
         parts = []

@@ -100,6 +100,20 @@ def test_iom_match_and_pwa_fallback(monkeypatch):
     assert pwa(inputs, samples, mode="loss")["sam_matched"].item() == 0.0
 
 
+def test_top_refinement_uses_the_teacher_probability(monkeypatch):
+    torch.manual_seed(0)
+    model = build(_semi_cfg("top"))
+    inputs, samples = _mixed_batch()
+    # foreground logit 1 everywhere: p_fg = 0.73 on the full-image proposal of sample 2 ->
+    # matched; sample 3 has no proposal (PWA)
+    logits = lambda x, s: torch.stack([torch.zeros_like(x[:, 0]), torch.ones_like(x[:, 0])], 1)  # noqa: E731
+    monkeypatch.setattr(model.teacher, "class_logits", logits)
+    assert model(inputs, samples, mode="loss")["sam_matched"].item() == pytest.approx(0.5)
+    strict = build(_semi_cfg("top", refine_thr=0.8))  # 0.73 is not above 0.8
+    monkeypatch.setattr(strict.teacher, "class_logits", logits)
+    assert strict(inputs, samples, mode="loss")["sam_matched"].item() == 0.0
+
+
 def test_only_labeled_or_only_unlabeled():
     model = build(_semi_cfg())
     inputs, samples = _mixed_batch()

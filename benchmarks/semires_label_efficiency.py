@@ -23,8 +23,9 @@ start from ImageNet Swin and BERT); SemiRES starts from its burn-in, so it inher
 With --preset large every run uses SynthRef's RefCOCO-scale preset (data/synthref_large, 42.5k
 train refs; its 1% split labels 425 refs as RefCOCO's 1% does, where the default preset's labels
 65): the configs are rewritten to that data under <out>/configs and the budgets of
-LARGE_BUDGETS apply; two more runs exist there: a 40-epoch burn-in (lavt_1pct_long) and
-SemiRES-CPI from it (semires_cpi_long).
+LARGE_BUDGETS apply; three more runs exist there: a 40-epoch burn-in (lavt_1pct_long),
+SemiRES-CPI from it (semires_cpi_long) and, from the same burn-in, SemiRES with risseg's
+top-scoring-proposal refinement in place of CPI (semires_top_long).
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
@@ -100,8 +101,15 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         "SemiRES 1%, CPI, from the 40-epoch burn-in",
         [],
     ),
+    # risseg option, not SemiRES: the top-scoring proposal as the pseudo label instead of CPI
+    "semires_top_long": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, top-scoring proposal (risseg), from the 40-epoch burn-in",
+        ["model.refine=top"],
+    ),
 }
-LARGE_ONLY = ("lavt_1pct_long", "semires_cpi_long")  # runs that exist for --preset large only
+# runs that exist for --preset large only
+LARGE_ONLY = ("lavt_1pct_long", "semires_cpi_long", "semires_top_long")
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
 # --preset large (RefCOCO's scale: 42.5k train refs, 425 of them labeled at 1%), --full:
 # one epoch (2656 iterations of 16) for the 100% reference, a 20-epoch burn-in on the 425
@@ -172,7 +180,11 @@ BUDGETS = {
 }
 BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "lavt_1pct_long": 16, "lavt_10pct": 16, "semires": 8}
 # SemiRES run -> its burn-in (default lavt_1pct)
-BURN_IN = {"semires_cpi_10pct": "lavt_10pct", "semires_cpi_long": "lavt_1pct_long"}
+BURN_IN = {
+    "semires_cpi_10pct": "lavt_10pct",
+    "semires_cpi_long": "lavt_1pct_long",
+    "semires_top_long": "lavt_1pct_long",
+}
 FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12
 
 

@@ -24,7 +24,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 from risseg.apis import pretrain_bert, pretrain_swin
-from risseg.datasets.synthref import generate_synthref
+from risseg.datasets.synthref import ensure_synthref, generate_synthref
 from risseg.registry import MODELS, TOKENIZERS
 from risseg.utils import register_all_modules
 
@@ -62,6 +62,12 @@ def main() -> None:
         )
     if not osp.isdir(args.corpus):
         generate_synthref(args.corpus, preset=args.preset, seed=args.corpus_seed)
+    bench = cfg.train_dataloader.dataset
+    if bench.get("type") == "SynthRefDataset":
+        # the tokenizer reads the vocabulary of the config's own SynthRef: make that first
+        ensure_synthref(bench.get("data_root", "data/synthref"), bench.get("preset", "default"),
+                        bench.get("seed", 0))
+    tokenizer = TOKENIZERS.build(cfg.tokenizer)  # before the Swin epochs: fail fast
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
     pre = cfg.model.data_preprocessor
@@ -69,7 +75,6 @@ def main() -> None:
         MODELS.build(cfg.model.backbone), args.corpus, osp.join(args.out, "swin.pth"),
         mean=tuple(pre.mean), std=tuple(pre.std), epochs=args.swin_epochs, seed=args.seed,
     )
-    tokenizer = TOKENIZERS.build(cfg.tokenizer)
     bert_log = pretrain_bert(
         dict(cfg.model.text_encoder.config), tokenizer, tokenizer.vocab_size, args.corpus,
         osp.join(args.out, "bert"), max_length=cfg.get("max_length", 16),

@@ -74,3 +74,36 @@ def test_tool_refuses_the_benchmark_seed_as_corpus(tmp_path, monkeypatch):
     assert Config.fromfile("configs/lavt/lavt_tiny_synthref.py").train_dataloader.dataset.seed == 0
     with pytest.raises(ValueError, match="benchmark"):
         tool.main()
+
+
+def test_tool_makes_the_configs_synthref_before_pretraining(corpus, tmp_path, monkeypatch):
+    """On a fresh checkout the config's SynthRef (and so the tokenizer's vocab.json) is missing:
+    the tool generates it first instead of failing after the Swin epochs."""
+    import sys
+
+    sys.path.insert(0, "tools")
+    import pretrain_synthref_encoders as tool
+
+    calls = []
+
+    def fake_swin(*args, **kwargs):
+        calls.append("swin")
+        return [{"epoch": 1}]
+
+    def fake_bert(cfg, tokenizer, vocab_size, *args, **kwargs):
+        calls.append(("bert", vocab_size))
+        return [{"epoch": 1}]
+
+    monkeypatch.setattr(tool, "pretrain_swin", fake_swin)
+    monkeypatch.setattr(tool, "pretrain_bert", fake_bert)
+    bench = tmp_path / "bench"
+    monkeypatch.setattr(sys, "argv", [
+        "x", "configs/lavt/lavt_tiny_synthref.py", "--corpus", corpus, "--out",
+        str(tmp_path / "out"), "--cfg-options", f"train_dataloader.dataset.data_root={bench}",
+        "train_dataloader.dataset.preset=tiny", f"tokenizer.vocab={bench}/vocab.json",
+    ])
+    tool.main()
+    vocab = json.load(open(bench / "vocab.json"))
+    assert json.load(open(bench / "synthref_meta.json"))["preset"] == "tiny"
+    assert calls[0] == "swin" and calls[1][0] == "bert" and calls[1][1] >= len(vocab)
+    assert (tmp_path / "out" / "pretrain_log.json").exists()

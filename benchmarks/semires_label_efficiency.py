@@ -23,9 +23,10 @@ start from ImageNet Swin and BERT); SemiRES starts from its burn-in, so it inher
 With --preset large every run uses SynthRef's RefCOCO-scale preset (data/synthref_large, 42.5k
 train refs; its 1% split labels 425 refs as RefCOCO's 1% does, where the default preset's labels
 65): the configs are rewritten to that data under <out>/configs and the budgets of
-LARGE_BUDGETS apply; three more runs exist there: a 40-epoch burn-in (lavt_1pct_long),
-SemiRES-CPI from it (semires_cpi_long) and, from the same burn-in, SemiRES with risseg's
-top-scoring-proposal refinement in place of CPI (semires_top_long).
+LARGE_BUDGETS apply; more runs exist there: a 40-epoch burn-in (lavt_1pct_long), SemiRES-CPI
+from it (semires_cpi_long) and, from the same burn-in and on the same schedule, SemiRES with IOM
+(semires_iom_long), with PWA only (semires_pwa_long) and with risseg's top-scoring-proposal
+refinement (semires_top_long).
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
@@ -101,6 +102,18 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         "SemiRES 1%, CPI, from the 40-epoch burn-in",
         [],
     ),
+    # the other two refinements from the same burn-in, on semires_cpi_long's schedule (9
+    # epochs of 150, best val oIoU kept) with the IOM release's 10 x L_sup
+    "semires_iom_long": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, IOM, from the 40-epoch burn-in",
+        ["model.refine=iom", "model.sup_weight=10.0"],
+    ),
+    "semires_pwa_long": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, PWA only, from the 40-epoch burn-in",
+        ["model.refine=pwa", "model.sup_weight=10.0"],
+    ),
     # risseg option, not SemiRES: the top-scoring proposal as the pseudo label instead of CPI
     "semires_top_long": (
         "configs/semires/semires_tiny_synthref-1pct-cpi.py",
@@ -109,7 +122,9 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
     ),
 }
 # runs that exist for --preset large only
-LARGE_ONLY = ("lavt_1pct_long", "semires_cpi_long", "semires_top_long")
+LARGE_ONLY = (
+    "lavt_1pct_long", "semires_cpi_long", "semires_iom_long", "semires_pwa_long", "semires_top_long"
+)
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
 # --preset large (RefCOCO's scale: 42.5k train refs, 425 of them labeled at 1%), --full:
 # one epoch (2656 iterations of 16) for the 100% reference, a 20-epoch burn-in on the 425
@@ -183,6 +198,8 @@ BATCH = {"lavt_100pct": 16, "lavt_1pct": 16, "lavt_1pct_long": 16, "lavt_10pct":
 BURN_IN = {
     "semires_cpi_10pct": "lavt_10pct",
     "semires_cpi_long": "lavt_1pct_long",
+    "semires_iom_long": "lavt_1pct_long",
+    "semires_pwa_long": "lavt_1pct_long",
     "semires_top_long": "lavt_1pct_long",
 }
 FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12
@@ -406,7 +423,11 @@ def main() -> None:
             results[name] = json.load(open(done))
 
     def save():
-        json.dump(results, open(results_path, "w"), indent=1)
+        # written aside and renamed: a job starting meanwhile must never read a half-written file
+        tmp = f"{results_path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=1)
+        os.replace(tmp, results_path)
 
     save()
 

@@ -386,6 +386,23 @@ def proposal_quality(preset: str, n_refs: int = 500) -> dict:
     )
 
 
+def save_results(results: dict, path: str) -> None:
+    """Write ``results`` (run name -> figures) to ``path``, a file parallel --only jobs share.
+
+    What another job saved since this one read the file (its runs, the inference figure) is
+    kept (merged into ``results`` too); the file is written aside and renamed, so that a job
+    starting meanwhile never reads a half-written file.
+    """
+    if osp.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for key, value in json.load(f).items():
+                results.setdefault(key, value)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1)
+    os.replace(tmp, path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="work_dirs/semires_bench")
@@ -423,11 +440,7 @@ def main() -> None:
             results[name] = json.load(open(done))
 
     def save():
-        # written aside and renamed: a job starting meanwhile must never read a half-written file
-        tmp = f"{results_path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(results, f, indent=1)
-        os.replace(tmp, results_path)
+        save_results(results, results_path)
 
     save()
 

@@ -1,6 +1,7 @@
 """The SemiRES benchmark: configs moved to another preset's data; large-preset-only runs."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,17 @@ def test_large_only_runs_are_refused_on_the_default_preset(tmp_path, monkeypatch
     assert exc.value.code == 2
     assert "--preset large only" in capsys.readouterr().err
     assert not (tmp_path / "results.json").exists()  # refused before anything was written
+
+
+def test_save_results_keeps_what_a_parallel_job_saved(tmp_path):
+    bench = _benchmark()
+    path = str(tmp_path / "results.json")
+    mine = {"proposals": {"refs": 1}}  # read before the other job saved
+    bench.save_results({"proposals": {"refs": 1}, "lavt_100pct": {"mIoU": 1.0},
+                        "inference": {"lavt_img_per_s": 9.0}}, path)
+    mine["semires_cpi_long"] = {"mIoU": 2.0}
+    bench.save_results(mine, path)
+    saved = json.load(open(path))
+    assert set(saved) == {"proposals", "lavt_100pct", "inference", "semires_cpi_long"}
+    assert saved["semires_cpi_long"]["mIoU"] == 2.0 and mine["inference"]["lavt_img_per_s"] == 9.0
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left

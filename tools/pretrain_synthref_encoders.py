@@ -54,15 +54,14 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    bench_seed = cfg.train_dataloader.dataset.get("seed")
-    if bench_seed is not None and bench_seed == args.corpus_seed:
+    bench = cfg.train_dataloader.dataset  # the benchmark's SynthRef
+    if bench.get("seed") is not None and bench.get("seed") == args.corpus_seed:
         raise ValueError(
             f"--corpus-seed {args.corpus_seed} equals the benchmark's SynthRef seed: the "
             "pretraining corpus must not contain the benchmark's images."
         )
     if not osp.isdir(args.corpus):
         generate_synthref(args.corpus, preset=args.preset, seed=args.corpus_seed)
-    bench = cfg.train_dataloader.dataset
     if bench.get("type") == "SynthRefDataset":
         # the tokenizer reads the vocabulary of the config's own SynthRef: make that first
         ensure_synthref(bench.get("data_root", "data/synthref"), bench.get("preset", "default"),

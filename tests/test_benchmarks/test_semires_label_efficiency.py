@@ -63,3 +63,27 @@ def test_save_results_keeps_what_a_parallel_job_saved(tmp_path):
     assert set(saved) == {"proposals", "lavt_100pct", "inference", "semires_cpi_long"}
     assert saved["semires_cpi_long"]["mIoU"] == 2.0 and mine["inference"]["lavt_img_per_s"] == 9.0
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left
+
+
+def test_report_compares_each_run_with_its_own_reference():
+    bench = _benchmark()
+
+    def row(miou, iterations, batch):
+        return dict(description="x", mIoU=miou, oIoU=miou, iterations=iterations,
+                    batch_size=batch, train_img_per_s=1.0, peak_rss_mib=1.0)
+
+    results = {
+        "lavt_100pct": row(40.0, 2657, 16),
+        "lavt_100pct_2x": row(50.0, 5314, 16),
+        "lavt_1pct_long": row(20.0, 1080, 16),
+        "semires_cpi_long": row(30.0, 1350, 12),
+        "semires_cpi_2x": row(30.0, 4300, 12),  # 1080 + 4300 > 5314 iterations
+    }
+    lines = bench.report(results)
+    cpi_long = [ln for ln in lines if "| semires_cpi_long |" in ln][0]
+    cpi_2x = [ln for ln in lines if "| semires_cpi_2x |" in ln][0]
+    assert "| 75% |" in cpi_long and "| 60% |" in cpi_2x
+    budget = {ln.split(":")[0]: ln for ln in lines if ln.startswith("budget")}
+    assert budget["budget semires_cpi_long"].endswith(": fair")
+    assert "lavt_100pct_2x 5314 / 85024" in budget["budget semires_cpi_2x"]
+    assert budget["budget semires_cpi_2x"].endswith("NOT fair: the reference trained less")

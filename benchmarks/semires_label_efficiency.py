@@ -26,7 +26,9 @@ train refs; its 1% split labels 425 refs as RefCOCO's 1% does, where the default
 LARGE_BUDGETS apply; more runs exist there: a 40-epoch burn-in (lavt_1pct_long), SemiRES-CPI
 from it (semires_cpi_long) and, from the same burn-in and on the same schedule, SemiRES with IOM
 (semires_iom_long), with PWA only (semires_pwa_long) and with risseg's top-scoring-proposal
-refinement (semires_top_long).
+refinement (semires_top_long); and the same comparison at twice the budget: the 100% reference
+trained two epochs (lavt_100pct_2x) against SemiRES-CPI trained 4200 iterations from the same
+40-epoch burn-in (semires_cpi_2x). Each run's ratio and budget check use its own reference.
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \

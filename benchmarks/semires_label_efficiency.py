@@ -582,5 +582,6 @@ def main() -> None:
         save()
     print("\n".join(report(results)))
 
+
 if __name__ == "__main__":
     main()

@@ -132,11 +132,21 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         ["train_dataloader.sampler.epoch_length=350", "train_cfg.max_epochs=12",
          "param_scheduler.0.end=12"],
     ),
+    # three times the budget: the 100% reference trains three epochs (7971 iterations / 127.5k
+    # samples), SemiRES-CPI 12 epochs of 570 iterations after the 40-epoch burn-in (burn-in +
+    # CPI = 7920 iterations / 99.4k samples); same number of validations as semires_cpi_2x
+    "lavt_100pct_3x": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks, 3 epochs", []),
+    "semires_cpi_3x": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, CPI, from the 40-epoch burn-in, three times the budget",
+        ["train_dataloader.sampler.epoch_length=570", "train_cfg.max_epochs=12",
+         "param_scheduler.0.end=12"],
+    ),
 }
 # runs that exist for --preset large only
 LARGE_ONLY = (
     "lavt_1pct_long", "semires_cpi_long", "semires_iom_long", "semires_pwa_long",
-    "semires_top_long", "lavt_100pct_2x", "semires_cpi_2x",
+    "semires_top_long", "lavt_100pct_2x", "semires_cpi_2x", "lavt_100pct_3x", "semires_cpi_3x",
 )
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
 # --preset large (RefCOCO's scale: 42.5k train refs, 425 of them labeled at 1%), --full:
@@ -160,6 +170,12 @@ LARGE_BUDGETS = {
         "train_cfg.max_epochs=2",
         "train_cfg.val_interval=1",
         "param_scheduler.0.end=2",
+        "default_hooks.checkpoint.interval=1",
+    ],
+    "lavt_100pct_3x": [
+        "train_cfg.max_epochs=3",
+        "train_cfg.val_interval=1",
+        "param_scheduler.0.end=3",
         "default_hooks.checkpoint.interval=1",
     ],
     # 40 epochs = 1080 iterations, validated every 8: 1080 + 1350 SemiRES iterations of 12 =
@@ -221,9 +237,13 @@ BURN_IN = {
     "semires_pwa_long": "lavt_1pct_long",
     "semires_top_long": "lavt_1pct_long",
     "semires_cpi_2x": "lavt_1pct_long",
+    "semires_cpi_3x": "lavt_1pct_long",
 }
 # run -> the 100% reference it is compared with (default lavt_100pct)
-REFERENCE = {"semires_cpi_2x": "lavt_100pct_2x", "lavt_100pct_2x": "lavt_100pct_2x"}
+REFERENCE = {
+    "semires_cpi_2x": "lavt_100pct_2x", "lavt_100pct_2x": "lavt_100pct_2x",
+    "semires_cpi_3x": "lavt_100pct_3x", "lavt_100pct_3x": "lavt_100pct_3x",
+}
 FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12
 
 

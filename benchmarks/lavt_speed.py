@@ -1,0 +1,236 @@
+"""Training and inference speed and peak memory of a LAVT config's network, CPU or GPU.
+
+Builds ``cfg.model`` of CONFIG with random weights: checkpoint paths that do not exist here are
+dropped (Swin and decoder randomly initialised; a missing BERT directory becomes a randomly
+initialised ``BertConfig()``, which is the bert-base-uncased architecture), so the figures need
+no downloads and hold for the real weights too (same shapes, same work). Batches are synthetic:
+uint8 images at the config's training size (480 x 480 for the RefCOCO configs), sentences of the
+tokenizer length (20) with 3 to 20 real tokens, one square mask each. Measured, after warm-up:
+  - training step: data preprocessor + forward + loss + backward + the config's optimiser step
+    (its ``optim_wrapper``, so BERT layers 10-11 stay frozen as in LAVT), images/s;
+  - inference: ``predict`` (logits up-sampled to the 480 px original size), images/s;
+  - peak memory: ``torch.cuda.max_memory_allocated`` on a GPU, the process peak RSS on a CPU.
+A SemiRES step runs the same network as a student on the labeled + unlabeled batch plus a
+teacher forward without gradients, so its cost follows from these two figures.
+
+Usage (from the repository root):
+    python benchmarks/lavt_speed.py configs/lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py \
+        --device cuda --batch 8 [--amp float16|bfloat16] [--out lavt_gpu.json]
+    OMP_NUM_THREADS=2 python benchmarks/lavt_speed.py configs/lavt/lavt_tiny_synthref.py --batch 16
+Prints one JSON object (docs/benchmarks.md, "SemiRES / LAVT speed and memory").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import os.path as osp
+import resource
+import sys
+import time
+from typing import Any
+
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+
+from risseg.models.utils import build
+from risseg.testing import demo_lavt_samples
+from risseg.utils import register_all_modules
+
+
+def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
+    """Set every ``pretrained`` path of ``model_cfg`` that does not exist here to ``None``.
+
+    A BERT encoder left without weights or ``config`` gets ``config={}`` (BertConfig defaults,
+    the bert-base-uncased architecture). Changes ``model_cfg`` in place; returns the dropped paths.
+    """
+    dropped = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            path = node.get("pretrained")
+            if isinstance(path, str) and not osp.exists(path):
+                dropped.append(path)
+                node["pretrained"] = None
+                if node.get("type") == "BertTextEncoder" and node.get("config") is None:
+                    node["config"] = {}
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                visit(value)
+
+    visit(model_cfg)
+    return dropped
+
+
+def train_size(cfg: Config) -> tuple[int, int]:
+    """(H, W) of the config's training ``Resize`` (LAVT resizes without keeping the ratio)."""
+    for step in cfg.train_dataloader.dataset.get("pipeline", []):
+        if step.get("type") == "Resize":
+            w, h = step["scale"]
+            return int(h), int(w)
+    raise ValueError("the config's train pipeline has no Resize step; pass --size")
+
+
+def text_length(cfg: Config, default: int = 20) -> int:
+    """Token length of the config's ``TokenizeText`` step (``default`` without one)."""
+    for step in cfg.train_dataloader.dataset.get("pipeline", []):
+        if step.get("type") == "TokenizeText":
+            return int(step.get("max_length", default))
+    return default
+
+
+def synthetic_batch(batch: int, size: tuple[int, int], length: int, seed: int) -> dict:
+    """A batch as the dataloader yields it: B (3, H, W) uint8 images and B samples."""
+    h, w = size
+    if h != w:
+        raise ValueError(f"square inputs only (LAVT configs resize to a square), got {size}")
+    _, samples = demo_lavt_samples(batch=batch, size=h, length=length, seed=seed)
+    gen = torch.Generator().manual_seed(seed)
+    images = [torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
+              for _ in range(batch)]
+    return dict(inputs=images, data_samples=samples)
+
+
+def peak_memory_mib(device: torch.device) -> float:
+    """Peak GPU memory allocated by tensors, or the process peak RSS on a CPU, in MiB."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+
+
+def timed(fn, n: int, device: torch.device) -> float:
+    """Seconds for ``n`` calls of ``fn`` (synchronising the GPU before and after)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - start
+
+
+def measure(
+    config: str,
+    device: str = "cpu",
+    batch: int = 2,
+    test_batch: int | None = None,
+    iters: int = 10,
+    warmup: int = 2,
+    amp: str | None = None,
+    size: int | None = None,
+) -> dict:
+    """Train-step and inference images/s and peak memory of CONFIG's model.
+
+    Args:
+        config: a LAVT (or LAVT-based) config whose ``model`` is a LAVT segmentor.
+        device: 'cpu' or 'cuda[:N]'.
+        batch: training batch per step (per GPU in the configs: 8 for LAVT on RefCOCO).
+        test_batch: inference batch (default ``batch``).
+        iters: timed steps per phase, after ``warmup`` untimed ones.
+        amp: None, 'float16' or 'bfloat16' (mixed precision for training and inference).
+        size: input side in pixels (default: the config's training Resize).
+
+    Returns:
+        a dict of the settings and ``train_img_per_s``, ``test_img_per_s``,
+        ``train_peak_mib``, ``test_peak_mib``, ``params_m`` and ``dropped_checkpoints``.
+    """
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    dev = torch.device(device)
+    model_cfg = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
+    dropped = drop_missing_checkpoints(model_cfg)
+    hw = (size, size) if size else train_size(cfg)
+    length = text_length(cfg)
+    test_batch = test_batch or batch
+    with DefaultScope.overwrite_default_scope("risseg"):
+        model = build(model_cfg).to(dev)
+        wrapper_cfg = dict(cfg.optim_wrapper)
+        if amp:
+            wrapper_cfg.update(type="AmpOptimWrapper", dtype=amp)
+        optim_wrapper = build_optim_wrapper(model, wrapper_cfg)
+    train_data = synthetic_batch(batch, hw, length, seed=0)
+    test_data = synthetic_batch(test_batch, hw, length, seed=1)
+
+    model.train()
+
+    def train_step() -> None:
+        model.train_step(train_data, optim_wrapper)
+
+    timed(train_step, warmup, dev)
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    train_s = timed(train_step, iters, dev)
+    train_peak = peak_memory_mib(dev)
+
+    model.eval()
+    autocast = torch.autocast(dev.type, dtype=getattr(torch, amp)) if amp else None
+
+    @torch.no_grad()
+    def test_step() -> None:
+        if autocast is None:
+            model.test_step(test_data)
+        else:
+            with autocast:
+                model.test_step(test_data)
+
+    optim_wrapper.zero_grad()
+    timed(test_step, warmup, dev)
+    if dev.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(dev)
+    test_s = timed(test_step, iters, dev)
+    return dict(
+        config=config,
+        device=torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        threads=torch.get_num_threads(),
+        amp=amp,
+        size=list(hw),
+        text_length=length,
+        batch=batch,
+        test_batch=test_batch,
+        iters=iters,
+        params_m=sum(p.numel() for p in model.parameters()) / 1e6,
+        train_img_per_s=batch * iters / train_s,
+        train_s_per_iter=train_s / iters,
+        test_img_per_s=test_batch * iters / test_s,
+        train_peak_mib=train_peak,
+        test_peak_mib=peak_memory_mib(dev),
+        dropped_checkpoints=dropped,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--test-batch", type=int)
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--amp", choices=["float16", "bfloat16"])
+    parser.add_argument("--size", type=int, help="input side (default: the config's Resize)")
+    parser.add_argument("--out", help="also write the JSON object here")
+    args = parser.parse_args()
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        parser.error("--device cuda: no CUDA device is visible")
+    result = measure(
+        args.config, args.device, args.batch, args.test_batch, args.iters, args.warmup,
+        args.amp, args.size,
+    )
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -28,7 +28,8 @@ from it (semires_cpi_long) and, from the same burn-in and on the same schedule, 
 (semires_iom_long), with PWA only (semires_pwa_long) and with risseg's top-scoring-proposal
 refinement (semires_top_long); and the same comparison at twice the budget: the 100% reference
 trained two epochs (lavt_100pct_2x) against SemiRES-CPI trained 4200 iterations from the same
-40-epoch burn-in (semires_cpi_2x). Each run's ratio and budget check use its own reference.
+40-epoch burn-in (semires_cpi_2x), and at three times the budget (lavt_100pct_3x: three epochs;
+semires_cpi_3x: 6840 iterations). Each run's ratio and budget check use its own reference.
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \

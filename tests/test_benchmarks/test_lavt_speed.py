@@ -1,6 +1,5 @@
 """The LAVT speed benchmark: checkpoint paths dropped, sizes read from the config, figures."""
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -11,16 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 REFCOCO = ROOT / "configs" / "lavt" / "lavt_swin-b-bert_4xb8-40e_refcoco.py"
 
 
-def _benchmark():
-    path = ROOT / "benchmarks" / "lavt_speed.py"
-    spec = importlib.util.spec_from_file_location("lavt_speed", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_missing_checkpoints_are_dropped_and_bert_gets_the_base_architecture(tmp_path):
-    bench = _benchmark()
+def test_missing_checkpoints_are_dropped_and_bert_gets_the_base_architecture(
+    tmp_path, load_benchmark
+):
+    bench = load_benchmark("lavt_speed")
     model = Config.fromfile(str(REFCOCO)).model.to_dict()
     present = tmp_path / "swin.pth"
     present.write_bytes(b"")
@@ -31,8 +24,8 @@ def test_missing_checkpoints_are_dropped_and_bert_gets_the_base_architecture(tmp
     assert model["text_encoder"] == dict(type="BertTextEncoder", pretrained=None, config={})
 
 
-def test_sizes_come_from_the_training_pipeline():
-    bench = _benchmark()
+def test_sizes_come_from_the_training_pipeline(load_benchmark):
+    bench = load_benchmark("lavt_speed")
     cfg = Config.fromfile(str(REFCOCO))
     assert bench.train_size(cfg) == (480, 480)
     assert bench.text_length(cfg) == 20
@@ -41,8 +34,8 @@ def test_sizes_come_from_the_training_pipeline():
         bench.train_size(cfg)
 
 
-def test_measure_runs_the_tiny_config():
-    bench = _benchmark()
+def test_measure_runs_the_tiny_config(load_benchmark):
+    bench = load_benchmark("lavt_speed")
     result = bench.measure(str(ROOT / "configs" / "lavt" / "lavt_tiny_synthref.py"),
                            batch=2, iters=1, warmup=1)
     assert result["size"] == [128, 128] and result["text_length"] == 16

@@ -1,6 +1,5 @@
 """The SemiRES benchmark: configs moved to another preset's data; large-preset-only runs."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,16 +9,8 @@ from mmengine.config import Config
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _benchmark():
-    path = ROOT / "benchmarks" / "semires_label_efficiency.py"
-    spec = importlib.util.spec_from_file_location("semires_label_efficiency", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_rebased_config_moves_roots_vocab_proposals_and_preset(tmp_path):
-    bench = _benchmark()
+def test_rebased_config_moves_roots_vocab_proposals_and_preset(tmp_path, load_benchmark):
+    bench = load_benchmark("semires_label_efficiency")
     config = str(ROOT / "configs" / "semires" / "semires_tiny_synthref-1pct-cpi.py")
     assert bench.rebased_config(config, "default", str(tmp_path)) == config
     cfg = Config.fromfile(bench.rebased_config(config, "large", str(tmp_path)))
@@ -36,8 +27,10 @@ def test_rebased_config_moves_roots_vocab_proposals_and_preset(tmp_path):
     assert cfg.train_cfg.max_epochs == Config.fromfile(config).train_cfg.max_epochs
 
 
-def test_large_only_runs_are_refused_on_the_default_preset(tmp_path, monkeypatch, capsys):
-    bench = _benchmark()
+def test_large_only_runs_are_refused_on_the_default_preset(
+    tmp_path, monkeypatch, capsys, load_benchmark
+):
+    bench = load_benchmark("semires_label_efficiency")
     assert set(bench.LARGE_ONLY) <= set(bench.RUNS)
     assert bench.BURN_IN["semires_cpi_long"] == "lavt_1pct_long" in bench.LARGE_BUDGETS
     monkeypatch.setattr(
@@ -51,8 +44,8 @@ def test_large_only_runs_are_refused_on_the_default_preset(tmp_path, monkeypatch
     assert not (tmp_path / "results.json").exists()  # refused before anything was written
 
 
-def test_save_results_keeps_what_a_parallel_job_saved(tmp_path):
-    bench = _benchmark()
+def test_save_results_keeps_what_a_parallel_job_saved(tmp_path, load_benchmark):
+    bench = load_benchmark("semires_label_efficiency")
     path = str(tmp_path / "results.json")
     mine = {"proposals": {"refs": 1}}  # read before the other job saved
     bench.save_results({"proposals": {"refs": 1}, "lavt_100pct": {"mIoU": 1.0},
@@ -65,8 +58,8 @@ def test_save_results_keeps_what_a_parallel_job_saved(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left
 
 
-def test_report_compares_each_run_with_its_own_reference():
-    bench = _benchmark()
+def test_report_compares_each_run_with_its_own_reference(load_benchmark):
+    bench = load_benchmark("semires_label_efficiency")
 
     def row(miou, iterations, batch):
         return dict(description="x", mIoU=miou, oIoU=miou, iterations=iterations,

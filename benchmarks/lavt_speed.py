@@ -144,7 +144,7 @@ def measure(
     register_all_modules()
     cfg = Config.fromfile(config)
     dev = torch.device(device)
-    model_cfg = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
+    model_cfg = cfg.model.to_dict()
     dropped = drop_missing_checkpoints(model_cfg)
     hw = (size, size) if size else train_size(cfg)
     length = text_length(cfg)

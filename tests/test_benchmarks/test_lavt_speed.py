@@ -18,8 +18,10 @@ def test_missing_checkpoints_are_dropped_and_bert_gets_the_base_architecture(
     present = tmp_path / "swin.pth"
     present.write_bytes(b"")
     model["backbone"]["pretrained"] = str(present)
+    missing = str(tmp_path / "bert-base-uncased")
+    model["text_encoder"]["pretrained"] = missing
     dropped = bench.drop_missing_checkpoints(model)
-    assert dropped == ["data/pretrained/bert-base-uncased"]
+    assert dropped == [missing]
     assert model["backbone"]["pretrained"] == str(present)  # an existing path is kept
     assert model["text_encoder"] == dict(type="BertTextEncoder", pretrained=None, config={})
 

@@ -51,6 +51,26 @@ import time
 
 import numpy as np
 
+
+def schedule(epochs: int, val_every: int) -> list[str]:
+    """--cfg-options training ``epochs`` with validation and a checkpoint every ``val_every``."""
+    return [
+        f"train_cfg.max_epochs={epochs}",
+        f"train_cfg.val_interval={val_every}",
+        f"param_scheduler.0.end={epochs}",
+        f"default_hooks.checkpoint.interval={val_every}",
+    ]
+
+
+def semires_epochs(epochs: int, length: int) -> list[str]:
+    """--cfg-options of a SemiRES run of ``epochs`` "epochs" of ``length`` iterations each."""
+    return [
+        f"train_dataloader.sampler.epoch_length={length}",
+        f"train_cfg.max_epochs={epochs}",
+        f"param_scheduler.0.end={epochs}",
+    ]
+
+
 RUNS = {  # name -> (config, description, --cfg-options of the run in every mode)
     "lavt_100pct": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks", []),
     "lavt_1pct": (
@@ -130,8 +150,7 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
     "semires_cpi_2x": (
         "configs/semires/semires_tiny_synthref-1pct-cpi.py",
         "SemiRES 1%, CPI, from the 40-epoch burn-in, twice the budget",
-        ["train_dataloader.sampler.epoch_length=350", "train_cfg.max_epochs=12",
-         "param_scheduler.0.end=12"],
+        semires_epochs(12, length=350),
     ),
     # three times the budget: the 100% reference trains three epochs (7971 iterations / 127.5k
     # samples), SemiRES-CPI 12 epochs of 570 iterations after the 40-epoch burn-in (burn-in +
@@ -140,8 +159,7 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
     "semires_cpi_3x": (
         "configs/semires/semires_tiny_synthref-1pct-cpi.py",
         "SemiRES 1%, CPI, from the 40-epoch burn-in, three times the budget",
-        ["train_dataloader.sampler.epoch_length=570", "train_cfg.max_epochs=12",
-         "param_scheduler.0.end=12"],
+        semires_epochs(12, length=570),
     ),
 }
 # runs that exist for --preset large only
@@ -155,77 +173,34 @@ DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --p
 # labeled refs (27 iterations each = 540, validated every 4 epochs); 540 + 1350 SemiRES
 # iterations of 12 stay within the reference's budget.
 LARGE_BUDGETS = {
-    "lavt_100pct": [
-        "train_cfg.max_epochs=1",
-        "train_cfg.val_interval=1",
-        "param_scheduler.0.end=1",
-        "default_hooks.checkpoint.interval=1",
-    ],
-    "lavt_1pct": [
-        "train_cfg.max_epochs=20",
-        "train_cfg.val_interval=4",
-        "param_scheduler.0.end=20",
-        "default_hooks.checkpoint.interval=4",
-    ],
-    "lavt_100pct_2x": [
-        "train_cfg.max_epochs=2",
-        "train_cfg.val_interval=1",
-        "param_scheduler.0.end=2",
-        "default_hooks.checkpoint.interval=1",
-    ],
-    "lavt_100pct_3x": [
-        "train_cfg.max_epochs=3",
-        "train_cfg.val_interval=1",
-        "param_scheduler.0.end=3",
-        "default_hooks.checkpoint.interval=1",
-    ],
+    "lavt_100pct": schedule(1, val_every=1),
+    "lavt_1pct": schedule(20, val_every=4),
+    "lavt_100pct_2x": schedule(2, val_every=1),
+    "lavt_100pct_3x": schedule(3, val_every=1),
     # 40 epochs = 1080 iterations, validated every 8: 1080 + 1350 SemiRES iterations of 12 =
     # 2430 iterations / 33.5k samples, still within the reference's 2657 / 42.5k
-    "lavt_1pct_long": [
-        "train_cfg.max_epochs=40",
-        "train_cfg.val_interval=8",
-        "param_scheduler.0.end=40",
-        "default_hooks.checkpoint.interval=8",
-    ],
+    "lavt_1pct_long": schedule(40, val_every=8),
 }
 # --full: the configs' schedules, except that the 100% reference gets at least the training
 # budget of burn-in + SemiRES together (fair budget): 4 epochs of 419 iterations of 16 = 1676
 # iterations / 26.8k samples >= 300 burn-in iterations of 16 + at most 1350 SemiRES iterations
 # of 12 (= 1650 iterations / 21.0k samples), validated after every epoch like SemiRES-CPI.
 FULL_BUDGETS = {
-    "lavt_100pct": [
-        "train_cfg.max_epochs=4",
-        "train_cfg.val_interval=1",
-        "param_scheduler.0.end=4",
-        "default_hooks.checkpoint.interval=1",
-    ],
+    "lavt_100pct": schedule(4, val_every=1),
 }
 # Smoke budgets for a shared 2-core CPU (without --full):
 # 100%: 150 iterations of 16 (2400 refs, one epoch); 1%: 20 epochs of the 65 labeled refs
 # (5 iterations each); SemiRES: 60 iterations of 4 labeled + 4 unlabeled from the 1% model.
 BUDGETS = {
     "lavt_100pct": ["train_dataloader.dataset.indices=2400"],
-    "lavt_1pct": [
-        "train_cfg.max_epochs=20",
-        "train_cfg.val_interval=20",
-        "param_scheduler.0.end=20",
-        "default_hooks.checkpoint.interval=20",
-    ],
+    "lavt_1pct": schedule(20, val_every=20),
     "lavt_10pct": ["train_cfg.max_epochs=2", "param_scheduler.0.end=2"],
-    "lavt_1pct_long": [
-        "train_cfg.max_epochs=40",
-        "train_cfg.val_interval=20",
-        "param_scheduler.0.end=40",
-        "default_hooks.checkpoint.interval=20",
-    ],
+    "lavt_1pct_long": schedule(40, val_every=20),
     "semires": [
         "train_dataloader.batch_size=8",
         "train_dataloader.sampler.batch_size=8",
         "train_dataloader.sampler.epoch_length=60",
-        "train_cfg.max_epochs=1",
-        "train_cfg.val_interval=1",
-        "param_scheduler.0.end=1",
-        "default_hooks.checkpoint.interval=1",
+        *schedule(1, val_every=1),
         "custom_hooks.0.keep_rate=0.97",
     ],
 }
@@ -240,11 +215,15 @@ BURN_IN = {
     "semires_cpi_2x": "lavt_1pct_long",
     "semires_cpi_3x": "lavt_1pct_long",
 }
-# run -> the 100% reference it is compared with (default lavt_100pct)
-REFERENCE = {
-    "semires_cpi_2x": "lavt_100pct_2x", "lavt_100pct_2x": "lavt_100pct_2x",
-    "semires_cpi_3x": "lavt_100pct_3x", "lavt_100pct_3x": "lavt_100pct_3x",
-}
+# SemiRES run -> the 100% reference it is compared with (default lavt_100pct)
+REFERENCE = {"semires_cpi_2x": "lavt_100pct_2x", "semires_cpi_3x": "lavt_100pct_3x"}
+
+
+def reference_of(name: str) -> str:
+    """The 100% run ``name`` is compared with: itself for a 100% run, else ``REFERENCE``."""
+    return name if name.startswith("lavt_100pct") else REFERENCE.get(name, "lavt_100pct")
+
+
 FULL_BATCH = {"semires_cpi_u12": 16}  # student batch (labeled + unlabeled); default 12
 
 
@@ -449,7 +428,7 @@ def save_results(results: dict, path: str) -> None:
 def report(results: dict) -> list[str]:
     """Markdown table of the finished runs and the budget check of each SemiRES run.
 
-    Each run is compared with its own 100% reference (``REFERENCE``, default ``lavt_100pct``);
+    Each run is compared with its own 100% reference (``reference_of``);
     a SemiRES run's budget is fair when its burn-in and itself together trained at most the
     reference's iterations and samples.
     """
@@ -462,7 +441,7 @@ def report(results: dict) -> list[str]:
         r = results.get(name)
         if r is None:
             continue
-        full = results.get(REFERENCE.get(name, "lavt_100pct"), {}).get("mIoU")
+        full = results.get(reference_of(name), {}).get("mIoU")
         frac = f"{100 * r['mIoU'] / full:.0f}%" if full else "-"
         lines.append(
             f"| {r['description']} | {name} | {r['iterations']} x {r.get('batch_size')} | "
@@ -475,7 +454,7 @@ def report(results: dict) -> list[str]:
 
     for name in RUNS:
         burn_name = BURN_IN.get(name, "lavt_1pct")
-        ref_name = REFERENCE.get(name, "lavt_100pct")
+        ref_name = reference_of(name)
         if name.startswith("semires") and all(n in results for n in (name, burn_name, ref_name)):
             ref_it, ref_n = budget_of(results[ref_name])
             burn_it, burn_n = budget_of(results[burn_name])

@@ -1,55 +1,10 @@
 # RefCOCOg, UMD split (train / val / test), the recommended RefCOCOg split.
-# The pipeline is the generic 480x480 LAVT-style one; method configs override it.
-dataset_type = "ReferDataset"
-data_root = "data/"
+# Everything but the annotation folder, the split file and the test split is RefCOCO's
+# (refcoco_unc.py).
+_base_ = ["./refcoco_unc.py"]
 refer_dataset = "refcocog"
 split_by = "umd"
-img_prefix = "images/mscoco/images/train2014"  # image root, relative to data_root
-text_field = "raw"
-tokenizer = dict(type="BertTokenizer", vocab="data/pretrained/bert-base-uncased")
-
-train_pipeline = [
-    dict(type="LoadImage"),
-    dict(type="SelectSentence"),
-    dict(type="LoadReferAnnotations"),
-    dict(type="Resize", scale=(480, 480), keep_ratio=False),
-    dict(type="RandomFlip", prob=0.5),  # also swaps left <-> right in the text
-    dict(type="TokenizeText", tokenizer=tokenizer, max_length=20),
-    dict(type="PackRISInputs"),
-]
-test_pipeline = [
-    dict(type="LoadImage"),
-    dict(type="SelectSentence"),
-    dict(type="LoadReferAnnotations"),  # GT at the original resolution, for the metric
-    dict(type="Resize", scale=(480, 480), keep_ratio=False),
-    dict(type="TokenizeText", tokenizer=tokenizer, max_length=20),
-    dict(type="PackRISInputs"),
-]
-_dataset = dict(type=dataset_type, data_root=data_root, dataset=refer_dataset, split_by=split_by,
-                img_prefix=img_prefix, text_field=text_field)
-
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type="DefaultSampler", shuffle=True),
-    dataset=dict(**_dataset, split="train", pipeline=train_pipeline),
-)
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type="DefaultSampler", shuffle=False),
-    # every sentence of every ref (sentence_mode='all'), the standard protocol
-    dataset=dict(**_dataset, split="val", test_mode=True, pipeline=test_pipeline),
-)
-# the UMD test split
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type="DefaultSampler", shuffle=False),
-    dataset=dict(**_dataset, split="test", test_mode=True, pipeline=test_pipeline),
-)
-val_evaluator = dict(type="RefSegMetric")
-test_evaluator = val_evaluator
+_dataset = dict(dataset=refer_dataset, split_by=split_by)
+train_dataloader = dict(dataset=_dataset)
+val_dataloader = dict(dataset=_dataset)
+test_dataloader = dict(dataset=dict(**_dataset, split="test"))  # the UMD test split

@@ -29,7 +29,8 @@ from it (semires_cpi_long) and, from the same burn-in and on the same schedule, 
 refinement (semires_top_long); and the same comparison at twice the budget: the 100% reference
 trained two epochs (lavt_100pct_2x) against SemiRES-CPI trained 4200 iterations from the same
 40-epoch burn-in (semires_cpi_2x), and at three times the budget (lavt_100pct_3x: three epochs;
-semires_cpi_3x: 6840 iterations). Each run's ratio and budget check use its own reference.
+semires_cpi_3x: 6840 iterations) and four times (lavt_100pct_4x, semires_cpi_4x: 9540
+iterations). Each run's ratio and budget check use its own reference.
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
@@ -161,11 +162,21 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         "SemiRES 1%, CPI, from the 40-epoch burn-in, three times the budget",
         semires_epochs(12, length=570),
     ),
+    # four times the budget: the 100% reference trains four epochs (10628 iterations / 170.0k
+    # samples), SemiRES-CPI 12 epochs of 795 iterations after the 40-epoch burn-in (burn-in +
+    # CPI = 10620 iterations / 131.8k samples)
+    "lavt_100pct_4x": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks, 4 epochs", []),
+    "semires_cpi_4x": (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        "SemiRES 1%, CPI, from the 40-epoch burn-in, four times the budget",
+        semires_epochs(12, length=795),
+    ),
 }
 # runs that exist for --preset large only
 LARGE_ONLY = (
     "lavt_1pct_long", "semires_cpi_long", "semires_iom_long", "semires_pwa_long",
     "semires_top_long", "lavt_100pct_2x", "semires_cpi_2x", "lavt_100pct_3x", "semires_cpi_3x",
+    "lavt_100pct_4x", "semires_cpi_4x",
 )
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
 # --preset large (RefCOCO's scale: 42.5k train refs, 425 of them labeled at 1%), --full:
@@ -177,6 +188,7 @@ LARGE_BUDGETS = {
     "lavt_1pct": schedule(20, val_every=4),
     "lavt_100pct_2x": schedule(2, val_every=1),
     "lavt_100pct_3x": schedule(3, val_every=1),
+    "lavt_100pct_4x": schedule(4, val_every=1),
     # 40 epochs = 1080 iterations, validated every 8: 1080 + 1350 SemiRES iterations of 12 =
     # 2430 iterations / 33.5k samples, still within the reference's 2657 / 42.5k
     "lavt_1pct_long": schedule(40, val_every=8),
@@ -214,9 +226,11 @@ BURN_IN = {
     "semires_top_long": "lavt_1pct_long",
     "semires_cpi_2x": "lavt_1pct_long",
     "semires_cpi_3x": "lavt_1pct_long",
+    "semires_cpi_4x": "lavt_1pct_long",
 }
 # SemiRES run -> the 100% reference it is compared with (default lavt_100pct)
-REFERENCE = {"semires_cpi_2x": "lavt_100pct_2x", "semires_cpi_3x": "lavt_100pct_3x"}
+REFERENCE = {"semires_cpi_2x": "lavt_100pct_2x", "semires_cpi_3x": "lavt_100pct_3x",
+             "semires_cpi_4x": "lavt_100pct_4x"}
 
 
 def reference_of(name: str) -> str:

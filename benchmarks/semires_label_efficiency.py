@@ -144,39 +144,26 @@ RUNS = {  # name -> (config, description, --cfg-options of the run in every mode
         "SemiRES 1%, top-scoring proposal (risseg), from the 40-epoch burn-in",
         ["model.refine=top"],
     ),
-    # twice the budget: the 100% reference trains two epochs, SemiRES-CPI spends the rest after
-    # the 40-epoch burn-in (12 epochs of 350 iterations; burn-in + CPI = 5280 iterations /
-    # 67.7k samples <= 5314 / 85.0k of the reference)
-    "lavt_100pct_2x": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks, 2 epochs", []),
-    "semires_cpi_2x": (
-        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
-        "SemiRES 1%, CPI, from the 40-epoch burn-in, twice the budget",
-        semires_epochs(12, length=350),
-    ),
-    # three times the budget: the 100% reference trains three epochs (7971 iterations / 127.5k
-    # samples), SemiRES-CPI 12 epochs of 570 iterations after the 40-epoch burn-in (burn-in +
-    # CPI = 7920 iterations / 99.4k samples); same number of validations as semires_cpi_2x
-    "lavt_100pct_3x": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks, 3 epochs", []),
-    "semires_cpi_3x": (
-        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
-        "SemiRES 1%, CPI, from the 40-epoch burn-in, three times the budget",
-        semires_epochs(12, length=570),
-    ),
-    # four times the budget: the 100% reference trains four epochs (10628 iterations / 170.0k
-    # samples), SemiRES-CPI 12 epochs of 795 iterations after the 40-epoch burn-in (burn-in +
-    # CPI = 10620 iterations / 131.8k samples)
-    "lavt_100pct_4x": ("configs/lavt/lavt_tiny_synthref.py", "LAVT, 100% masks, 4 epochs", []),
-    "semires_cpi_4x": (
-        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
-        "SemiRES 1%, CPI, from the 40-epoch burn-in, four times the budget",
-        semires_epochs(12, length=795),
-    ),
 }
+# --preset large, k times the budget (k = 2, 3, 4): the 100% reference lavt_100pct_<k>x trains
+# k epochs (k x 2657 iterations of 16), semires_cpi_<k>x 12 epochs of the given length from the
+# 40-epoch burn-in (lavt_1pct_long, 1080 iterations of 16), so that burn-in + CPI stays within the
+# reference: 2x 1080 + 4200 = 5280 <= 5314 iterations (67.7k <= 85.0k samples), 3x 7920 <= 7971
+# (99.4k <= 127.5k), 4x 10620 <= 10628 (131.8k <= 170.0k); 12 validations each.
+BUDGET_MULTIPLES = {2: ("twice", 350), 3: ("three times", 570), 4: ("four times", 795)}
+for _k, (_words, _length) in BUDGET_MULTIPLES.items():
+    RUNS[f"lavt_100pct_{_k}x"] = (
+        "configs/lavt/lavt_tiny_synthref.py", f"LAVT, 100% masks, {_k} epochs", [])
+    RUNS[f"semires_cpi_{_k}x"] = (
+        "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+        f"SemiRES 1%, CPI, from the 40-epoch burn-in, {_words} the budget",
+        semires_epochs(12, length=_length),
+    )
 # runs that exist for --preset large only
 LARGE_ONLY = (
     "lavt_1pct_long", "semires_cpi_long", "semires_iom_long", "semires_pwa_long",
-    "semires_top_long", "lavt_100pct_2x", "semires_cpi_2x", "lavt_100pct_3x", "semires_cpi_3x",
-    "lavt_100pct_4x", "semires_cpi_4x",
+    "semires_top_long",
+    *(f"{run}_{k}x" for k in BUDGET_MULTIPLES for run in ("lavt_100pct", "semires_cpi")),
 )
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
 # --preset large (RefCOCO's scale: 42.5k train refs, 425 of them labeled at 1%), --full:
@@ -186,9 +173,7 @@ DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --p
 LARGE_BUDGETS = {
     "lavt_100pct": schedule(1, val_every=1),
     "lavt_1pct": schedule(20, val_every=4),
-    "lavt_100pct_2x": schedule(2, val_every=1),
-    "lavt_100pct_3x": schedule(3, val_every=1),
-    "lavt_100pct_4x": schedule(4, val_every=1),
+    **{f"lavt_100pct_{k}x": schedule(k, val_every=1) for k in BUDGET_MULTIPLES},
     # 40 epochs = 1080 iterations, validated every 8: 1080 + 1350 SemiRES iterations of 12 =
     # 2430 iterations / 33.5k samples, still within the reference's 2657 / 42.5k
     "lavt_1pct_long": schedule(40, val_every=8),
@@ -224,13 +209,10 @@ BURN_IN = {
     "semires_iom_long": "lavt_1pct_long",
     "semires_pwa_long": "lavt_1pct_long",
     "semires_top_long": "lavt_1pct_long",
-    "semires_cpi_2x": "lavt_1pct_long",
-    "semires_cpi_3x": "lavt_1pct_long",
-    "semires_cpi_4x": "lavt_1pct_long",
+    **{f"semires_cpi_{k}x": "lavt_1pct_long" for k in BUDGET_MULTIPLES},
 }
 # SemiRES run -> the 100% reference it is compared with (default lavt_100pct)
-REFERENCE = {"semires_cpi_2x": "lavt_100pct_2x", "semires_cpi_3x": "lavt_100pct_3x",
-             "semires_cpi_4x": "lavt_100pct_4x"}
+REFERENCE = {f"semires_cpi_{k}x": f"lavt_100pct_{k}x" for k in BUDGET_MULTIPLES}
 
 
 def reference_of(name: str) -> str:

@@ -1,6 +1,7 @@
 """The SemiRES benchmark: configs moved to another preset's data; large-preset-only runs."""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,19 @@ def test_report_compares_each_run_with_its_own_reference(load_benchmark):
     assert budget["budget semires_cpi_long"].endswith(": fair")
     assert "lavt_100pct_2x 5314 / 85024" in budget["budget semires_cpi_2x"]
     assert budget["budget semires_cpi_2x"].endswith("NOT fair: the reference trained less")
+
+
+def test_budget_multiples_fit_in_their_reference(load_benchmark):
+    """burn-in + CPI <= the k-epoch 100% reference, in iterations and samples (large preset:
+    42498 train refs, 425 labeled; the burn-in is 40 epochs of the labeled refs, batch 16)."""
+    bench = load_benchmark("semires_label_efficiency")
+    burn_in_it = math.ceil(425 / 16) * 40
+    for k, (_, length) in bench.BUDGET_MULTIPLES.items():
+        assert bench.reference_of(f"semires_cpi_{k}x") == f"lavt_100pct_{k}x"
+        assert bench.BURN_IN[f"semires_cpi_{k}x"] == "lavt_1pct_long"
+        options = bench.RUNS[f"semires_cpi_{k}x"][2]
+        assert f"train_dataloader.sampler.epoch_length={length}" in options
+        cpi_it = 12 * length
+        ref_it = k * math.ceil(42498 / 16)
+        assert burn_in_it + cpi_it <= ref_it
+        assert burn_in_it * 16 + cpi_it * 12 <= ref_it * 16

@@ -91,9 +91,9 @@ def test_budget_multiples_fit_in_their_reference(load_benchmark):
     for k, (_, length) in bench.BUDGET_MULTIPLES.items():
         assert bench.reference_of(f"semires_cpi_{k}x") == f"lavt_100pct_{k}x"
         assert bench.BURN_IN[f"semires_cpi_{k}x"] == "lavt_1pct_long"
-        options = bench.RUNS[f"semires_cpi_{k}x"][2]
-        assert f"train_dataloader.sampler.epoch_length={length}" in options
-        cpi_it = 12 * length
+        options = dict(o.split("=") for o in bench.RUNS[f"semires_cpi_{k}x"][2])
+        assert options["train_dataloader.sampler.epoch_length"] == str(length)
+        cpi_it = int(options["train_cfg.max_epochs"]) * length
         ref_it = k * math.ceil(42498 / 16)
         assert burn_in_it + cpi_it <= ref_it
         assert burn_in_it * 16 + cpi_it * 12 <= ref_it * 16

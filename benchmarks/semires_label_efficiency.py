@@ -37,6 +37,9 @@ Usage (from the repository root; SynthRef is generated into data/synthref on fir
         [--out work_dirs/semires_bench] [--only NAME] [--pretrained-encoders DIR] [--seed N] \
         [--preset large]
 Results: <out>/results.json and a Markdown table on stdout (docs/benchmarks.md).
+Over seeds (one --out directory per seed), the means, each SemiRES run's ratio to its reference
+and its gain over its burn-in, training nothing:
+    python benchmarks/semires_label_efficiency.py --summary work_dirs/sblarge work_dirs/sblarge_s1
 """
 
 from __future__ import annotations
@@ -421,6 +424,70 @@ def save_results(results: dict, path: str) -> None:
     os.replace(tmp, path)
 
 
+def load_results(out: str) -> dict:
+    """The results of the benchmark directory ``out``: its results.json, where each run's own
+    ``<out>/<run>/result.json`` wins (several --only jobs may share ``out``); {} when empty."""
+    path = osp.join(out, "results.json")
+    results = {}
+    if osp.exists(path):
+        with open(path, encoding="utf-8") as f:
+            results = json.load(f)
+    for name in RUNS:
+        done = osp.join(out, name, "result.json")
+        if osp.exists(done):
+            with open(done, encoding="utf-8") as f:
+                results[name] = json.load(f)
+    return results
+
+
+def seed_summary(per_seed: dict[str, dict]) -> list[str]:
+    """Markdown table over seeds: every run finished in each of ``per_seed``'s results (one
+    benchmark directory per seed), with its mean and sample standard deviation of mIoU and oIoU.
+
+    A SemiRES run also gets the ratio of its mean to its reference's mean (mIoU and oIoU, the
+    figure docs/benchmarks.md reports), the per-seed mIoU ratios and its mean gain over its
+    burn-in, where the reference and the burn-in finished in every directory too.
+    """
+    seeds = list(per_seed)
+    lines = [
+        f"{len(seeds)} seeds: " + ", ".join(seeds),
+        "| run | mIoU mean (sd) | oIoU mean (sd) | mIoU / 100% | oIoU / 100% | "
+        "per seed mIoU / 100% | mIoU over burn-in |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def figures(name: str, key: str) -> np.ndarray | None:
+        if not all(name in per_seed[s] for s in seeds):
+            return None
+        return np.array([per_seed[s][name][key] for s in seeds], dtype=float)
+
+    def mean_sd(values: np.ndarray) -> str:
+        sd = values.std(ddof=1) if len(values) > 1 else float("nan")
+        return f"{values.mean():.2f} ({sd:.2f})"
+
+    for name in RUNS:
+        miou, oiou = figures(name, "mIoU"), figures(name, "oIoU")
+        if miou is None:
+            continue
+        ratio = ratio_o = per_seed_ratio = gain = "-"
+        if name.startswith("semires"):
+            ref_m, ref_o = figures(reference_of(name), "mIoU"), figures(reference_of(name), "oIoU")
+            if ref_m is not None:
+                ratio = f"{100 * miou.mean() / ref_m.mean():.1f}%"
+                ratio_o = f"{100 * oiou.mean() / ref_o.mean():.1f}%"
+                per_seed_ratio = " / ".join(
+                    f"{100 * m / r:.1f}" for m, r in zip(miou, ref_m, strict=True)
+                )
+            burn = figures(BURN_IN.get(name, "lavt_1pct"), "mIoU")
+            if burn is not None:
+                gain = f"{(miou - burn).mean():+.2f}"
+        lines.append(
+            f"| {name} | {mean_sd(miou)} | {mean_sd(oiou)} | {ratio} | {ratio_o} | "
+            f"{per_seed_ratio} | {gain} |"
+        )
+    return lines
+
+
 def report(results: dict) -> list[str]:
     """Markdown table of the finished runs and the budget check of each SemiRES run.
 
@@ -472,6 +539,14 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="print the table, train nothing")
     parser.add_argument("--seed", type=int, help="randomness.seed of every run (default: none)")
     parser.add_argument(
+        "--summary",
+        nargs="+",
+        metavar="OUT",
+        help="train nothing: print the mean over the seeds of these --out directories (one per "
+        "seed) of every run finished in all of them, and each SemiRES run's ratio to its 100%% "
+        "reference",
+    )
+    parser.add_argument(
         "--pretrained-encoders",
         metavar="DIR",
         help="start every LAVT run (100%% and the burn-ins) from the mask-free Swin / BERT "
@@ -492,13 +567,12 @@ def main() -> None:
     if args.preset != "default" and not osp.exists(osp.join(data_root, "synthref_meta.json")):
         parser.error(f"{data_root} is missing: run tools/data/make_synthref.py --preset "
                      f"{args.preset} --out {data_root} first")
+    if args.summary:
+        print("\n".join(seed_summary({out: load_results(out) for out in args.summary})))
+        return
     os.makedirs(args.out, exist_ok=True)
     results_path = osp.join(args.out, "results.json")
-    results = json.load(open(results_path)) if osp.exists(results_path) else {}
-    for name in RUNS:  # each run's own result.json wins (several --only jobs may share --out)
-        done = osp.join(args.out, name, "result.json")
-        if osp.exists(done):
-            results[name] = json.load(open(done))
+    results = load_results(args.out)
 
     def save():
         save_results(results, results_path)

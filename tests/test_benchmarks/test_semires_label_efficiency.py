@@ -97,3 +97,30 @@ def test_budget_multiples_fit_in_their_reference(load_benchmark):
         ref_it = k * math.ceil(42498 / 16)
         assert burn_in_it + cpi_it <= ref_it
         assert burn_in_it * 16 + cpi_it * 12 <= ref_it * 16
+
+
+def test_seed_summary_means_ratios_and_gains_over_seeds(tmp_path, load_benchmark):
+    bench = load_benchmark("semires_label_efficiency")
+
+    def write(out, name, miou, oiou):
+        (out / name).mkdir(parents=True, exist_ok=True)
+        (out / name / "result.json").write_text(json.dumps(dict(mIoU=miou, oIoU=oiou)))
+
+    seed_a, seed_b = tmp_path / "a", tmp_path / "b"
+    for out, ref, cpi, burn in ((seed_a, 40.0, 34.0, 26.0), (seed_b, 42.0, 35.0, 27.0)):
+        write(out, "lavt_100pct_4x", ref, ref - 5)
+        write(out, "semires_cpi_4x", cpi, cpi - 4)
+        write(out, "lavt_1pct_long", burn, burn)
+    write(seed_a, "semires_cpi_3x", 30.0, 30.0)  # not finished in seed b: left out
+    (seed_b / "results.json").write_text(json.dumps({"lavt_1pct_long": {"mIoU": 0.0}}))
+    results = {str(out): bench.load_results(str(out)) for out in (seed_a, seed_b)}
+    assert results[str(seed_b)]["lavt_1pct_long"]["mIoU"] == 27.0  # the run's own file wins
+    lines = bench.seed_summary(results)
+    assert lines[0].startswith("2 seeds: ")
+    rows = {ln.split(" | ")[0].strip("| "): ln for ln in lines[3:]}
+    assert set(rows) == {"lavt_1pct_long", "lavt_100pct_4x", "semires_cpi_4x"}
+    cells = [c.strip() for c in rows["semires_cpi_4x"].strip("|").split("|")]
+    # mean 34.5 (sd 0.71); 34.5 / 41 = 84.1%; oIoU 30.5 / 36 = 84.7%; per seed 85.0 / 83.3
+    assert cells[1:] == ["34.50 (0.71)", "30.50 (0.71)", "84.1%", "84.7%", "85.0 / 83.3",
+                         "+8.00"]
+    assert rows["lavt_100pct_4x"].endswith("| - | - | - | - |")

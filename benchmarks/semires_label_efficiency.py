@@ -462,8 +462,8 @@ def seed_summary(per_seed: dict[str, dict]) -> list[str]:
         return np.array([per_seed[s][name][key] for s in seeds], dtype=float)
 
     def mean_sd(values: np.ndarray) -> str:
-        sd = values.std(ddof=1) if len(values) > 1 else float("nan")
-        return f"{values.mean():.2f} ({sd:.2f})"
+        sd = f"{values.std(ddof=1):.2f}" if len(values) > 1 else "-"
+        return f"{values.mean():.2f} ({sd})"
 
     for name in RUNS:
         miou, oiou = figures(name, "mIoU"), figures(name, "oIoU")

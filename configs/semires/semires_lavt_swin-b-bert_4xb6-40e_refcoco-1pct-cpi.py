@@ -17,9 +17,11 @@ model = dict(
 )
 train_dataloader = {{_base_.semi_train_dataloader}}
 # train_semi_CPI.py validates the teacher every epoch, keeps the best val oIoU (the LAVT base
-# config's save_best) and stops after 5 validations without a better oIoU (mmengine's hook;
-# RefSegMetric logs the key without prefix). min_delta 0: any improvement resets the patience.
+# config's save_best) and stops after 5 validations without a better oIoU (mmengine's rule,
+# its state kept across --resume; RefSegMetric logs the key without prefix). min_delta 0: any
+# improvement resets the patience.
 custom_hooks = [
     dict(type="EMATeacherHook", keep_rate=0.9996),  # SemiRES's fixed keep rate
-    dict(type="EarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0, patience=5),
+    dict(type="ResumableEarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0,
+         patience=5),
 ]

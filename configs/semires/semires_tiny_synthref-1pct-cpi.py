@@ -29,6 +29,7 @@ param_scheduler = [
 default_hooks = dict(checkpoint=dict(interval=1, save_best="oIoU", rule="greater"))
 custom_hooks = [
     dict(type="EMATeacherHook", keep_rate=0.98),
-    dict(type="EarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0, patience=5),
+    dict(type="ResumableEarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0,
+         patience=5),
 ]
 optim_wrapper = dict(optimizer=dict(lr=5e-4))

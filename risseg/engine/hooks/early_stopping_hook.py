@@ -17,9 +17,15 @@ class ResumableEarlyStoppingHook(EarlyStoppingHook):
     in the runner's message hub (saved in every checkpoint and restored by ``resume`` only, not by
     ``load_from``) under ``early_stopping/<monitor>``, and reads them back before training.
 
-    As for mmengine's best-checkpoint bookkeeping, the state is the one at the time the
-    checkpoint was saved: an epoch's checkpoint is written before that epoch's validation.
+    The state is the one at the time the checkpoint was written. An epoch's checkpoint is
+    written before that epoch's validation, and written again after it when the validation
+    improved the best checkpoint's metric; this hook runs before the ``CheckpointHook``
+    (priority ``LOW``; mmengine's runs last) so that the rewrite holds that validation. After a
+    validation without improvement the checkpoint is not rewritten, and a run resumed from it
+    counts one validation less: it may train one epoch longer than the run it continues.
     """
+
+    priority = "LOW"
 
     @property
     def info_key(self) -> str:

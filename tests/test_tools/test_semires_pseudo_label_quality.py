@@ -21,13 +21,8 @@ def _run(argv, monkeypatch):
 
 
 @pytest.fixture
-def setup(tmp_path, monkeypatch):
-    data = tmp_path / "synthref"
-    monkeypatch.setattr(sys, "argv", [
-        "generate_pseudo_labels.py", str(ROOT / "configs/semires/synth_proposals_synthref.py"),
-        "--out", str(data / "proposals"), "--cfg-options",
-        f"pseudo_label_dataset.data_root={data}", "pseudo_label_dataset.preset=tiny"])
-    runpy.run_path(str(ROOT / "tools/generate_pseudo_labels.py"), run_name="__main__")
+def setup(synthref_with_proposals, tmp_path):
+    data = synthref_with_proposals
     cpi = ROOT / "configs/semires/semires_tiny_synthref-1pct-cpi.py"
     cfg = synthref_config(str(cpi), str(data))
     for ds in cfg.train_dataloader.dataset.datasets:

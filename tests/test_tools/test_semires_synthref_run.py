@@ -2,8 +2,6 @@
 one epoch, resume; the teacher, the EMA and the early-stopping state continue."""
 from __future__ import annotations
 
-import runpy
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,18 +15,6 @@ from risseg.testing import synthref_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CPI = str(ROOT / "configs" / "semires" / "semires_tiny_synthref-1pct-cpi.py")
-
-
-@pytest.fixture
-def data(tmp_path, monkeypatch):
-    """A tiny SynthRef with its stand-in proposals."""
-    root = tmp_path / "synthref"
-    monkeypatch.setattr(sys, "argv", [
-        "generate_pseudo_labels.py", str(ROOT / "configs/semires/synth_proposals_synthref.py"),
-        "--out", str(root / "proposals"), "--cfg-options",
-        f"pseudo_label_dataset.data_root={root}", "pseudo_label_dataset.preset=tiny"])
-    runpy.run_path(str(ROOT / "tools/generate_pseudo_labels.py"), run_name="__main__")
-    return root
 
 
 def _cfg(data: Path, work_dir: Path, epochs: int) -> Config:
@@ -58,7 +44,8 @@ class _TeacherAtStart(Hook):
 
 
 @pytest.mark.slow
-def test_semires_trains_then_resumes_with_its_teacher(data, tmp_path):
+def test_semires_trains_then_resumes_with_its_teacher(synthref_with_proposals, tmp_path):
+    data = synthref_with_proposals
     torch.manual_seed(0)
     work = tmp_path / "cpi"
     runner = Runner.from_cfg(_cfg(data, work, epochs=1))

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import os.path as osp
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 import risseg.engine  # noqa: F401  (safe checkpoint loading, CPU DDP wrapper, WarmupEMA)
 from risseg.engine.dist import shutdown_distributed
@@ -36,6 +37,28 @@ def enable_amp(cfg: Config) -> None:
         cfg.optim_wrapper.type = "CPUAmpOptimWrapper"
 
 
+def apply_resume(cfg: Config, resume: str | None) -> None:
+    """Set ``cfg.resume`` / ``cfg.load_from`` for ``--resume [PATH]``.
+
+    ``None``: untouched. A PATH: resume from that checkpoint. ``'auto'``: resume from the latest
+    checkpoint of ``cfg.work_dir``; when there is none yet, start afresh *with* the config's
+    ``load_from`` initialisation (so an interrupted job can always be relaunched with
+    ``--resume``, including its first launch).
+    """
+    if resume is None:
+        return
+    if resume != "auto":
+        cfg.resume, cfg.load_from = True, resume
+        return
+    latest = find_latest_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+    if latest is None:
+        print(f"--resume: no checkpoint in {cfg.work_dir} yet; starting from the beginning"
+              + (f" (load_from={cfg.load_from})" if cfg.get("load_from") else ""))
+        cfg.resume = False
+    else:
+        cfg.resume, cfg.load_from = True, latest
+
+
 def main() -> Runner:
     args = parse_args()
     cfg = load_run_config(args)  # cfg-options, launcher, work_dir rule
@@ -43,10 +66,7 @@ def main() -> Runner:
         enable_amp(cfg)
     if cfg.get("ema", False):
         cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + [cfg.ema_cfg]
-    if args.resume == "auto":
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
+    apply_resume(cfg, args.resume)
     runner = Runner.from_cfg(cfg)
     runner.train()
     shutdown_distributed()

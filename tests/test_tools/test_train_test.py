@@ -77,3 +77,23 @@ def test_work_dir_rule(tmp_path, monkeypatch):
                       monkeypatch=monkeypatch)
     assert Path(runner.work_dir) == tmp_path / "from_cfg"
     assert (tmp_path / "from_cfg" / "epoch_1.pth").is_file()
+
+
+def test_auto_resume_in_a_new_work_dir_keeps_load_from(tmp_path, monkeypatch):
+    """``--resume`` on a first launch starts afresh from the config's ``load_from`` (a Partial-RES
+    step-2 run starts from its box model) instead of dropping it; later it resumes."""
+    init = tmp_path / "init"
+    run_tool("train", TINY, "--work-dir", str(init), "--cfg-options", *TWO_ITERS,
+             monkeypatch=monkeypatch)
+    work = tmp_path / "work"
+    load = f"load_from={init / 'epoch_1.pth'}"
+    runner = run_tool("train", TINY, "--work-dir", str(work), "--resume",
+                      "--cfg-options", *TWO_ITERS, load, monkeypatch=monkeypatch)
+    assert runner.cfg.load_from == str(init / "epoch_1.pth") and not runner.cfg.resume
+    assert runner.iter == 2  # trained its own epoch from the loaded weights
+
+    runner = run_tool("train", TINY, "--work-dir", str(work), "--resume",
+                      "--cfg-options", *TWO_ITERS, "train_cfg.max_epochs=2", load,
+                      monkeypatch=monkeypatch)
+    assert runner.cfg.resume and runner.cfg.load_from == str(work / "epoch_1.pth")
+    assert runner.iter == 4

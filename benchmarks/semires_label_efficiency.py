@@ -1,6 +1,7 @@
 """SemiRES label-efficiency benchmark on SynthRef (CPU): LAVT 100%, LAVT 1%, SemiRES 1%.
 
-Runs, in order (each step is skipped when its result exists, so the script resumes):
+Runs, in order (each step is skipped when its result exists, and an interrupted training run
+continues from its last checkpoint, so the script resumes):
   1. stand-in proposals for the unlabeled train images (tools/generate_pseudo_labels.py);
   2. LAVT (toy scale) trained on 100% of the masks;
   3. LAVT trained on the 1% labeled images (the supervised baseline and SemiRES's burn-in);
@@ -261,7 +262,7 @@ def run(cmd: list[str], log: str) -> dict:
         os.environ, PYTHONPATH=os.getcwd(), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2")
     )
     start = time.time()
-    with open(log, "w") as f:
+    with open(log, "a") as f:  # a relaunch (resume) keeps the earlier launches' output
         proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
@@ -270,12 +271,22 @@ def run(cmd: list[str], log: str) -> dict:
 
 
 def scalars(work_dir: str) -> tuple[list[dict], list[dict]]:
-    """Validation and training records of a run's (last) scalars.json."""
+    """Validation and training records of a run, over all its launches (one timestamped
+    scalars.json each; a resumed run continues in a new one): the validations by epoch, a
+    later launch's record of an epoch replacing an earlier one's, and every training record."""
     files = sorted(glob.glob(osp.join(work_dir, "*", "vis_data", "scalars.json")))
     if not files:
         raise FileNotFoundError(f"No scalars.json under {work_dir}")
-    records = [json.loads(line) for line in open(files[-1])]
-    return [r for r in records if "mIoU" in r], [r for r in records if "loss" in r]
+    val, train_records = {}, []
+    for path in files:  # timestamped folder names sort chronologically
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                record = json.loads(line)
+                if "mIoU" in record:
+                    val[record.get("step")] = record
+                elif "loss" in record:
+                    train_records.append(record)
+    return list(val.values()), train_records
 
 
 def best_checkpoint(work_dir: str) -> str:
@@ -335,12 +346,16 @@ def train(name: str, out: str, batch_size: int, extra: list[str], preset: str = 
         return result
     os.makedirs(work_dir, exist_ok=True)
     config = rebased_config(RUNS[name][0], preset, osp.join(out, "configs"))
-    cmd = [sys.executable, "tools/train.py", config, "--work-dir", work_dir]
+    # --resume: an interrupted run continues from its last checkpoint (a first launch starts
+    # afresh); its wall time is then that of the last launch
+    resumed = osp.exists(osp.join(work_dir, "last_checkpoint"))
+    cmd = [sys.executable, "tools/train.py", config, "--work-dir", work_dir, "--resume"]
     extra = RUNS[name][2] + extra
     if extra:
         cmd += ["--cfg-options", *extra]
     usage = run(cmd, osp.join(work_dir, "train.log"))
-    result = dict(**summarise(name, work_dir, batch_size), cmd=" ".join(cmd), **usage)
+    result = dict(**summarise(name, work_dir, batch_size), cmd=" ".join(cmd), **usage,
+                  resumed=resumed)
     json.dump(result, open(done, "w"), indent=1)
     return result
 

@@ -63,7 +63,8 @@ def run(cmd: list[str], log: Path, threads: int) -> str:
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(proc.stdout + proc.stderr)
+    with log.open("a") as f:  # a relaunch (resume) keeps the earlier launches' output
+        f.write(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[1]} failed ({proc.returncode}); see {log}")
     print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
@@ -97,11 +98,14 @@ def train_speed(work_dir: Path, batch_size: int) -> float | None:
 
 
 def train(name: str, config: str, wd: Path, threads: int, options: list[str] = ()) -> Path:
-    """Train (EMA on) and return the last checkpoint; skipped if it exists."""
+    """Train (EMA on) and return the last checkpoint; skipped when finished (``train.done``),
+    continued from its last checkpoint when interrupted (``--resume``)."""
     out = wd / name
-    if not list(out.glob("epoch_*.pth")):
-        run([sys.executable, "tools/train.py", config, "--work-dir", str(out),
+    done = out / "train.done"
+    if not done.exists():
+        run([sys.executable, "tools/train.py", config, "--work-dir", str(out), "--resume",
              "--cfg-options", "ema=True", *options], out / "train.log", threads)
+        done.write_text(str(last_checkpoint(out)))
     return last_checkpoint(out)
 
 

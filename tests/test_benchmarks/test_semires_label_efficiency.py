@@ -124,3 +124,20 @@ def test_seed_summary_means_ratios_and_gains_over_seeds(tmp_path, load_benchmark
     assert cells[1:] == ["34.50 (0.71)", "30.50 (0.71)", "84.1%", "84.7%", "85.0 / 83.3",
                          "+8.00"]
     assert rows["lavt_100pct_4x"].endswith("| - | - | - | - |")
+
+
+def test_scalars_of_a_resumed_run_span_all_its_launches(tmp_path, load_benchmark):
+    bench = load_benchmark("semires_label_efficiency")
+
+    def launch(stamp, records):
+        folder = tmp_path / stamp / "vis_data"
+        folder.mkdir(parents=True)
+        (folder / "scalars.json").write_text("\n".join(json.dumps(r) for r in records))
+
+    launch("20261204_090000", [{"loss": 1.0, "step": 10}, {"mIoU": 20.0, "oIoU": 19.0, "step": 1},
+                               {"loss": 0.9, "step": 20}, {"mIoU": 30.0, "oIoU": 29.0, "step": 2}])
+    # interrupted during epoch 3, resumed from epoch 2's checkpoint in a new folder
+    launch("20261204_100000", [{"loss": 0.8, "step": 30}, {"mIoU": 25.0, "oIoU": 24.0, "step": 3}])
+    val, train_records = bench.scalars(str(tmp_path))
+    assert [(r["step"], r["mIoU"]) for r in val] == [(1, 20.0), (2, 30.0), (3, 25.0)]
+    assert [r["step"] for r in train_records] == [10, 20, 30]

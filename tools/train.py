@@ -50,7 +50,8 @@ def apply_resume(cfg: Config, resume: str | None) -> None:
     if resume != "auto":
         cfg.resume, cfg.load_from = True, resume
         return
-    latest = find_latest_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+    has_one = osp.exists(osp.join(cfg.work_dir, "last_checkpoint"))
+    latest = find_latest_checkpoint(cfg.work_dir) if has_one else None
     if latest is None:
         print(f"--resume: no checkpoint in {cfg.work_dir} yet; starting from the beginning"
               + (f" (load_from={cfg.load_from})" if cfg.get("load_from") else ""))

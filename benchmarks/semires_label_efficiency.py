@@ -46,6 +46,7 @@ and its gain over its burn-in, training nothing:
 from __future__ import annotations
 
 import argparse
+import ast
 import glob
 import json
 import os
@@ -360,6 +361,34 @@ def train(name: str, out: str, batch_size: int, extra: list[str], preset: str = 
     return result
 
 
+def evaluate_on_test(name: str, out: str, preset: str) -> dict:
+    """Evaluate the kept checkpoint of the finished run ``name`` on SynthRef's test split
+    (testA + testB, every sentence; the val protocol otherwise) with tools/test.py, store the
+    figures as ``test`` in its result.json and return them ({} when already there).
+
+    The checkpoints are chosen on val, so these are the held-out figures of the same models.
+    """
+    done = osp.join(out, name, "result.json")
+    with open(done, encoding="utf-8") as f:
+        result = json.load(f)
+    if "test" in result:
+        return result["test"]
+    config = rebased_config(RUNS[name][0], preset, osp.join(out, "configs"))
+    log = osp.join(out, name, "test_split.log")
+    usage = run([sys.executable, "tools/test.py", config, result["checkpoint"], "--work-dir",
+                 osp.join(out, name, "test_split")], log)
+    with open(log, encoding="utf-8") as f:
+        printed = [line for line in f if line.startswith("{")]
+    if not printed:
+        raise RuntimeError(f"tools/test.py printed no metrics; see {log}")
+    metrics = ast.literal_eval(printed[-1])
+    result["test"] = dict(split="test", mIoU=metrics["mIoU"], oIoU=metrics["oIoU"],
+                          checkpoint=result["checkpoint"], wall_s=usage["wall_s"])
+    with open(done, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=1)
+    return result["test"]
+
+
 def inference_speed(config: str, checkpoint: str, n_batches: int = 20) -> float:
     """Images/s of ``predict`` on SynthRef val batches (data loading excluded)."""
     import torch
@@ -461,45 +490,59 @@ def seed_summary(per_seed: dict[str, dict]) -> list[str]:
 
     A SemiRES run also gets the ratio of its mean to its reference's mean (mIoU and oIoU, the
     figure docs/benchmarks.md reports), the per-seed mIoU ratios and its mean gain over its
-    burn-in, where the reference and the burn-in finished in every directory too.
+    burn-in, where the reference and the burn-in finished in every directory too. The same
+    table follows for the test split, over the runs evaluated there in every directory
+    (``--test-split``).
     """
     seeds = list(per_seed)
-    lines = [
-        f"{len(seeds)} seeds: " + ", ".join(seeds),
+    header = [
         "| run | mIoU mean (sd) | oIoU mean (sd) | mIoU / 100% | oIoU / 100% | "
         "per seed mIoU / 100% | mIoU over burn-in |",
         "|---|---|---|---|---|---|---|",
     ]
 
-    def figures(name: str, key: str) -> np.ndarray | None:
-        if not all(name in per_seed[s] for s in seeds):
-            return None
-        return np.array([per_seed[s][name][key] for s in seeds], dtype=float)
-
     def mean_sd(values: np.ndarray) -> str:
         sd = f"{values.std(ddof=1):.2f}" if len(values) > 1 else "-"
         return f"{values.mean():.2f} ({sd})"
 
-    for name in RUNS:
-        miou, oiou = figures(name, "mIoU"), figures(name, "oIoU")
-        if miou is None:
-            continue
-        ratio = ratio_o = per_seed_ratio = gain = "-"
-        if name.startswith("semires"):
-            ref_m, ref_o = figures(reference_of(name), "mIoU"), figures(reference_of(name), "oIoU")
-            if ref_m is not None:
-                ratio = f"{100 * miou.mean() / ref_m.mean():.1f}%"
-                ratio_o = f"{100 * oiou.mean() / ref_o.mean():.1f}%"
-                per_seed_ratio = " / ".join(
-                    f"{100 * m / r:.1f}" for m, r in zip(miou, ref_m, strict=True)
-                )
-            burn = figures(BURN_IN.get(name, "lavt_1pct"), "mIoU")
-            if burn is not None:
-                gain = f"{(miou - burn).mean():+.2f}"
-        lines.append(
-            f"| {name} | {mean_sd(miou)} | {mean_sd(oiou)} | {ratio} | {ratio_o} | "
-            f"{per_seed_ratio} | {gain} |"
-        )
+    def table(split: str | None) -> list[str]:
+        def figures(name: str, key: str) -> np.ndarray | None:
+            found = [per_seed[s].get(name) for s in seeds]
+            if split is not None:
+                found = [r.get(split) if r else None for r in found]
+            if not all(found):
+                return None
+            return np.array([r[key] for r in found], dtype=float)
+
+        rows = []
+        for name in RUNS:
+            miou, oiou = figures(name, "mIoU"), figures(name, "oIoU")
+            if miou is None:
+                continue
+            ratio = ratio_o = per_seed_ratio = gain = "-"
+            if name.startswith("semires"):
+                ref = reference_of(name)
+                ref_m, ref_o = figures(ref, "mIoU"), figures(ref, "oIoU")
+                if ref_m is not None:
+                    ratio = f"{100 * miou.mean() / ref_m.mean():.1f}%"
+                    ratio_o = f"{100 * oiou.mean() / ref_o.mean():.1f}%"
+                    per_seed_ratio = " / ".join(
+                        f"{100 * m / r:.1f}" for m, r in zip(miou, ref_m, strict=True)
+                    )
+                burn = figures(BURN_IN.get(name, "lavt_1pct"), "mIoU")
+                if burn is not None:
+                    gain = f"{(miou - burn).mean():+.2f}"
+            rows.append(
+                f"| {name} | {mean_sd(miou)} | {mean_sd(oiou)} | {ratio} | {ratio_o} | "
+                f"{per_seed_ratio} | {gain} |"
+            )
+        return rows
+
+    lines = [f"{len(seeds)} seeds: " + ", ".join(seeds), "val (checkpoints chosen on it):",
+             *header, *table(None)]
+    test_rows = table("test")
+    if test_rows:
+        lines += ["", "test split (testA + testB), the same checkpoints:", *header, *test_rows]
     return lines
 
 
@@ -554,6 +597,12 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="print the table, train nothing")
     parser.add_argument("--seed", type=int, help="randomness.seed of every run (default: none)")
     parser.add_argument(
+        "--test-split",
+        action="store_true",
+        help="train nothing: evaluate the kept checkpoint of every finished run of --out (or of "
+        "--only NAME) on the test split (testA + testB), stored as 'test' in its result.json",
+    )
+    parser.add_argument(
         "--summary",
         nargs="+",
         metavar="OUT",
@@ -588,6 +637,14 @@ def main() -> None:
     os.makedirs(args.out, exist_ok=True)
     results_path = osp.join(args.out, "results.json")
     results = load_results(args.out)
+    if args.test_split:
+        finished = [n for n in RUNS if osp.exists(osp.join(args.out, n, "result.json"))]
+        if args.only and args.only not in finished:
+            parser.error(f"{args.only} has not finished in {args.out}")
+        for name in [args.only] if args.only else finished:
+            test = evaluate_on_test(name, args.out, args.preset)
+            print(f"{name}: test mIoU {test['mIoU']:.2f} / oIoU {test['oIoU']:.2f}", flush=True)
+        return
 
     def save():
         save_results(results, results_path)

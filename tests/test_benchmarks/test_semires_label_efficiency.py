@@ -104,7 +104,8 @@ def test_seed_summary_means_ratios_and_gains_over_seeds(tmp_path, load_benchmark
 
     def write(out, name, miou, oiou):
         (out / name).mkdir(parents=True, exist_ok=True)
-        (out / name / "result.json").write_text(json.dumps(dict(mIoU=miou, oIoU=oiou)))
+        test = dict(mIoU=miou - 1, oIoU=oiou - 1)  # evaluated on the test split (--test-split)
+        (out / name / "result.json").write_text(json.dumps(dict(mIoU=miou, oIoU=oiou, test=test)))
 
     seed_a, seed_b = tmp_path / "a", tmp_path / "b"
     for out, ref, cpi, burn in ((seed_a, 40.0, 34.0, 26.0), (seed_b, 42.0, 35.0, 27.0)):
@@ -115,15 +116,27 @@ def test_seed_summary_means_ratios_and_gains_over_seeds(tmp_path, load_benchmark
     (seed_b / "results.json").write_text(json.dumps({"lavt_1pct_long": {"mIoU": 0.0}}))
     results = {str(out): bench.load_results(str(out)) for out in (seed_a, seed_b)}
     assert results[str(seed_b)]["lavt_1pct_long"]["mIoU"] == 27.0  # the run's own file wins
+    (seed_a / "lavt_1pct_long" / "result.json").write_text(json.dumps(dict(mIoU=26.0, oIoU=26.0)))
+    results = {str(out): bench.load_results(str(out)) for out in (seed_a, seed_b)}
     lines = bench.seed_summary(results)
     assert lines[0].startswith("2 seeds: ")
-    rows = {ln.split(" | ")[0].strip("| "): ln for ln in lines[3:]}
-    assert set(rows) == {"lavt_1pct_long", "lavt_100pct_4x", "semires_cpi_4x"}
-    cells = [c.strip() for c in rows["semires_cpi_4x"].strip("|").split("|")]
+    split = lines.index("test split (testA + testB), the same checkpoints:")
+
+    def rows(part):
+        return {ln.split(" | ")[0].strip("| "): ln for ln in part if ln.startswith("| ")
+                and not ln.startswith("| run")}
+
+    val, test = rows(lines[:split]), rows(lines[split:])
+    assert set(val) == {"lavt_1pct_long", "lavt_100pct_4x", "semires_cpi_4x"}
+    cells = [c.strip() for c in val["semires_cpi_4x"].strip("|").split("|")]
     # mean 34.5 (sd 0.71); 34.5 / 41 = 84.1%; oIoU 30.5 / 36 = 84.7%; per seed 85.0 / 83.3
     assert cells[1:] == ["34.50 (0.71)", "30.50 (0.71)", "84.1%", "84.7%", "85.0 / 83.3",
                          "+8.00"]
-    assert rows["lavt_100pct_4x"].endswith("| - | - | - | - |")
+    assert val["lavt_100pct_4x"].endswith("| - | - | - | - |")
+    # test split: one seed's burn-in was not evaluated there, so no gain over it
+    assert set(test) == {"lavt_100pct_4x", "semires_cpi_4x"}
+    cells = [c.strip() for c in test["semires_cpi_4x"].strip("|").split("|")]
+    assert cells[1:] == ["33.50 (0.71)", "29.50 (0.71)", "83.8%", "84.3%", "84.6 / 82.9", "-"]
 
 
 def test_scalars_of_a_resumed_run_span_all_its_launches(tmp_path, load_benchmark):
@@ -141,3 +154,27 @@ def test_scalars_of_a_resumed_run_span_all_its_launches(tmp_path, load_benchmark
     val, train_records = bench.scalars(str(tmp_path))
     assert [(r["step"], r["mIoU"]) for r in val] == [(1, 20.0), (2, 30.0), (3, 25.0)]
     assert [r["step"] for r in train_records] == [10, 20, 30]
+
+
+def test_evaluate_on_test_stores_the_test_split_figures_once(tmp_path, monkeypatch,
+                                                             load_benchmark):
+    bench = load_benchmark("semires_label_efficiency")
+    (tmp_path / "semires_cpi_4x").mkdir()
+    result = dict(mIoU=35.0, oIoU=31.0, checkpoint="best_oIoU_epoch_7.pth")
+    (tmp_path / "semires_cpi_4x" / "result.json").write_text(json.dumps(result))
+    calls = []
+
+    def fake_run(cmd, log):
+        calls.append(cmd)
+        Path(log).write_text("loading...\n{'mIoU': 33.5, 'oIoU': 29.5, 'prec@0.5': 30.0}\n")
+        return dict(wall_s=1.0, peak_rss_mib=1.0)
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    monkeypatch.setattr(bench, "rebased_config", lambda config, preset, out: config)
+    test = bench.evaluate_on_test("semires_cpi_4x", str(tmp_path), "large")
+    assert (test["mIoU"], test["oIoU"], test["split"]) == (33.5, 29.5, "test")
+    assert calls[0][2:4] == [bench.RUNS["semires_cpi_4x"][0], "best_oIoU_epoch_7.pth"]
+    saved = json.loads((tmp_path / "semires_cpi_4x" / "result.json").read_text())
+    assert saved["mIoU"] == 35.0 and saved["test"]["mIoU"] == 33.5  # val figures kept
+    assert bench.evaluate_on_test("semires_cpi_4x", str(tmp_path), "large") == test
+    assert len(calls) == 1  # evaluated once

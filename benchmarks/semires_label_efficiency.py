@@ -38,8 +38,11 @@ Usage (from the repository root; SynthRef is generated into data/synthref on fir
         [--out work_dirs/semires_bench] [--only NAME] [--pretrained-encoders DIR] [--seed N] \
         [--preset large]
 Results: <out>/results.json and a Markdown table on stdout (docs/benchmarks.md).
+Held-out figures of the kept (val-chosen) checkpoints on the test split (testA + testB), stored
+in each run's result.json, training nothing:
+    python benchmarks/semires_label_efficiency.py --preset large --out OUT --test-split
 Over seeds (one --out directory per seed), the means, each SemiRES run's ratio to its reference
-and its gain over its burn-in, training nothing:
+and its gain over its burn-in (and the same on the test split where evaluated), training nothing:
     python benchmarks/semires_label_efficiency.py --summary work_dirs/sblarge work_dirs/sblarge_s1
 """
 

@@ -367,7 +367,8 @@ def train(name: str, out: str, batch_size: int, extra: list[str], preset: str = 
 def evaluate_on_test(name: str, out: str, preset: str) -> dict:
     """Evaluate the kept checkpoint of the finished run ``name`` on SynthRef's test split
     (testA + testB, every sentence; the val protocol otherwise) with tools/test.py, store the
-    figures as ``test`` in its result.json and return them ({} when already there).
+    figures as ``test`` in its result.json and return them (the stored ones, without
+    evaluating again, when they are already there).
 
     The checkpoints are chosen on val, so these are the held-out figures of the same models.
     """

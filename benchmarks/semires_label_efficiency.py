@@ -638,9 +638,6 @@ def main() -> None:
     if args.summary:
         print("\n".join(seed_summary({out: load_results(out) for out in args.summary})))
         return
-    os.makedirs(args.out, exist_ok=True)
-    results_path = osp.join(args.out, "results.json")
-    results = load_results(args.out)
     if args.test_split:
         finished = [n for n in RUNS if osp.exists(osp.join(args.out, n, "result.json"))]
         if args.only and args.only not in finished:
@@ -649,6 +646,9 @@ def main() -> None:
             test = evaluate_on_test(name, args.out, args.preset)
             print(f"{name}: test mIoU {test['mIoU']:.2f} / oIoU {test['oIoU']:.2f}", flush=True)
         return
+    os.makedirs(args.out, exist_ok=True)
+    results_path = osp.join(args.out, "results.json")
+    results = load_results(args.out)
 
     def save():
         save_results(results, results_path)

@@ -102,11 +102,13 @@ def train(name: str, config: str, wd: Path, threads: int, options: list[str] = (
     continued from its last checkpoint when interrupted (``--resume``)."""
     out = wd / name
     done = out / "train.done"
-    if not done.exists():
-        run([sys.executable, "tools/train.py", config, "--work-dir", str(out), "--resume",
-             "--cfg-options", "ema=True", *options], out / "train.log", threads)
-        done.write_text(str(last_checkpoint(out)))
-    return last_checkpoint(out)
+    if done.exists():
+        return last_checkpoint(out)
+    run([sys.executable, "tools/train.py", config, "--work-dir", str(out), "--resume",
+         "--cfg-options", "ema=True", *options], out / "train.log", threads)
+    ckpt = last_checkpoint(out)
+    done.write_text(str(ckpt))
+    return ckpt
 
 
 def test(name: str, config: str, ckpt: Path, wd: Path, threads: int,

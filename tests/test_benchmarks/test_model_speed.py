@@ -1,4 +1,4 @@
-"""The LAVT speed benchmark: checkpoint paths dropped, sizes read from the config, figures."""
+"""The model speed benchmark: checkpoint paths dropped, sizes read from the config, figures."""
 
 import math
 from pathlib import Path
@@ -8,12 +8,13 @@ from mmengine.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 REFCOCO = ROOT / "configs" / "lavt" / "lavt_swin-b-bert_4xb8-40e_refcoco.py"
+SEQTR_REFCOCO = ROOT / "configs" / "seqtr" / "segm_refcoco.py"
 
 
 def test_missing_checkpoints_are_dropped_and_bert_gets_the_base_architecture(
     tmp_path, load_benchmark
 ):
-    bench = load_benchmark("lavt_speed")
+    bench = load_benchmark("model_speed")
     model = Config.fromfile(str(REFCOCO)).model.to_dict()
     present = tmp_path / "swin.pth"
     present.write_bytes(b"")
@@ -27,19 +28,36 @@ def test_missing_checkpoints_are_dropped_and_bert_gets_the_base_architecture(
 
 
 def test_sizes_come_from_the_training_pipeline(load_benchmark):
-    bench = load_benchmark("lavt_speed")
+    bench = load_benchmark("model_speed")
     cfg = Config.fromfile(str(REFCOCO))
     assert bench.train_size(cfg) == (480, 480)
     assert bench.text_length(cfg) == 20
+    seqtr = Config.fromfile(str(SEQTR_REFCOCO))
+    assert bench.train_size(seqtr) == (640, 640)  # LargeScaleJitter's out_max_size
+    assert bench.text_length(seqtr) == 15
     cfg.train_dataloader.dataset.pipeline = [dict(type="LoadImage")]
-    with pytest.raises(ValueError, match="no Resize"):
+    with pytest.raises(ValueError, match="no Resize or LargeScaleJitter"):
         bench.train_size(cfg)
 
 
-def test_measure_runs_the_tiny_config(load_benchmark):
-    bench = load_benchmark("lavt_speed")
-    result = bench.measure(str(ROOT / "configs" / "lavt" / "lavt_tiny_synthref.py"),
-                           batch=2, iters=1, warmup=1)
+def test_synthetic_batch_boxes_match_the_masks(load_benchmark):
+    bench = load_benchmark("model_speed")
+    batch = bench.synthetic_batch(3, (64, 64), length=8, seed=0)
+    assert [tuple(img.shape) for img in batch["inputs"]] == [(3, 64, 64)] * 3
+    for sample in batch["data_samples"]:
+        mask = sample.gt_mask.data[0]
+        x1, y1, x2, y2 = sample.gt_bbox.long().tolist()
+        assert mask[y1:y2, x1:x2].all() and mask.sum() == (x2 - x1) * (y2 - y1)
+    with pytest.raises(ValueError, match="square"):
+        bench.synthetic_batch(1, (64, 32), length=8, seed=0)
+
+
+@pytest.mark.parametrize(
+    "config", ["lavt/lavt_tiny_synthref.py", "seqtr/segm_synthref.py"], ids=["lavt", "seqtr"]
+)
+def test_measure_runs_the_tiny_configs(config, load_benchmark):
+    bench = load_benchmark("model_speed")
+    result = bench.measure(str(ROOT / "configs" / config), batch=2, iters=1, warmup=1)
     assert result["size"] == [128, 128] and result["text_length"] == 16
     assert result["dropped_checkpoints"] == []
     for key in ("train_img_per_s", "test_img_per_s", "train_peak_mib", "params_m"):

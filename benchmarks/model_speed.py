@@ -1,23 +1,29 @@
-"""Training and inference speed and peak memory of a LAVT config's network, CPU or GPU.
+"""Training and inference speed and peak memory of a LAVT or SeqTR config's network, CPU or GPU.
 
 Builds ``cfg.model`` of CONFIG with random weights: checkpoint paths that do not exist here are
-dropped (Swin and decoder randomly initialised; a missing BERT directory becomes a randomly
-initialised ``BertConfig()``, which is the bert-base-uncased architecture), so the figures need
-no downloads and hold for the real weights too (same shapes, same work). Batches are synthetic:
-uint8 images at the config's training size (480 x 480 for the RefCOCO configs), sentences of the
-tokenizer length (20) with 3 to 20 real tokens, one square mask each. Measured, after warm-up:
+dropped (Swin, DarkNet-53 and the heads randomly initialised; a missing BERT directory becomes a
+randomly initialised ``BertConfig()``, which is the bert-base-uncased architecture), so the
+figures need no downloads and hold for the real weights too (same shapes, same work). Batches
+are synthetic: uint8 images at the config's training frame (LAVT: its ``Resize``, 480 x 480 for
+RefCOCO; SeqTR: ``LargeScaleJitter``'s ``out_max_size`` square, 640 x 640, the padded frame of a
+batch), sentences of the tokenizer length with 3 or more real tokens, one square mask and its box
+each. Measured, after warm-up:
   - training step: data preprocessor + forward + loss + backward + the config's optimiser step
-    (its ``optim_wrapper``, so BERT layers 10-11 stay frozen as in LAVT), images/s;
-  - inference: ``predict`` (logits up-sampled to the 480 px original size), images/s;
+    (its ``optim_wrapper``: BERT layers 10-11 stay frozen as in LAVT, SeqTR clips gradients),
+    images/s;
+  - inference: ``predict`` (LAVT: logits up-sampled to the original size; SeqTR: greedy decoding
+    of the 2N + 1 point tokens and the polygon mask), images/s;
   - peak memory: ``torch.cuda.max_memory_allocated`` on a GPU, the process peak RSS on a CPU.
-A SemiRES step runs the same network as a student on the labeled + unlabeled batch plus a
+A SemiRES step runs the LAVT network as a student on the labeled + unlabeled batch plus a
 teacher forward without gradients, so its cost follows from these two figures.
 
 Usage (from the repository root):
-    python benchmarks/lavt_speed.py configs/lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py \
+    python benchmarks/model_speed.py configs/lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py \
         --device cuda --batch 8 [--amp float16|bfloat16] [--out lavt_gpu.json]
-    OMP_NUM_THREADS=2 python benchmarks/lavt_speed.py configs/lavt/lavt_tiny_synthref.py --batch 16
-Prints one JSON object (docs/benchmarks.md, "SemiRES / LAVT speed and memory").
+    python benchmarks/model_speed.py configs/seqtr/segm_refcoco.py --device cuda --batch 128
+    OMP_NUM_THREADS=2 python benchmarks/model_speed.py configs/lavt/lavt_tiny_synthref.py --batch 16
+Prints one JSON object (docs/benchmarks.md: "SemiRES / LAVT speed and memory" and "SeqTR speed
+and memory").
 """
 
 from __future__ import annotations
@@ -68,12 +74,20 @@ def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
 
 
 def train_size(cfg: Config) -> tuple[int, int]:
-    """(H, W) of the config's training ``Resize`` (LAVT resizes without keeping the ratio)."""
+    """(H, W) of the config's largest training frame.
+
+    LAVT's ``Resize`` (no ratio kept) gives its ``scale``; SeqTR's ``LargeScaleJitter`` gives
+    ``out_max_size`` squared, the frame a batch is padded to once it holds both a landscape and
+    a portrait image at the largest scale.
+    """
     for step in cfg.train_dataloader.dataset.get("pipeline", []):
         if step.get("type") == "Resize":
             w, h = step["scale"]
             return int(h), int(w)
-    raise ValueError("the config's train pipeline has no Resize step; pass --size")
+        if step.get("type") == "LargeScaleJitter":
+            side = int(step.get("out_max_size", 640))
+            return side, side
+    raise ValueError("the config's train pipeline has no Resize or LargeScaleJitter; pass --size")
 
 
 def text_length(cfg: Config, default: int = 20) -> int:
@@ -85,11 +99,20 @@ def text_length(cfg: Config, default: int = 20) -> int:
 
 
 def synthetic_batch(batch: int, size: tuple[int, int], length: int, seed: int) -> dict:
-    """A batch as the dataloader yields it: B (3, H, W) uint8 images and B samples."""
+    """A batch as the dataloader yields it: B (3, H, W) uint8 images and B samples.
+
+    Each sample has ``text_ids`` / ``text_mask`` (length,), ``gt_mask`` (1, H, W) and its box
+    ``gt_bbox`` (4,) xyxy (SeqTR's point targets are sampled from the mask by its head).
+    """
     h, w = size
     if h != w:
-        raise ValueError(f"square inputs only (LAVT configs resize to a square), got {size}")
+        raise ValueError(f"square inputs only, got {size}")
     _, samples = demo_lavt_samples(batch=batch, size=h, length=length, seed=seed)
+    for sample in samples:
+        ys, xs = torch.nonzero(sample.gt_mask.data[0], as_tuple=True)
+        sample.gt_bbox = torch.tensor(
+            [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], dtype=torch.float32
+        )
     gen = torch.Generator().manual_seed(seed)
     images = [torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
               for _ in range(batch)]
@@ -129,9 +152,10 @@ def measure(
     """Train-step and inference images/s and peak memory of CONFIG's model.
 
     Args:
-        config: a LAVT (or LAVT-based) config whose ``model`` is a LAVT segmentor.
+        config: a config whose ``model`` is a LAVT (or LAVT-based) or SeqTR segmentor.
         device: 'cpu' or 'cuda[:N]'.
-        batch: training batch per step (per GPU in the configs: 8 for LAVT on RefCOCO).
+        batch: training batch per step (per GPU in the configs: 8 for LAVT on RefCOCO, 128
+            for SeqTR).
         test_batch: inference batch (default ``batch``).
         iters: timed steps per phase, after ``warmup`` untimed ones.
         amp: None, 'float16' or 'bfloat16' (mixed precision for training and inference).
@@ -189,6 +213,7 @@ def measure(
     return dict(
         config=config,
         device=torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
+        torch=torch.__version__,
         threads=torch.get_num_threads(),
         amp=amp,
         size=list(hw),

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# GPU speed/memory figures and an end-to-end GPU check in one command (docs/benchmarks.md,
+# "GPU figures"). Needs a CUDA GPU; downloads nothing (random weights, SynthRef generated).
+#
+#   bash benchmarks/gpu_check.sh OUT_DIR      (PYTHON=python3 where `python` is not on the PATH)
+#
+# 1. benchmarks/model_speed.py on the full-size RefCOCO configs, batch per GPU as configured:
+#    LAVT (480 px, batch 8) in fp32 and with fp16 autocast, SeqTR (640 px, batch 128) likewise.
+#    One JSON per run: OUT_DIR/speed_<name>.json.
+# 2. End to end on SynthRef (data/synthref, generated on first use): the toy LAVT trained with
+#    --amp (fp16, dynamic loss scale), tested, then resumed for one more epoch (checkpoint
+#    loading under torch >= 2.6 with the loss-scaler state); SeqTR trained one epoch with
+#    --amp and ema=True, then tested with its EMA weights. Logs in OUT_DIR/e2e.
+# Each step has its own time limit; a failed step is reported and the others still run. The
+# exit status is 1 when any step failed.
+set -u
+OUT=${1:?usage: bash benchmarks/gpu_check.sh OUT_DIR}
+mkdir -p "$OUT/e2e"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+PY=${PYTHON:-python}
+failed=()
+
+step() {  # step NAME SECONDS COMMAND...
+    local name=$1 limit=$2
+    shift 2
+    echo "== $name ($(date +%T))"
+    if ! timeout "$limit" "$@"; then
+        echo "FAILED: $name"
+        failed+=("$name")
+    fi
+}
+
+speed() {  # speed NAME CONFIG ARGS...
+    local name=$1
+    shift
+    step "speed $name" 240 "$PY" benchmarks/model_speed.py "$@" --device cuda \
+        --out "$OUT/speed_$name.json"
+}
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+"$PY" -c "import torch, transformers, timm, mmengine; print('torch', torch.__version__, \
+'transformers', transformers.__version__, 'timm', timm.__version__, 'mmengine', \
+mmengine.__version__)"
+
+LAVT=configs/lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py
+SEQTR=configs/seqtr/segm_refcoco.py
+speed lavt_refcoco_fp32 "$LAVT" --batch 8
+speed lavt_refcoco_fp16 "$LAVT" --batch 8 --amp float16
+speed seqtr_refcoco_fp32 "$SEQTR" --batch 128 --iters 5
+speed seqtr_refcoco_fp16 "$SEQTR" --batch 128 --iters 5 --amp float16
+
+E2E=$OUT/e2e
+TINY=configs/lavt/lavt_tiny_synthref.py
+step "e2e lavt train --amp" 240 "$PY" tools/train.py "$TINY" --amp --work-dir "$E2E/lavt"
+step "e2e lavt test" 120 "$PY" tools/test.py "$TINY" "$E2E/lavt/epoch_2.pth" \
+    --work-dir "$E2E/lavt_test"
+step "e2e lavt resume --amp" 240 "$PY" tools/train.py "$TINY" --amp --work-dir "$E2E/lavt" \
+    --resume --cfg-options train_cfg.max_epochs=3
+SEQ=configs/seqtr/segm_synthref.py
+step "e2e seqtr train --amp ema" 240 "$PY" tools/train.py "$SEQ" --amp --work-dir "$E2E/seqtr" \
+    --cfg-options ema=True train_cfg.max_epochs=1 train_cfg.val_interval=1 \
+    default_hooks.checkpoint.interval=1
+step "e2e seqtr test" 120 "$PY" tools/test.py "$SEQ" "$E2E/seqtr/epoch_1.pth" \
+    --work-dir "$E2E/seqtr_test"
+
+if [ ${#failed[@]} -gt 0 ]; then
+    printf 'failed steps: %s\n' "${failed[*]}"
+    exit 1
+fi
+echo "all steps passed"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# GPU speed/memory figures and an end-to-end GPU check in one command (docs/benchmarks.md,
-# "GPU figures"). Needs a CUDA GPU; downloads nothing (random weights, SynthRef generated).
+# GPU speed/memory figures and an end-to-end GPU check in one command of about 7 minutes
+# (docs/benchmarks.md, "GPU figures and check"). Needs a CUDA GPU; downloads nothing (random
+# weights, SynthRef generated).
 #
 #   bash benchmarks/gpu_check.sh OUT_DIR      (PYTHON=python3 where `python` is not on the PATH)
 #
 # 1. benchmarks/model_speed.py on the full-size RefCOCO configs, batch per GPU as configured:
-#    LAVT (480 px, batch 8) in fp32 and with fp16 autocast, SeqTR (640 px, batch 128) likewise.
+#    LAVT (480 px, batch 8) in fp32 and with fp16 autocast, SeqTR (640 px, batch 128) and the
+#    SemiRES-CPI step (480 px, 3 labeled + 3 unlabeled with 32 proposals each) likewise.
 #    One JSON per run: OUT_DIR/speed_<name>.json.
 # 2. End to end on SynthRef (data/synthref, generated on first use): the toy LAVT trained with
 #    --amp (fp16, dynamic loss scale), tested, then resumed for one more epoch (checkpoint
@@ -48,6 +50,9 @@ speed lavt_refcoco_fp32 "$LAVT" --batch 8
 speed lavt_refcoco_fp16 "$LAVT" --batch 8 --amp float16
 speed seqtr_refcoco_fp32 "$SEQTR" --batch 128 --iters 5
 speed seqtr_refcoco_fp16 "$SEQTR" --batch 128 --iters 5 --amp float16
+SEMI=configs/semires/semires_lavt_swin-b-bert_4xb6-40e_refcoco-1pct-cpi.py
+speed semires_cpi_refcoco_fp32 "$SEMI" --batch 6
+speed semires_cpi_refcoco_fp16 "$SEMI" --batch 6 --amp float16
 
 E2E=$OUT/e2e
 TINY=configs/lavt/lavt_tiny_synthref.py

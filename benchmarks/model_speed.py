@@ -14,13 +14,18 @@ each. Measured, after warm-up:
   - inference: ``predict`` (LAVT: logits up-sampled to the original size; SeqTR: greedy decoding
     of the 2N + 1 point tokens and the polygon mask), images/s;
   - peak memory: ``torch.cuda.max_memory_allocated`` on a GPU, the process peak RSS on a CPU.
-A SemiRES step runs the LAVT network as a student on the labeled + unlabeled batch plus a
-teacher forward without gradients, so its cost follows from these two figures.
+SemiRES configs (a ``SemiRESSegmentor`` around LAVT) are measured as they train: each batch has
+the sampler's share of labeled samples (3 of 6 in the RefCOCO configs) and unlabeled ones with
+``--proposals`` random box-shaped class-agnostic masks each (SAM gives tens per image); the step
+is the student on labeled + strong views, the teacher on the weak views, the refinement, the
+losses, the optimiser and the ``EMATeacherHook`` update; ``predict`` runs the teacher.
 
 Usage (from the repository root):
     python benchmarks/model_speed.py configs/lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py \
         --device cuda --batch 8 [--amp float16|bfloat16] [--out lavt_gpu.json]
     python benchmarks/model_speed.py configs/seqtr/segm_refcoco.py --device cuda --batch 128
+    python benchmarks/model_speed.py \
+        configs/semires/semires_lavt_swin-b-bert_4xb6-40e_refcoco-1pct-cpi.py --device cuda
     OMP_NUM_THREADS=2 python benchmarks/model_speed.py configs/lavt/lavt_tiny_synthref.py --batch 16
 Prints one JSON object (docs/benchmarks.md: "SemiRES / LAVT speed and memory" and "SeqTR speed
 and memory").
@@ -41,14 +46,18 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
+from mmengine.structures import PixelData
 
+from risseg.engine.hooks.ema_teacher_hook import ema_update
 from risseg.models.utils import build
 from risseg.testing import demo_lavt_samples
 from risseg.utils import register_all_modules
 
+CHECKPOINT_KEYS = ("pretrained", "burn_in_checkpoint")
+
 
 def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
-    """Set every ``pretrained`` path of ``model_cfg`` that does not exist here to ``None``.
+    """Set every checkpoint path (``CHECKPOINT_KEYS``) of ``model_cfg`` missing here to ``None``.
 
     A BERT encoder left without weights or ``config`` gets ``config={}`` (BertConfig defaults,
     the bert-base-uncased architecture). Changes ``model_cfg`` in place; returns the dropped paths.
@@ -57,12 +66,14 @@ def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
 
     def visit(node: Any) -> None:
         if isinstance(node, dict):
-            path = node.get("pretrained")
-            if isinstance(path, str) and not osp.exists(path):
-                dropped.append(path)
-                node["pretrained"] = None
-                if node.get("type") == "BertTextEncoder" and node.get("config") is None:
-                    node["config"] = {}
+            for key in CHECKPOINT_KEYS:
+                path = node.get(key)
+                if isinstance(path, str) and not osp.exists(path):
+                    dropped.append(path)
+                    node[key] = None
+            if (node.get("type") == "BertTextEncoder" and node.get("pretrained") is None
+                    and node.get("config") is None):
+                node["config"] = {}
             for value in node.values():
                 visit(value)
         elif isinstance(node, (list, tuple)):
@@ -73,6 +84,30 @@ def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
     return dropped
 
 
+def train_pipeline(cfg: Config) -> list:
+    """The training pipeline (the first dataset's, for a ``ConcatDataset`` of semi configs)."""
+    dataset = cfg.train_dataloader.dataset
+    if "pipeline" not in dataset and dataset.get("datasets"):
+        dataset = dataset.datasets[0]
+    return list(dataset.get("pipeline", []))
+
+
+def semi_labeled(cfg: Config) -> int | None:
+    """Labeled samples per batch of a ``SemiSupervisedSampler`` config, else None."""
+    sampler = cfg.train_dataloader.get("sampler") or {}
+    if sampler.get("type") == "SemiSupervisedSampler":
+        return int(sampler["num_labeled"])
+    return None
+
+
+def teacher_keep_rate(cfg: Config) -> float | None:
+    """``keep_rate`` of the config's ``EMATeacherHook`` (None without one)."""
+    for hook in cfg.get("custom_hooks", []):
+        if hook.get("type") == "EMATeacherHook":
+            return float(hook.get("keep_rate", 0.9996))
+    return None
+
+
 def train_size(cfg: Config) -> tuple[int, int]:
     """(H, W) of the config's largest training frame.
 
@@ -80,7 +115,7 @@ def train_size(cfg: Config) -> tuple[int, int]:
     ``out_max_size`` squared, the frame a batch is padded to once it holds both a landscape and
     a portrait image at the largest scale.
     """
-    for step in cfg.train_dataloader.dataset.get("pipeline", []):
+    for step in train_pipeline(cfg):
         if step.get("type") == "Resize":
             w, h = step["scale"]
             return int(h), int(w)
@@ -92,31 +127,59 @@ def train_size(cfg: Config) -> tuple[int, int]:
 
 def text_length(cfg: Config, default: int = 20) -> int:
     """Token length of the config's ``TokenizeText`` step (``default`` without one)."""
-    for step in cfg.train_dataloader.dataset.get("pipeline", []):
+    for step in train_pipeline(cfg):
         if step.get("type") == "TokenizeText":
             return int(step.get("max_length", default))
     return default
 
 
-def synthetic_batch(batch: int, size: tuple[int, int], length: int, seed: int) -> dict:
+def synthetic_batch(
+    batch: int,
+    size: tuple[int, int],
+    length: int,
+    seed: int,
+    num_labeled: int | None = None,
+    num_proposals: int = 32,
+) -> dict:
     """A batch as the dataloader yields it: B (3, H, W) uint8 images and B samples.
 
     Each sample has ``text_ids`` / ``text_mask`` (length,), ``gt_mask`` (1, H, W) and its box
-    ``gt_bbox`` (4,) xyxy (SeqTR's point targets are sampled from the mask by its head).
+    ``gt_bbox`` (4,) xyxy (SeqTR's point targets are sampled from the mask by its head). With
+    ``num_labeled``, samples from that index on are unlabeled (``supervision='none'``) and carry
+    ``proposals`` bool (num_proposals, H, W): random boxes, the first one the GT's.
     """
     h, w = size
     if h != w:
         raise ValueError(f"square inputs only, got {size}")
     _, samples = demo_lavt_samples(batch=batch, size=h, length=length, seed=seed)
-    for sample in samples:
+    gen = torch.Generator().manual_seed(seed)
+    for i, sample in enumerate(samples):
         ys, xs = torch.nonzero(sample.gt_mask.data[0], as_tuple=True)
         sample.gt_bbox = torch.tensor(
             [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], dtype=torch.float32
         )
-    gen = torch.Generator().manual_seed(seed)
+        if num_labeled is not None and i >= num_labeled:
+            sample.set_metainfo(dict(supervision="none"))
+            sample.proposals = PixelData(data=random_box_masks(
+                num_proposals, size, gen, first=sample.gt_mask.data[0]
+            ))
     images = [torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
               for _ in range(batch)]
     return dict(inputs=images, data_samples=samples)
+
+
+def random_box_masks(
+    n: int, size: tuple[int, int], gen: torch.Generator, first: torch.Tensor
+) -> torch.Tensor:
+    """bool (n, H, W): ``first`` (H, W) and n - 1 random axis-aligned boxes."""
+    h, w = size
+    masks = torch.zeros(n, h, w, dtype=torch.bool)
+    masks[0] = first
+    for k in range(1, n):
+        y0, x0 = (int(v) for v in torch.randint(0, min(h, w) // 2, (2,), generator=gen))
+        bh, bw = (int(v) for v in torch.randint(4, min(h, w) // 2, (2,), generator=gen))
+        masks[k, y0 : y0 + bh, x0 : x0 + bw] = True
+    return masks
 
 
 def peak_memory_mib(device: torch.device) -> float:
@@ -148,6 +211,8 @@ def measure(
     warmup: int = 2,
     amp: str | None = None,
     size: int | None = None,
+    num_labeled: int | None = None,
+    num_proposals: int = 32,
 ) -> dict:
     """Train-step and inference images/s and peak memory of CONFIG's model.
 
@@ -160,6 +225,9 @@ def measure(
         iters: timed steps per phase, after ``warmup`` untimed ones.
         amp: None, 'float16' or 'bfloat16' (mixed precision for training and inference).
         size: input side in pixels (default: the config's training Resize).
+        num_labeled: labeled samples per training batch of a SemiRES config (default: its
+            sampler's ``num_labeled``; ignored for other configs).
+        num_proposals: proposals per unlabeled sample (SemiRES configs).
 
     Returns:
         a dict of the settings and ``train_img_per_s``, ``test_img_per_s``,
@@ -173,19 +241,30 @@ def measure(
     hw = (size, size) if size else train_size(cfg)
     length = text_length(cfg)
     test_batch = test_batch or batch
+    semi = semi_labeled(cfg)
+    if semi is not None and num_labeled is not None:
+        semi = num_labeled
+    if semi is not None and not 0 < semi < batch:
+        raise ValueError(f"a SemiRES batch needs labeled and unlabeled samples: {semi} labeled "
+                         f"of {batch}; pass --batch (the config's is "
+                         f"{cfg.train_dataloader.batch_size}) or --labeled")
+    keep_rate = teacher_keep_rate(cfg)
     with DefaultScope.overwrite_default_scope("risseg"):
         model = build(model_cfg).to(dev)
         wrapper_cfg = dict(cfg.optim_wrapper)
         if amp:
             wrapper_cfg.update(type="AmpOptimWrapper", dtype=amp)
         optim_wrapper = build_optim_wrapper(model, wrapper_cfg)
-    train_data = synthetic_batch(batch, hw, length, seed=0)
+    train_data = synthetic_batch(batch, hw, length, seed=0, num_labeled=semi,
+                                 num_proposals=num_proposals)
     test_data = synthetic_batch(test_batch, hw, length, seed=1)
 
     model.train()
 
     def train_step() -> None:
         model.train_step(train_data, optim_wrapper)
+        if keep_rate is not None:
+            ema_update(model.teacher, model.student, keep_rate)
 
     timed(train_step, warmup, dev)
     if dev.type == "cuda":
@@ -219,6 +298,9 @@ def measure(
         size=list(hw),
         text_length=length,
         batch=batch,
+        labeled_per_batch=semi,
+        proposals_per_unlabeled=num_proposals if semi is not None else None,
+        teacher_ema=keep_rate is not None,
         test_batch=test_batch,
         iters=iters,
         params_m=sum(p.numel() for p in model.parameters()) / 1e6,
@@ -236,6 +318,10 @@ def main() -> None:
     parser.add_argument("config")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--labeled", type=int,
+                        help="SemiRES: labeled samples per batch (default: the config's sampler)")
+    parser.add_argument("--proposals", type=int, default=32,
+                        help="SemiRES: proposals per unlabeled sample")
     parser.add_argument("--test-batch", type=int)
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
@@ -247,7 +333,7 @@ def main() -> None:
         parser.error("--device cuda: no CUDA device is visible")
     result = measure(
         args.config, args.device, args.batch, args.test_batch, args.iters, args.warmup,
-        args.amp, args.size,
+        args.amp, args.size, args.labeled, args.proposals,
     )
     text = json.dumps(result, indent=1)
     print(text)

@@ -4,11 +4,15 @@ import math
 from pathlib import Path
 
 import pytest
+import torch
 from mmengine.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 REFCOCO = ROOT / "configs" / "lavt" / "lavt_swin-b-bert_4xb8-40e_refcoco.py"
 SEQTR_REFCOCO = ROOT / "configs" / "seqtr" / "segm_refcoco.py"
+SEMIRES_REFCOCO = (
+    ROOT / "configs" / "semires" / "semires_lavt_swin-b-bert_4xb6-40e_refcoco-1pct-cpi.py"
+)
 
 
 def test_missing_checkpoints_are_dropped_and_bert_gets_the_base_architecture(
@@ -62,3 +66,40 @@ def test_measure_runs_the_tiny_configs(config, load_benchmark):
     assert result["dropped_checkpoints"] == []
     for key in ("train_img_per_s", "test_img_per_s", "train_peak_mib", "params_m"):
         assert math.isfinite(result[key]) and result[key] > 0
+
+
+def test_semires_config_layout_and_its_burn_in_checkpoint(load_benchmark):
+    bench = load_benchmark("model_speed")
+    cfg = Config.fromfile(str(SEMIRES_REFCOCO))
+    assert bench.train_size(cfg) == (480, 480)  # from the labeled dataset of the ConcatDataset
+    assert bench.semi_labeled(cfg) == 3 and cfg.train_dataloader.batch_size == 6
+    assert bench.teacher_keep_rate(cfg) == 0.9996
+    assert bench.semi_labeled(Config.fromfile(str(REFCOCO))) is None
+    assert bench.teacher_keep_rate(Config.fromfile(str(REFCOCO))) is None
+    model = cfg.model.to_dict()
+    dropped = bench.drop_missing_checkpoints(model)
+    assert model["burn_in_checkpoint"] is None
+    assert cfg.model.burn_in_checkpoint in dropped
+
+
+def test_semi_batch_has_unlabeled_samples_with_proposals(load_benchmark):
+    bench = load_benchmark("model_speed")
+    batch = bench.synthetic_batch(4, (64, 64), length=8, seed=0, num_labeled=1, num_proposals=5)
+    samples = batch["data_samples"]
+    assert [s.metainfo.get("supervision") for s in samples] == ["mask", "none", "none", "none"]
+    assert "proposals" not in samples[0]
+    for s in samples[1:]:
+        props = s.proposals.data
+        assert props.shape == (5, 64, 64) and props.dtype == torch.bool
+        assert torch.equal(props[0], s.gt_mask.data[0]) and props[1:].flatten(1).any(1).all()
+
+
+def test_semires_measure_reports_the_layout_and_rejects_an_all_labeled_batch(load_benchmark):
+    bench = load_benchmark("model_speed")
+    config = str(ROOT / "configs" / "semires" / "semires_tiny_synthref-1pct-cpi.py")
+    result = bench.measure(config, batch=4, iters=1, warmup=1, num_labeled=2, num_proposals=4)
+    assert result["labeled_per_batch"] == 2 and result["proposals_per_unlabeled"] == 4
+    assert result["teacher_ema"] is True
+    assert math.isfinite(result["train_img_per_s"]) and result["train_img_per_s"] > 0
+    with pytest.raises(ValueError, match="labeled and unlabeled"):
+        bench.measure(config, batch=2, iters=1, warmup=1, num_labeled=2)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from risseg.datasets import SynthRefDataset
-from risseg.datasets.synthref import generate_synthref
+from risseg.datasets.synthref import generate_synthref, generator
 from risseg.datasets.synthref.expressions import (
     COLOUR_WORDS,
     MARGIN,
@@ -19,6 +19,7 @@ from risseg.datasets.synthref.shapes import CURVED_SHAPES
 from risseg.utils.masks import mask_to_bbox, segmentation_to_mask
 from risseg.utils.safe_pickle import safe_load_pickle
 
+MAKE_IMAGE = generator._make_image
 FILES = ["instances.json", "refs(synth).p", "attributes.json", "vocab.json",
          "supervision_1pct.json", "supervision_5pct.json", "supervision_10pct.json",
          "semi_1pct.json", "semi_5pct.json", "semi_10pct.json", "synthref_meta.json"]
@@ -183,13 +184,13 @@ def test_generation_is_deterministic_and_worker_independent(tiny, tmp_path):
     assert (tiny / "refs(synth).p").read_bytes() != (other / "refs(synth).p").read_bytes()
     with pytest.raises(FileExistsError):
         generate_synthref(str(other), "tiny", seed=1, workers=1, progress=False)
-    assert not [p for p in os.listdir(tmp_path) if ".tmp-" in p]
+    assert not [p for p in os.listdir(tmp_path) if ".partial" in p]
     assert isinstance(pickle.loads((tiny / "refs(synth).p").read_bytes()), list)
 
 
 def test_dataset_generates_on_first_use_and_checks_the_preset(tmp_path):
     root = tmp_path / "synthref"
-    (tmp_path / "synthref.tmp-999").mkdir()  # an interrupted run is not a dataset
+    (tmp_path / "synthref.partial").mkdir()  # an unusable leftover: started afresh
     ds = SynthRefDataset(str(root), preset="tiny", split="val", test_mode=True)
     assert (root / "synthref_meta.json").is_file() and len(ds) > 0
     info = ds.get_data_info(0)
@@ -205,15 +206,57 @@ def test_dataset_generates_on_first_use_and_checks_the_preset(tmp_path):
 
 
 def test_interrupted_generation_leaves_nothing_that_looks_complete(tmp_path, monkeypatch):
-    from risseg.datasets.synthref import generator
-
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(generator, "_write_outputs", crash)
     with pytest.raises(KeyboardInterrupt):
         generate_synthref(str(tmp_path / "s"), "tiny", workers=1, progress=False)
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(tmp_path) == ["s.partial"]
+    with pytest.raises(FileNotFoundError, match="not a complete SynthRef"):
+        SynthRefDataset(str(tmp_path / "s.partial"), preset="tiny")
+
+
+def _drawing_spy(monkeypatch, crash_at: int | None = None) -> list[int]:
+    """Record the image indices drawn; raise KeyboardInterrupt when ``crash_at`` is reached."""
+    drawn, make = [], MAKE_IMAGE  # the real one, also when an earlier spy is in place
+
+    def spy(job):
+        if job[0] == crash_at:
+            raise KeyboardInterrupt
+        drawn.append(job[0])
+        return make(job)
+
+    monkeypatch.setattr(generator, "_make_image", spy)
+    return drawn
+
+
+def test_interrupted_generation_resumes_from_its_finished_chunks(tiny, tmp_path, monkeypatch):
+    out = tmp_path / "s"
+    drawn = _drawing_spy(monkeypatch, crash_at=20)
+    with pytest.raises(KeyboardInterrupt):
+        generate_synthref(str(out), "tiny", workers=1, progress=False, chunk_size=8)
+    assert drawn == list(range(20))
+    assert sorted(os.listdir(tmp_path / "s.partial" / "chunks")) == ["0000000.pkl", "0000008.pkl"]
+    drawn = _drawing_spy(monkeypatch)
+    generate_synthref(str(out), "tiny", workers=1, progress=False, chunk_size=8)
+    assert drawn == list(range(16, 40))  # chunks 0 and 8 were kept, chunk 16 is redrawn
+    assert os.listdir(tmp_path) == ["s"]
+    assert not (out / "chunks").exists() and not (out / "partial.json").exists()
+    for name in FILES:  # same bytes as the uninterrupted run with the default chunk size
+        assert (tiny / name).read_bytes() == (out / name).read_bytes(), name
+    assert sorted(os.listdir(out / "images")) == sorted(os.listdir(tiny / "images"))
+
+
+def test_a_partial_run_of_another_seed_is_started_afresh(tmp_path, monkeypatch):
+    _drawing_spy(monkeypatch, crash_at=10)
+    with pytest.raises(KeyboardInterrupt):
+        generate_synthref(str(tmp_path / "s"), "tiny", seed=1, workers=1, progress=False,
+                          chunk_size=8)
+    drawn = _drawing_spy(monkeypatch)
+    meta = generate_synthref(str(tmp_path / "s"), "tiny", seed=0, workers=1, progress=False,
+                             chunk_size=8)
+    assert drawn == list(range(40)) and meta["seed"] == 0
 
 
 def test_unknown_preset(tmp_path):

@@ -2,6 +2,8 @@
 
 Example:
     python tools/data/make_synthref.py --out data/synthref --preset default --seed 0
+
+An interrupted run leaves ``<out>.partial``; the same command resumes it (docs/datasets.md).
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from risseg.datasets.synthref import PRESETS, generate_synthref
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="data/synthref", help="output folder (must not exist)")
+    parser.add_argument("--out", default="data/synthref",
+                        help="output folder (must not exist yet; an interrupted run is resumed)")
     parser.add_argument("--preset", default="default", choices=sorted(PRESETS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=None,

@@ -8,9 +8,14 @@ Output folder::
 Images are split train/val/test 80/10/10 by a seeded permutation; test refs whose target is
 curved (circle, ring, ellipse) form testA, the others testB. Every image has its own random
 generator derived from (seed, index), so the output does not depend on the worker count.
+
+Generation is resumable: images are drawn in chunks into ``<out>.partial``, and each finished
+chunk's annotations are stored there, so running the same command again after an interruption
+redraws only the unfinished chunk. The folder is renamed to ``<out>`` once complete.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing as mp
 import os
@@ -39,6 +44,7 @@ PRESETS: dict[str, dict] = {
     "large": dict(num_images=19000, side=128),
 }
 SUBSET_RATIOS = (0.01, 0.05, 0.10)
+CHUNK_SIZE = 500  # images per resumable unit of work
 MAX_REFS_PER_IMAGE = 3
 
 
@@ -170,32 +176,87 @@ def _write_outputs(out: str, data: dict, preset: str, seed: int, side: int) -> N
         num_sentences=sum(len(r["sentences"]) for r in refs)))
 
 
-def _generate_into(tmp: str, preset: str, seed: int, split_of: np.ndarray, side: int,
-                   workers: int | None, progress: bool) -> None:
-    """Draw every image into ``tmp/images`` and write the annotation files into ``tmp``."""
-    n = len(split_of)
-    jobs = [(i, seed, side, str(split_of[i]), osp.join(tmp, "images")) for i in range(n)]
-    # a pool only pays off for larger presets (the tiny one draws in under a second)
-    workers = workers or (min(2, len(os.sched_getaffinity(0))) if n >= 256 else 1)
-    bar = dict(total=n, desc=f"SynthRef {preset}", disable=not progress, unit="img")
-    if workers > 1:
+def _prepare_partial(partial: str, signature: dict) -> None:
+    """Keep ``partial`` if an earlier run with the same ``signature`` left it, else start it."""
+    sig_path = osp.join(partial, "partial.json")
+    if osp.isfile(sig_path):
+        with open(sig_path, encoding="utf-8") as f:
+            if json.load(f) == signature:
+                return
+    shutil.rmtree(partial, ignore_errors=True)  # another preset/seed, or no record: redo
+    os.makedirs(osp.join(partial, "images"))
+    os.makedirs(osp.join(partial, "chunks"))
+    _write_json(sig_path, signature)
+
+
+def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int, desc: str,
+                 progress: bool) -> list[dict]:
+    """Per-image annotations of ``jobs``, drawing only the chunks not stored in ``partial``.
+
+    A chunk's PNGs are written first and its annotations (``chunks/<first index>.pkl``) last,
+    atomically, so a stored chunk is always complete.
+    """
+    starts = range(0, len(jobs), chunk_size)
+    paths = {i: osp.join(partial, "chunks", f"{i:07d}.pkl") for i in starts}
+    done = [i for i in starts if osp.isfile(paths[i])]
+    bar = tqdm(total=len(jobs), initial=sum(len(jobs[i:i + chunk_size]) for i in done),
+               desc=desc, disable=not progress, unit="img")
+    pool = None
+    if workers > 1 and len(done) < len(starts):
         # not 'fork': forking a process whose other threads (torch, OpenCV) hold locks can
         # deadlock the children inside cv2 (seen when a training process generates SynthRef)
         methods = mp.get_all_start_methods()
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-        with ctx.Pool(workers) as pool:
-            results = list(tqdm(pool.imap(_make_image, jobs, chunksize=16), **bar))
-    else:
-        results = [_make_image(j) for j in tqdm(jobs, **bar)]
-    _write_outputs(tmp, _assign_ids(results, side), preset, seed, side)
+        pool = ctx.Pool(workers)
+    results = []
+    try:
+        for i in starts:
+            if i in done:
+                with open(paths[i], "rb") as f:
+                    results.extend(pickle.load(f))
+                continue
+            chunk_jobs = jobs[i:i + chunk_size]
+            drawn = pool.imap(_make_image, chunk_jobs, chunksize=16) if pool else map(
+                _make_image, chunk_jobs)
+            chunk = []
+            for res in drawn:
+                chunk.append(res)
+                bar.update()
+            with open(paths[i] + ".tmp", "wb") as f:
+                pickle.dump(chunk, f, protocol=4)
+            os.replace(paths[i] + ".tmp", paths[i])
+            results.extend(chunk)
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.terminate()
+    return results
+
+
+def _generate_into(partial: str, preset: str, seed: int, split_of: np.ndarray, side: int,
+                   workers: int | None, progress: bool, chunk_size: int) -> None:
+    """Draw every image into ``partial/images`` and write the annotation files into it."""
+    n = len(split_of)
+    jobs = [(i, seed, side, str(split_of[i]), osp.join(partial, "images")) for i in range(n)]
+    # a pool only pays off for larger presets (the tiny one draws in under a second)
+    workers = workers or (min(2, len(os.sched_getaffinity(0))) if n >= 256 else 1)
+    results = _draw_chunks(partial, jobs, chunk_size, workers, f"SynthRef {preset}", progress)
+    _write_outputs(partial, _assign_ids(results, side), preset, seed, side)
+    os.remove(osp.join(partial, "partial.json"))
+    shutil.rmtree(osp.join(partial, "chunks"))
 
 
 def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
-                      workers: int | None = None, progress: bool = True) -> dict:
-    """Generate SynthRef into ``out_dir`` (which must not exist yet).
+                      workers: int | None = None, progress: bool = True,
+                      chunk_size: int = CHUNK_SIZE) -> dict:
+    """Generate SynthRef into ``out_dir`` (which must not exist yet), resuming an interrupted run.
 
-    Writes into ``<out_dir>.tmp-<pid>`` and renames it at the end, so an interrupted run never
-    leaves a folder that looks complete.
+    Writes into ``<out_dir>.partial`` and renames it at the end, so an interrupted run never
+    leaves a folder that looks complete. A later call with the same preset and seed keeps the
+    chunks of images already drawn there (the result is byte-identical to an uninterrupted
+    run); another preset or seed starts the partial folder afresh. Concurrent calls for the
+    same parent folder take turns (a lock on that folder); the later one then finds
+    ``out_dir`` complete and raises ``FileExistsError``.
 
     Args:
         out_dir: destination folder.
@@ -203,6 +264,7 @@ def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
         seed: master seed; equal seeds give byte-identical annotation files.
         workers: processes drawing images (default: up to 2, the CPUs available).
         progress: show a progress bar.
+        chunk_size: images per stored chunk (the work an interruption can lose).
 
     Returns:
         the contents of ``synthref_meta.json`` plus ``seconds`` (wall time).
@@ -211,6 +273,8 @@ def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
         raise ValueError(f"Unknown SynthRef preset {preset!r}; choose from {list(PRESETS)}.")
     if osp.exists(out_dir):
         raise FileExistsError(f"{out_dir} already exists; remove it or choose another --out.")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     start = time.perf_counter()
     cfg = PRESETS[preset]
     n, side = cfg["num_images"], cfg["side"]
@@ -220,17 +284,22 @@ def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
     split_of[perm[:n_train]] = "train"
     split_of[perm[n_train:n_train + n_val]] = "val"
     split_of[perm[n_train + n_val:]] = "test"
-    tmp = f"{out_dir.rstrip(os.sep)}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)  # a dead process's leftover with our pid
-    os.makedirs(osp.join(tmp, "images"))
+    out_dir = out_dir.rstrip(os.sep)
+    partial = f"{out_dir}.partial"
+    parent = osp.dirname(osp.abspath(out_dir))
+    os.makedirs(parent, exist_ok=True)
+    lock = os.open(parent, os.O_RDONLY)
     try:
-        _generate_into(tmp, preset, seed, split_of, side, workers, progress)
-        os.rename(tmp, out_dir)  # atomic: out_dir appears complete or not at all
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if osp.isdir(out_dir):  # another job renamed its copy first
-            raise FileExistsError(f"{out_dir} was created by another job meanwhile.") from None
-        raise
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the descriptor is closed
+        if osp.exists(out_dir):
+            raise FileExistsError(f"{out_dir} was created by another job meanwhile.")
+        signature = dict(format_version=FORMAT_VERSION, preset=preset, seed=seed,
+                         chunk_size=chunk_size)
+        _prepare_partial(partial, signature)
+        _generate_into(partial, preset, seed, split_of, side, workers, progress, chunk_size)
+        os.rename(partial, out_dir)  # atomic: out_dir appears complete or not at all
+    finally:
+        os.close(lock)
     with open(osp.join(out_dir, "synthref_meta.json"), encoding="utf-8") as f:
         meta = json.load(f)
     return dict(meta, seconds=time.perf_counter() - start)

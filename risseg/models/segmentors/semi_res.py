@@ -160,7 +160,8 @@ class SemiRESSegmentor(BaseRISSegmentor):
         self.teacher.eval()
         with torch.no_grad():
             prob = self.teacher.class_logits(weak, unl_samples).softmax(dim=1)  # (Bu, 2, H, W)
-        hard = prob.argmax(dim=1).bool()  # (Bu, H, W)
+        # argmax over the 2 classes (ties -> background); a comparison is ~100x faster on CPU
+        hard = prob[:, 1] > prob[:, 0]  # (Bu, H, W)
         proposals = [_pad_to(s.proposals.data.to(inputs.device).bool(), shape) for s in unl_samples]
         refined, matched = refine_batch(
             hard, proposals, self.refine, self.refine_thr, p_fg=prob[:, 1]

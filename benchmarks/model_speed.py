@@ -52,6 +52,7 @@ from risseg.engine.hooks.ema_teacher_hook import ema_update
 from risseg.models.utils import build
 from risseg.testing import demo_lavt_samples
 from risseg.utils import register_all_modules
+from risseg.utils.masks import mask_to_bbox
 
 CHECKPOINT_KEYS = ("pretrained", "burn_in_checkpoint")
 
@@ -154,10 +155,7 @@ def synthetic_batch(
     _, samples = demo_lavt_samples(batch=batch, size=h, length=length, seed=seed)
     gen = torch.Generator().manual_seed(seed)
     for i, sample in enumerate(samples):
-        ys, xs = torch.nonzero(sample.gt_mask.data[0], as_tuple=True)
-        sample.gt_bbox = torch.tensor(
-            [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], dtype=torch.float32
-        )
+        sample.gt_bbox = torch.from_numpy(mask_to_bbox(sample.gt_mask.data[0].numpy()))
         if num_labeled is not None and i >= num_labeled:
             sample.set_metainfo(dict(supervision="none"))
             sample.proposals = PixelData(data=random_box_masks(

@@ -198,7 +198,7 @@ def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int,
     """
     starts = range(0, len(jobs), chunk_size)
     paths = {i: osp.join(partial, "chunks", f"{i:07d}.pkl") for i in starts}
-    done = [i for i in starts if osp.isfile(paths[i])]
+    done = {i for i in starts if osp.isfile(paths[i])}
     bar = tqdm(total=len(jobs), initial=sum(len(jobs[i:i + chunk_size]) for i in done),
                desc=desc, disable=not progress, unit="img")
     pool = None

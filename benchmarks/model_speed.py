@@ -43,7 +43,7 @@ import time
 from typing import Any
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
@@ -141,17 +141,22 @@ def synthetic_batch(
     seed: int,
     num_labeled: int | None = None,
     num_proposals: int = 32,
+    sentences_per_ref: int = 3,
 ) -> dict:
     """A batch as the dataloader yields it: B (3, H, W) uint8 images and B samples.
 
     Each sample has ``text_ids`` / ``text_mask`` (length,), ``gt_mask`` (1, H, W) and its box
     ``gt_bbox`` (4,) xyxy (SeqTR's point targets are sampled from the mask by its head). With
     ``num_labeled``, samples from that index on are unlabeled (``supervision='none'``) and carry
-    ``proposals`` bool (num_proposals, H, W): random boxes, the first one the GT's.
+    ``proposals`` bool (num_proposals, H, W): random boxes, the first one the GT's, and every
+    sentence of their ref, ``all_text_ids`` / ``all_text_mask`` (sentences_per_ref, length):
+    their own, then random ones.
     """
     h, w = size
     if h != w:
         raise ValueError(f"square inputs only, got {size}")
+    if sentences_per_ref < 1:
+        raise ValueError(f"sentences_per_ref must be >= 1, got {sentences_per_ref}")
     _, samples = demo_lavt_samples(batch=batch, size=h, length=length, seed=seed)
     gen = torch.Generator().manual_seed(seed)
     for i, sample in enumerate(samples):
@@ -161,6 +166,9 @@ def synthetic_batch(
             sample.proposals = PixelData(data=random_box_masks(
                 num_proposals, size, gen, first=sample.gt_mask.data[0]
             ))
+            others = demo_lavt_samples(sentences_per_ref - 1, h, length, seed=seed + 1 + i)[1]
+            sample.all_text_ids = torch.stack([s.text_ids for s in [sample, *others]])
+            sample.all_text_mask = torch.stack([s.text_mask for s in [sample, *others]])
     images = [torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
               for _ in range(batch)]
     return dict(inputs=images, data_samples=samples)
@@ -211,6 +219,8 @@ def measure(
     size: int | None = None,
     num_labeled: int | None = None,
     num_proposals: int = 32,
+    sentences_per_ref: int = 3,
+    cfg_options: dict | None = None,
 ) -> dict:
     """Train-step and inference images/s and peak memory of CONFIG's model.
 
@@ -226,6 +236,9 @@ def measure(
         num_labeled: labeled samples per training batch of a SemiRES config (default: its
             sampler's ``num_labeled``; ignored for other configs).
         num_proposals: proposals per unlabeled sample (SemiRES configs).
+        sentences_per_ref: sentences of each unlabeled sample's ref (SemiRES with
+            ``model.teacher_all_sentences``; RefCOCO has 2.8 per ref on average).
+        cfg_options: overrides merged into the config (as ``--cfg-options``).
 
     Returns:
         a dict of the settings and ``train_img_per_s``, ``test_img_per_s``,
@@ -233,6 +246,8 @@ def measure(
     """
     register_all_modules()
     cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     dev = torch.device(device)
     model_cfg = cfg.model.to_dict()
     dropped = drop_missing_checkpoints(model_cfg)
@@ -254,7 +269,7 @@ def measure(
             wrapper_cfg.update(type="AmpOptimWrapper", dtype=amp)
         optim_wrapper = build_optim_wrapper(model, wrapper_cfg)
     train_data = synthetic_batch(batch, hw, length, seed=0, num_labeled=semi,
-                                 num_proposals=num_proposals)
+                                 num_proposals=num_proposals, sentences_per_ref=sentences_per_ref)
     test_data = synthetic_batch(test_batch, hw, length, seed=1)
 
     model.train()
@@ -298,6 +313,7 @@ def measure(
         batch=batch,
         labeled_per_batch=semi,
         proposals_per_unlabeled=num_proposals if semi is not None else None,
+        cfg_options=cfg_options or {},
         teacher_ema=keep_rate is not None,
         test_batch=test_batch,
         iters=iters,
@@ -320,18 +336,22 @@ def main() -> None:
                         help="SemiRES: labeled samples per batch (default: the config's sampler)")
     parser.add_argument("--proposals", type=int, default=32,
                         help="SemiRES: proposals per unlabeled sample")
+    parser.add_argument("--sentences", type=int, default=3,
+                        help="SemiRES: sentences per unlabeled ref (model.teacher_all_sentences)")
     parser.add_argument("--test-batch", type=int)
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--amp", choices=["float16", "bfloat16"])
     parser.add_argument("--size", type=int, help="input side (default: the config's Resize)")
     parser.add_argument("--out", help="also write the JSON object here")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
+                        help="config overrides, e.g. model.teacher_all_sentences=True")
     args = parser.parse_args()
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device is visible")
     result = measure(
         args.config, args.device, args.batch, args.test_batch, args.iters, args.warmup,
-        args.amp, args.size, args.labeled, args.proposals,
+        args.amp, args.size, args.labeled, args.proposals, args.sentences, args.cfg_options,
     )
     text = json.dumps(result, indent=1)
     print(text)

@@ -167,10 +167,24 @@ for _k, (_words, _length) in BUDGET_MULTIPLES.items():
         f"SemiRES 1%, CPI, from the 40-epoch burn-in, {_words} the budget",
         semires_epochs(12, length=_length),
     )
+# risseg option, not SemiRES: the teacher averages its probabilities over every sentence of the
+# ref (model.teacher_all_sentences); CPI otherwise unchanged, at 1x and 4x the budget
+ALL_SENTENCES = ["model.teacher_all_sentences=True"]
+RUNS["semires_cpi_allsent_long"] = (
+    "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+    "SemiRES 1%, CPI, teacher over all sentences (risseg), from the 40-epoch burn-in",
+    ALL_SENTENCES,
+)
+RUNS["semires_cpi_allsent_4x"] = (
+    "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+    "SemiRES 1%, CPI, teacher over all sentences (risseg), from the 40-epoch burn-in, "
+    "four times the budget",
+    semires_epochs(12, length=BUDGET_MULTIPLES[4][1]) + ALL_SENTENCES,
+)
 # runs that exist for --preset large only
 LARGE_ONLY = (
     "lavt_1pct_long", "semires_cpi_long", "semires_iom_long", "semires_pwa_long",
-    "semires_top_long",
+    "semires_top_long", "semires_cpi_allsent_long", "semires_cpi_allsent_4x",
     *(f"{run}_{k}x" for k in BUDGET_MULTIPLES for run in ("lavt_100pct", "semires_cpi")),
 )
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
@@ -218,9 +232,12 @@ BURN_IN = {
     "semires_pwa_long": "lavt_1pct_long",
     "semires_top_long": "lavt_1pct_long",
     **{f"semires_cpi_{k}x": "lavt_1pct_long" for k in BUDGET_MULTIPLES},
+    "semires_cpi_allsent_long": "lavt_1pct_long",
+    "semires_cpi_allsent_4x": "lavt_1pct_long",
 }
 # SemiRES run -> the 100% reference it is compared with (default lavt_100pct)
 REFERENCE = {f"semires_cpi_{k}x": f"lavt_100pct_{k}x" for k in BUDGET_MULTIPLES}
+REFERENCE["semires_cpi_allsent_4x"] = "lavt_100pct_4x"
 
 
 def reference_of(name: str) -> str:

@@ -55,3 +55,13 @@ def test_a_checkpoint_of_another_model_is_refused(setup, monkeypatch):
     torch.save({"state_dict": {"something.else": torch.zeros(1)}}, bad)
     with pytest.raises(KeyError, match="does not fit"):
         _run([str(cfg_path), str(bad), "--num-refs", "4"], monkeypatch)
+
+
+def test_teacher_over_all_sentences(setup, monkeypatch):
+    cfg_path, ckpt, _ = setup
+    argv = [str(cfg_path), str(ckpt), "--num-refs", "12"]
+    one = _run(argv, monkeypatch)
+    every = _run(argv + ["--cfg-options", "model.teacher_all_sentences=True"], monkeypatch)
+    assert every["refs"] == one["refs"] == 12
+    for kind in ("teacher", "cpi"):
+        assert 0.0 <= every[kind]["mIoU"] <= 100.0

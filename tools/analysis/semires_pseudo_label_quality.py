@@ -11,6 +11,8 @@ never reads: the teacher's mask (p_fg > 0.5), its IOM and CPI refinements with t
 proposals, and the proposal with the highest mean teacher probability. Per kind it prints the
 mean IoU and the share of refs with IoU > 0.5 (the right object, roughly), and how that share
 changes when only the most confident teacher predictions are kept (mean p_fg inside the mask).
+The teacher is run as in training, so ``--cfg-options model.teacher_all_sentences=True``
+measures the teacher that averages over every sentence of the ref.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def main() -> dict:
         raise ValueError("No unlabeled refs found.")
 
     model = build(cfg.model.to_dict())
-    teacher = model.teacher if hasattr(model, "teacher") else model
+    teacher = model.teacher
     state = load_local_checkpoint(args.checkpoint, map_location="cpu")
     state = state.get("state_dict", state)
     # a SemiRES checkpoint holds 'teacher.*' keys; a burn-in (LAVT) one is the teacher itself
@@ -85,7 +87,6 @@ def main() -> dict:
     if missing or unexpected:
         raise KeyError(f"{args.checkpoint} does not fit the config's model: missing "
                        f"{missing[:3]}, unexpected {unexpected[:3]}")
-    teacher.eval()
     pre = model.data_preprocessor
     rows = []
     with torch.no_grad():
@@ -94,7 +95,7 @@ def main() -> dict:
             data = pre(dict(inputs=[b["inputs"] for b in items],
                             data_samples=[b["data_samples"] for b in items]), False)
             samples = data["data_samples"]
-            prob = teacher.class_logits(data["inputs"], samples).softmax(1)[:, 1]  # (B, H, W)
+            prob = model.teacher_probs(data["inputs"], samples)[:, 1]  # (B, H, W)
             hard = prob > 0.5
             props = [s.proposals.data.bool() for s in samples]
             refined = {k: refine_batch(hard, props, k) for k in ("iom", "cpi")}

@@ -16,8 +16,13 @@ _common = [
     dict(type="PackRISInputs"),
 ]
 labeled_pipeline = _common
-# weak (blur) / strong (colour jitter) views are made on the batch by SemiRESSegmentor
-unlabeled_pipeline = _common + [dict(type="LoadProposals", proposal_dir=proposal_dir)]
+# weak (blur) / strong (colour jitter) views are made on the batch by SemiRESSegmentor; every
+# sentence of the ref is tokenised too, for model.teacher_all_sentences (a risseg option)
+unlabeled_pipeline = _common[:-2] + [
+    dict(type="TokenizeText", tokenizer=_tokenizer, max_length=20, all_sentences=True),
+    dict(type="PackRISInputs", extra_data_keys=("all_text_ids", "all_text_mask")),
+    dict(type="LoadProposals", proposal_dir=proposal_dir),
+]
 semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs
     _delete_=True,  # ConcatDataset + semi sampler replace a single dataset
     batch_size=6,

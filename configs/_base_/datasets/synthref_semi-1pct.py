@@ -14,7 +14,10 @@ _common = [
     dict(type="PackRISInputs"),
 ]
 labeled_pipeline = _common
-unlabeled_pipeline = _common + [
+# every sentence of the ref is tokenised too, for model.teacher_all_sentences (a risseg option)
+unlabeled_pipeline = _common[:-2] + [
+    dict(type="TokenizeText", tokenizer=_tokenizer, max_length=16, all_sentences=True),
+    dict(type="PackRISInputs", extra_data_keys=("all_text_ids", "all_text_mask")),
     dict(type="LoadProposals", proposal_dir=proposal_dir, max_proposals=64),
 ]
 semi_train_dataloader = dict(  # used as train_dataloader by the SemiRES configs

@@ -273,7 +273,9 @@ def _match_case(word: str, like: str) -> str:
 
 @TRANSFORMS.register_module()
 class RandomFlip(BaseTransform):
-    """Horizontal flip that also swaps spatial words (left <-> right) in ``results['text']``.
+    """Horizontal flip that also swaps spatial words (left <-> right) in the expression.
+
+    The words are swapped in ``results['text']`` and in every sentence of ``results['texts']``.
 
     Only the content region (``img_offset``, ``img_shape``) is mirrored, so a flip after
     Letterbox or Pad stays exact. ``flip`` is toggled in the metainfo, which
@@ -334,6 +336,9 @@ class RandomFlip(BaseTransform):
             results[key] = pts
         if results.get("text") is not None:
             results["text"] = self.swap_text(results["text"])
+        if results.get("texts"):  # every sentence of the ref, for TokenizeText(all_sentences)
+            results["texts"] = [self.swap_text(t) if isinstance(t, str) else t
+                                for t in results["texts"]]
         results["flip"] = not results["flip"]
         return results
 

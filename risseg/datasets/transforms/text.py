@@ -18,31 +18,55 @@ class TokenizeText(BaseTransform):
         tokenizer: a TOKENIZERS config (e.g. ``dict(type='BertTokenizer', vocab=...)``) or a
             built tokenizer with the interface ``tokenizer(text, max_length) -> (ids, mask)``.
         max_length: L, the number of tokens (LAVT 20, SeqTR 15/20, CRIS 17, TRIS 20).
+        all_sentences: also tokenize every sentence of the ref (``results['texts']``), for a
+            SemiRES teacher that averages over them (``teacher_all_sentences``); pack them with
+            ``PackRISInputs(extra_data_keys=('all_text_ids', 'all_text_mask'))``.
 
     Adds:
         text_ids: (L,) int64.  text_mask: (L,) bool, True on real tokens.
+        all_text_ids, all_text_mask: (K, L), K sentences of the ref (``all_sentences`` only).
     """
 
-    def __init__(self, tokenizer: dict | object, max_length: int) -> None:
+    def __init__(
+        self, tokenizer: dict | object, max_length: int, all_sentences: bool = False
+    ) -> None:
         if max_length < 1:
             raise ValueError(f"TokenizeText: max_length must be >= 1, got {max_length}.")
         self.tokenizer = TOKENIZERS.build(tokenizer) if isinstance(tokenizer, dict) else tokenizer
         self.max_length = max_length
+        self.all_sentences = all_sentences
 
-    def transform(self, results: dict) -> dict:
-        """Tokenize ``results['text']``; raises ValueError naming the sample if it is empty."""
-        text = results.get("text")
+    def _tokenize(self, text: str, results: dict, sent_id) -> tuple[np.ndarray, np.ndarray]:
+        """(L,) ids and mask of ``text``; a ValueError names the sample if it cannot be."""
         try:
             ids, mask = self.tokenizer(text, self.max_length)
         except ValueError as err:
-            where = {k: results[k] for k in ("img_path", "ref_id", "sent_id") if k in results}
+            where = {k: results[k] for k in ("img_path", "ref_id") if k in results}
+            if sent_id is not None:
+                where["sent_id"] = sent_id
             raise ValueError(f"TokenizeText failed for sample {where}: {err}") from err
-        results["text_ids"] = np.asarray(ids, dtype=np.int64)
-        results["text_mask"] = np.asarray(mask, dtype=bool)
+        return np.asarray(ids, dtype=np.int64), np.asarray(mask, dtype=bool)
+
+    def transform(self, results: dict) -> dict:
+        """Tokenize ``results['text']`` (and ``texts``); raises ValueError naming the sample if
+        a sentence is empty."""
+        results["text_ids"], results["text_mask"] = self._tokenize(
+            results.get("text"), results, results.get("sent_id")
+        )
+        if self.all_sentences:
+            texts = results.get("texts")
+            if not texts:
+                raise ValueError(f"TokenizeText(all_sentences=True): no 'texts' for ref_id="
+                                 f"{results.get('ref_id')} ({results.get('img_path')}).")
+            sent_ids = results.get("sent_ids") or [None] * len(texts)
+            pairs = [self._tokenize(t.strip() if isinstance(t, str) else t, results, sid)
+                     for t, sid in zip(texts, sent_ids, strict=True)]
+            results["all_text_ids"] = np.stack([ids for ids, _ in pairs])
+            results["all_text_mask"] = np.stack([mask for _, mask in pairs])
         return results
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(tokenizer={type(self.tokenizer).__name__}, "
-            f"max_length={self.max_length})"
+            f"max_length={self.max_length}, all_sentences={self.all_sentences})"
         )

@@ -16,7 +16,7 @@ from risseg.models.layers.semi_views import WeakStrongViews
 from risseg.models.segmentors.base import BaseRISSegmentor
 from risseg.models.utils import build, stack_gt_masks
 from risseg.registry import MODELS
-from risseg.structures import SampleList
+from risseg.structures import RISDataSample, SampleList
 
 
 def _pad_to(x: Tensor, shape: tuple[int, int]) -> Tensor:
@@ -66,6 +66,12 @@ class SemiRESSegmentor(BaseRISSegmentor):
             of a batch whose teacher masks are the most confident (mean p_fg inside the hard
             mask; 0 for an empty mask) get an unsupervised loss. Not in SemiRES: a risseg
             option (FixMatch-style selection), off by default.
+        teacher_all_sentences: the teacher's probabilities on an unlabeled sample are the mean
+            over every sentence of its ref (all describe the same object), instead of the one
+            sentence the student sees. Not in SemiRES: a risseg option, off by default; the
+            samples need ``all_text_ids`` / ``all_text_mask`` (``TokenizeText(all_sentences=
+            True)``, as in the semi-supervised dataset configs). The teacher's forward cost
+            grows with the number of sentences per ref.
         data_preprocessor, train_cfg, test_cfg, init_cfg: see ``BaseRISSegmentor``.
     """
 
@@ -84,6 +90,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         views: dict | None = None,
         burn_in_checkpoint: str | None = None,
         confident_fraction: float | None = None,
+        teacher_all_sentences: bool = False,
         data_preprocessor: dict | None = None,
         train_cfg: dict | None = None,
         test_cfg: dict | None = None,
@@ -114,6 +121,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         if confident_fraction is not None and not 0.0 < confident_fraction <= 1.0:
             raise ValueError(f"confident_fraction must be in (0, 1], got {confident_fraction}.")
         self.confident_fraction = confident_fraction
+        self.teacher_all_sentences = teacher_all_sentences
 
     def init_weights(self) -> None:
         """Initialise the student, then load the burn-in weights, then copy to the teacher."""
@@ -157,9 +165,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         if not unl:
             losses["unsup_loss"] = zero
             return losses
-        self.teacher.eval()
-        with torch.no_grad():
-            prob = self.teacher.class_logits(weak, unl_samples).softmax(dim=1)  # (Bu, 2, H, W)
+        prob = self.teacher_probs(weak, unl_samples)  # (Bu, 2, H, W)
         # argmax over the 2 classes (ties -> background); a comparison is ~100x faster on CPU
         hard = prob[:, 1] > prob[:, 0]  # (Bu, H, W)
         proposals = [_pad_to(s.proposals.data.to(inputs.device).bool(), shape) for s in unl_samples]
@@ -181,6 +187,33 @@ class SemiRESSegmentor(BaseRISSegmentor):
         losses["unsup_loss"] = self.unsup_weight * sum(parts) / len(parts)
         losses["sam_matched"] = matched.float().mean()  # logged, not summed (no 'loss' in name)
         return losses
+
+    @torch.no_grad()
+    def teacher_probs(self, weak: Tensor, data_samples: SampleList) -> Tensor:
+        """The teacher's (Bu, 2, H, W) class probabilities on the (Bu, 3, H, W) weak views.
+
+        With ``teacher_all_sentences`` the probabilities are averaged over the K_b sentences
+        of each sample's ref (``all_text_ids`` / ``all_text_mask``, (K_b, L)): the teacher
+        runs once per (image, sentence) pair.
+        """
+        self.teacher.eval()
+        if not self.teacher_all_sentences:
+            return self.teacher.class_logits(weak, data_samples).softmax(dim=1)
+        counts, texts = [], []
+        for s in data_samples:
+            if "all_text_ids" not in s:
+                raise KeyError(
+                    f"teacher_all_sentences needs every sentence of ref_id="
+                    f"{s.metainfo.get('ref_id')} ({s.metainfo.get('img_path')}): use "
+                    "TokenizeText(all_sentences=True) and PackRISInputs(extra_data_keys="
+                    "('all_text_ids', 'all_text_mask')) in the unlabeled pipeline."
+                )
+            counts.append(len(s.all_text_ids))
+            texts += [RISDataSample(text_ids=ids, text_mask=mask)
+                      for ids, mask in zip(s.all_text_ids, s.all_text_mask, strict=True)]
+        repeats = torch.tensor(counts, device=weak.device)
+        prob = self.teacher.class_logits(weak.repeat_interleave(repeats, dim=0), texts)
+        return torch.stack([p.mean(dim=0) for p in prob.softmax(dim=1).split(counts)])
 
     def _confident(self, p_fg: Tensor, hard: Tensor) -> Tensor:
         """(Bu,) bool: the samples that get an unsupervised loss (all without the option).

@@ -129,6 +129,12 @@ def test_flip_mirrors_content_and_swaps_words():
     assert twice["text"] == sample["text"] and twice["flip"] is False
 
 
+def test_flip_swaps_words_in_every_sentence_of_the_ref():
+    texts = ["left cup", "the cup on the right"]
+    res = RandomFlip(prob=1.0)(dict(_sample(text="left cup"), texts=list(texts)))
+    assert res["texts"] == ["right cup", "the cup on the left"]
+
+
 def test_flip_inside_letterbox_keeps_border():
     res = Letterbox(size=64, pad_value=255)(_sample())
     before = res["img"].copy()

@@ -1,4 +1,4 @@
-"""TokenizeText: output dtypes and shapes; errors name the sample."""
+"""TokenizeText: output dtypes and shapes, every sentence of a ref; errors name the sample."""
 
 from __future__ import annotations
 
@@ -20,3 +20,23 @@ def test_tokenize_empty_text_names_sample():
     t = TokenizeText(dict(type="WordVocabTokenizer", vocab=["man"]), max_length=5)
     with pytest.raises(ValueError, match="ref_id.*7"):
         t(dict(text="", ref_id=7, sent_id=3, img_path="x.jpg"))
+
+
+def test_tokenize_all_sentences_of_the_ref():
+    t = TokenizeText(dict(type="WordVocabTokenizer", vocab=["man", "red"]), max_length=4,
+                     all_sentences=True)
+    out = t(dict(text="the man", texts=["the man", " red man "], sent_ids=[1, 2]))
+    assert out["text_ids"].tolist() == [1, 3, 0, 0]
+    assert out["all_text_ids"].shape == (2, 4) and out["all_text_ids"].dtype == np.int64
+    assert out["all_text_ids"][0].tolist() == out["text_ids"].tolist()
+    assert out["all_text_mask"].tolist() == [[1, 1, 0, 0], [1, 1, 0, 0]]
+    assert "all_text_ids" not in TokenizeText(t.tokenizer, 4)(dict(text="man"))
+
+
+def test_tokenize_all_sentences_names_the_empty_one():
+    t = TokenizeText(dict(type="WordVocabTokenizer", vocab=["man"]), max_length=5,
+                     all_sentences=True)
+    with pytest.raises(ValueError, match="ref_id.*7.*sent_id.*12"):
+        t(dict(text="man", texts=["man", "  "], sent_ids=[11, 12], ref_id=7))
+    with pytest.raises(ValueError, match="no 'texts' for ref_id=7"):
+        t(dict(text="man", ref_id=7))

@@ -216,3 +216,31 @@ def test_confident_fraction_keeps_the_most_confident_teacher_masks():
     inputs, samples = _mixed_batch()
     losses = build(_semi_cfg(confident_fraction=0.5))(inputs, samples, mode="loss")
     assert torch.isfinite(losses["unsup_loss"]) and losses["unsup_loss"] > 0
+
+
+def test_teacher_all_sentences_averages_over_the_refs_sentences():
+    torch.manual_seed(0)
+    model = build(_semi_cfg(refine="cpi", teacher_all_sentences=True))
+    inputs, samples = _mixed_batch()
+    unl = samples[2:]
+    # sample 2: its own sentence and another one; sample 3: one sentence (its own)
+    other = demo_lavt_samples(1, 64)[1][0]
+    unl[0].all_text_ids = torch.stack([unl[0].text_ids, other.text_ids])
+    unl[0].all_text_mask = torch.stack([unl[0].text_mask, other.text_mask])
+    unl[1].all_text_ids, unl[1].all_text_mask = unl[1].text_ids[None], unl[1].text_mask[None]
+    weak = torch.randn(2, 3, 64, 64)
+    prob = model.teacher_probs(weak, unl)
+    assert prob.shape == (2, 2, 64, 64)
+    single = build(_semi_cfg(refine="cpi"))
+    single.load_state_dict(model.state_dict())
+    own = single.teacher_probs(weak, unl)  # one sentence each: the sample's own
+    other.set_metainfo(unl[0].metainfo)
+    second = single.teacher_probs(weak[:1], [other])
+    torch.testing.assert_close(prob[0], (own[0] + second[0]) / 2)
+    torch.testing.assert_close(prob[1], own[1])
+    assert not torch.allclose(prob[0], own[0])  # the second sentence changed the average
+    losses = model(inputs, samples, mode="loss")
+    assert torch.isfinite(losses["unsup_loss"])
+    del unl[1].all_text_ids
+    with pytest.raises(KeyError, match="all_sentences=True"):
+        model(inputs, samples, mode="loss")

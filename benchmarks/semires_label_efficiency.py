@@ -31,7 +31,9 @@ refinement (semires_top_long); and the same comparison at twice the budget: the 
 trained two epochs (lavt_100pct_2x) against SemiRES-CPI trained 4200 iterations from the same
 40-epoch burn-in (semires_cpi_2x), and at three times the budget (lavt_100pct_3x: three epochs;
 semires_cpi_3x: 6840 iterations) and four times (lavt_100pct_4x, semires_cpi_4x: 9540
-iterations). Each run's ratio and budget check use its own reference.
+iterations); and risseg's teacher averaged over every sentence of the ref
+(model.teacher_all_sentences) on CPI's 1x and 4x schedules (semires_cpi_allsent_long,
+semires_cpi_allsent_4x). Each run's ratio and budget check use its own reference.
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \

@@ -59,6 +59,9 @@ class TokenizeText(BaseTransform):
                 raise ValueError(f"TokenizeText(all_sentences=True): no 'texts' for ref_id="
                                  f"{results.get('ref_id')} ({results.get('img_path')}).")
             sent_ids = results.get("sent_ids") or [None] * len(texts)
+            if len(sent_ids) != len(texts):
+                raise ValueError(f"TokenizeText(all_sentences=True): ref_id={results.get('ref_id')}"
+                                 f" has {len(texts)} sentences but {len(sent_ids)} sent_ids.")
             pairs = [self._tokenize(t.strip() if isinstance(t, str) else t, results, sid)
                      for t, sid in zip(texts, sent_ids, strict=True)]
             results["all_text_ids"] = np.stack([ids for ids, _ in pairs])

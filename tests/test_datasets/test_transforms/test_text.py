@@ -40,3 +40,5 @@ def test_tokenize_all_sentences_names_the_empty_one():
         t(dict(text="man", texts=["man", "  "], sent_ids=[11, 12], ref_id=7))
     with pytest.raises(ValueError, match="no 'texts' for ref_id=7"):
         t(dict(text="man", ref_id=7))
+    with pytest.raises(ValueError, match="2 sentences but 1 sent_ids"):
+        t(dict(text="man", texts=["man", "man"], sent_ids=[1], ref_id=7))

@@ -33,7 +33,8 @@ trained two epochs (lavt_100pct_2x) against SemiRES-CPI trained 4200 iterations 
 semires_cpi_3x: 6840 iterations) and four times (lavt_100pct_4x, semires_cpi_4x: 9540
 iterations); and risseg's teacher averaged over every sentence of the ref
 (model.teacher_all_sentences) on CPI's 1x and 4x schedules (semires_cpi_allsent_long,
-semires_cpi_allsent_4x). Each run's ratio and budget check use its own reference.
+semires_cpi_allsent_4x), and at 4x from the 7th of 12 epochs on only
+(semires_cpi_allsent_late_4x). Each run's ratio and budget check use its own reference.
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
@@ -183,10 +184,26 @@ RUNS["semires_cpi_allsent_4x"] = (
     "four times the budget",
     semires_epochs(12, length=BUDGET_MULTIPLES[4][1]) + ALL_SENTENCES,
 )
+# the same, averaged only from the 7th of the 12 epochs on (ModelOptionSwitchHook), so that the
+# averaged teacher is one already trained with SemiRES's single sentence
+RUNS["semires_cpi_allsent_late_4x"] = (
+    "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+    "SemiRES 1%, CPI, teacher over all sentences from epoch 7 of 12 (risseg), from the 40-epoch "
+    "burn-in, four times the budget",
+    semires_epochs(12, length=BUDGET_MULTIPLES[4][1]),
+)
+# run -> hooks appended to its config's custom_hooks (--cfg-options cannot extend a list)
+EXTRA_HOOKS = {
+    "semires_cpi_allsent_late_4x": [
+        dict(type="ModelOptionSwitchHook", option="teacher_all_sentences", value=True,
+             begin_epoch=6),
+    ],
+}
 # runs that exist for --preset large only
 LARGE_ONLY = (
     "lavt_1pct_long", "semires_cpi_long", "semires_iom_long", "semires_pwa_long",
     "semires_top_long", "semires_cpi_allsent_long", "semires_cpi_allsent_4x",
+    "semires_cpi_allsent_late_4x",
     *(f"{run}_{k}x" for k in BUDGET_MULTIPLES for run in ("lavt_100pct", "semires_cpi")),
 )
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
@@ -236,10 +253,12 @@ BURN_IN = {
     **{f"semires_cpi_{k}x": "lavt_1pct_long" for k in BUDGET_MULTIPLES},
     "semires_cpi_allsent_long": "lavt_1pct_long",
     "semires_cpi_allsent_4x": "lavt_1pct_long",
+    "semires_cpi_allsent_late_4x": "lavt_1pct_long",
 }
 # SemiRES run -> the 100% reference it is compared with (default lavt_100pct)
 REFERENCE = {f"semires_cpi_{k}x": f"lavt_100pct_{k}x" for k in BUDGET_MULTIPLES}
 REFERENCE["semires_cpi_allsent_4x"] = "lavt_100pct_4x"
+REFERENCE["semires_cpi_allsent_late_4x"] = "lavt_100pct_4x"
 
 
 def reference_of(name: str) -> str:
@@ -276,6 +295,23 @@ def rebased_config(config: str, preset: str, out: str) -> str:
     os.makedirs(out, exist_ok=True)
     path = osp.join(out, osp.basename(config))
     Config(move(Config.fromfile(config).to_dict())).dump(path)
+    return path
+
+
+def run_config(name: str, preset: str, out: str) -> str:
+    """The config file run ``name`` trains and tests with: its config moved to ``preset``'s
+    data (``rebased_config``), with the run's ``EXTRA_HOOKS`` appended (then dumped to
+    ``<out>/configs/<name>.py``)."""
+    config = rebased_config(RUNS[name][0], preset, osp.join(out, "configs"))
+    if name not in EXTRA_HOOKS:
+        return config
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(config)
+    cfg.custom_hooks = list(cfg.get("custom_hooks", [])) + EXTRA_HOOKS[name]
+    path = osp.join(out, "configs", f"{name}.py")
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    cfg.dump(path)
     return path
 
 
@@ -368,7 +404,7 @@ def train(name: str, out: str, batch_size: int, extra: list[str], preset: str = 
             json.dump(result, open(done, "w"), indent=1)
         return result
     os.makedirs(work_dir, exist_ok=True)
-    config = rebased_config(RUNS[name][0], preset, osp.join(out, "configs"))
+    config = run_config(name, preset, out)
     # --resume: an interrupted run continues from its last checkpoint (a first launch starts
     # afresh); its wall time is then that of the last launch
     resumed = osp.exists(osp.join(work_dir, "last_checkpoint"))
@@ -396,7 +432,7 @@ def evaluate_on_test(name: str, out: str, preset: str) -> dict:
         result = json.load(f)
     if "test" in result:
         return result["test"]
-    config = rebased_config(RUNS[name][0], preset, osp.join(out, "configs"))
+    config = run_config(name, preset, out)
     log = osp.join(out, name, "test_split.log")
     usage = run([sys.executable, "tools/test.py", config, result["checkpoint"], "--work-dir",
                  osp.join(out, name, "test_split")], log)

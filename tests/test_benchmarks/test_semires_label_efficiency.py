@@ -178,3 +178,24 @@ def test_evaluate_on_test_stores_the_test_split_figures_once(tmp_path, monkeypat
     assert saved["mIoU"] == 35.0 and saved["test"]["mIoU"] == 33.5  # val figures kept
     assert bench.evaluate_on_test("semires_cpi_4x", str(tmp_path), "large") == test
     assert len(calls) == 1  # evaluated once
+
+
+def test_run_config_appends_the_runs_extra_hooks(tmp_path, load_benchmark):
+    """The late all-sentences run trains CPI's config with the option switched on at epoch 6
+    of 12, against the 4x reference and from the 40-epoch burn-in; other runs keep their config."""
+    from mmengine.config import Config
+
+    bench = load_benchmark("semires_label_efficiency")
+    name = "semires_cpi_allsent_late_4x"
+    path = bench.run_config(name, "default", str(tmp_path))
+    assert path == str(tmp_path / "configs" / f"{name}.py")
+    hooks = Config.fromfile(path).custom_hooks
+    assert [h["type"] for h in hooks] == [
+        "EMATeacherHook", "ResumableEarlyStoppingHook", "ModelOptionSwitchHook"]
+    assert hooks[2]["option"] == "teacher_all_sentences" and hooks[2]["begin_epoch"] == 6
+    options = dict(o.split("=") for o in bench.RUNS[name][2])
+    assert options["train_cfg.max_epochs"] == "12"
+    assert bench.reference_of(name) == "lavt_100pct_4x"
+    assert bench.BURN_IN[name] == "lavt_1pct_long" and name in bench.LARGE_ONLY
+    cpi = bench.run_config("semires_cpi_4x", "default", str(tmp_path))
+    assert cpi == bench.RUNS["semires_cpi_4x"][0]

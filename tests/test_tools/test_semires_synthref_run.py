@@ -74,3 +74,30 @@ def test_semires_trains_then_resumes_with_its_teacher(synthref_with_proposals, t
     assert early.best_score > float("-inf")  # validations of both epochs counted
     metrics = runner.test()
     assert 0.0 <= metrics["mIoU"] <= 100.0 and "oIoU" in metrics
+
+
+class _OptionPerEpoch(Hook):
+    """model.teacher_all_sentences in each training iteration, by epoch."""
+
+    priority = "LOWEST"
+
+    def __init__(self) -> None:
+        self.seen = {}
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        self.seen.setdefault(runner.epoch, set()).add(runner.model.teacher_all_sentences)
+
+
+@pytest.mark.slow
+def test_teacher_over_all_sentences_from_the_second_epoch(synthref_with_proposals, tmp_path):
+    """ModelOptionSwitchHook turns model.teacher_all_sentences on in a real SemiRES run (the
+    dataset config packs every sentence of the unlabeled refs)."""
+    torch.manual_seed(0)
+    cfg = _cfg(synthref_with_proposals, tmp_path / "late", epochs=2)
+    cfg.custom_hooks.append(dict(type="ModelOptionSwitchHook", option="teacher_all_sentences",
+                                 value=True, begin_epoch=1))
+    runner = Runner.from_cfg(cfg)
+    probe = _OptionPerEpoch()
+    runner.register_hook(probe)
+    runner.train()
+    assert probe.seen == {0: {False}, 1: {True}}

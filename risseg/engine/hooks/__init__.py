@@ -1,5 +1,6 @@
 """Hooks."""
 from risseg.engine.hooks.early_stopping_hook import ResumableEarlyStoppingHook
 from risseg.engine.hooks.ema_teacher_hook import EMATeacherHook, ema_update
+from risseg.engine.hooks.model_option_hook import ModelOptionSwitchHook
 
-__all__ = ["EMATeacherHook", "ResumableEarlyStoppingHook", "ema_update"]
+__all__ = ["EMATeacherHook", "ModelOptionSwitchHook", "ResumableEarlyStoppingHook", "ema_update"]

@@ -19,6 +19,8 @@ class ModelOptionSwitchHook(Hook):
     it had when training started; the value is decided again before every epoch, so a resumed
     run gets the same schedule as an uninterrupted one. E.g. ``option='teacher_all_sentences'``
     averages SemiRES's teacher over every sentence in the second half of training only.
+    Needs an epoch-based training loop (``before_train_epoch`` is not called by iteration-based
+    loops).
 
     Args:
         option: name of an existing attribute of the (unwrapped) model.

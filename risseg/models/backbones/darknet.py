@@ -75,9 +75,11 @@ class DarkNet53(nn.Module):
     Args:
         widen_factor: channel multiplier (1.0: 256/512/1024 output channels).
         num_blocks: residual blocks of the five stages (DarkNet-53: 1, 2, 8, 8, 4).
-        out_indices: module indices whose outputs are returned.
+        out_indices: module indices whose outputs are returned. Modules after the last of
+            them never run: they are kept, so that Darknet weight files and checkpoints load
+            unchanged, but frozen, so no trainable parameter goes without a gradient.
         freeze_layer: freeze every module except the last ``freeze_layer`` (parameters and BN
-            statistics); None trains everything.
+            statistics); None trains every module that runs.
         pretrained: a Darknet ``.weights`` file (header + float32 blobs) or a converted
             ``.pth`` state dict, loaded at construction; None keeps random weights.
     """
@@ -129,10 +131,11 @@ class DarkNet53(nn.Module):
         bns = [m for m in self.darknet[index].modules() if isinstance(m, nn.BatchNorm2d)]
         return bns[-1].num_features
 
-    def _frozen_modules(self) -> nn.ModuleList:
-        if self.freeze_layer is None:
-            return nn.ModuleList()
-        return self.darknet[: len(self.darknet) - self.freeze_layer]
+    def _frozen_modules(self) -> list[nn.Module]:
+        """The leading ``freeze_layer``-excluded modules and those after the last output."""
+        used = max(self.out_indices) + 1
+        head = 0 if self.freeze_layer is None else len(self.darknet) - self.freeze_layer
+        return list(self.darknet[:head]) + list(self.darknet[max(head, used):])
 
     def _freeze(self) -> None:
         for module in self._frozen_modules():

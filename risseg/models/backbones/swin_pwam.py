@@ -21,7 +21,10 @@ class SwinPWAM(BaseModule):
     The Swin stages are timm's (``timm.models.swin_transformer.SwinTransformer``); after the
     blocks of every stage i (before the next patch merging) a :class:`PWAM` fuses the words
     into the stage tokens, giving F_i, and a :class:`LanguageGate` adds G_i * F_i back to the
-    stream. The decoder receives LayerNorm_i(F_i), not the gated stream.
+    stream. The decoder receives LayerNorm_i(F_i), not the gated stream, so the last stage's
+    gated stream feeds nothing (as in LAVT): that gate is kept, so that official checkpoints
+    load unchanged, but frozen and skipped, so no trainable parameter goes without a gradient
+    (DistributedDataParallel needs no ``find_unused_parameters``).
 
     Defaults are Swin-B, window 12 (LAVT). Windows always partition with padding (as the
     official segmentation Swin), so any input whose sides are multiples of 32 works.
@@ -81,6 +84,7 @@ class SwinPWAM(BaseModule):
             for d, h in zip(dims, fusion_heads, strict=True)
         )
         self.gates = nn.ModuleList(LanguageGate(d, zero_init=zero_init_gate) for d in dims)
+        self.gates[-1].requires_grad_(False)  # its output is never used (class docstring)
         self.out_norms = nn.ModuleList(nn.LayerNorm(d) for d in dims)
         self.pretrained = pretrained
 
@@ -116,13 +120,15 @@ class SwinPWAM(BaseModule):
             raise ValueError(f"Input sides must be multiples of 4, got {tuple(x.shape[-2:])}.")
         x = self.patch_embed(x)  # (B, H/4, W/4, C) channels-last
         outs = []
-        for stage, pwam, gate, norm in zip(
-            self.layers, self.pwams, self.gates, self.out_norms, strict=True
+        last = len(self.layers) - 1
+        for i, (stage, pwam, gate, norm) in enumerate(
+            zip(self.layers, self.pwams, self.gates, self.out_norms, strict=True)
         ):
             x = stage(x)  # (B, h, w, C_i)
             b, h, w, c = x.shape
             tokens = x.reshape(b, h * w, c)  # (B, h, w, C) -> (B, N, C)
             fused = pwam(tokens, text, text_mask)  # F_i (B, N, C)
-            x = gate(tokens, fused).reshape(b, h, w, c)  # (B, N, C) -> (B, h, w, C)
+            if i < last:  # the last gated stream would feed nothing
+                x = gate(tokens, fused).reshape(b, h, w, c)  # (B, N, C) -> (B, h, w, C)
             outs.append(norm(fused).reshape(b, h, w, c).permute(0, 3, 1, 2).contiguous())
         return tuple(outs)

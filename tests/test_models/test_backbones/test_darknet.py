@@ -37,6 +37,19 @@ def test_freeze_all_but_last_two_including_bn():
     assert torch.equal(before, model.darknet[0].bn.running_mean)
 
 
+def test_modules_after_the_last_output_are_frozen():
+    """Modules past max(out_indices) never run: frozen, so every trainable parameter gets a
+    gradient (DDP), yet kept so that weight files and checkpoints load unchanged."""
+    model = _tiny(freeze_layer=None, out_indices=(4, 6, 8))
+    assert len(model.darknet) == 14
+    trainable = {int(n.split(".")[1]) for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable == set(range(9))
+    sum(o.mean() for o in model(torch.rand(2, 3, 32, 32) * 255)).backward()
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    frozen = _tiny(freeze_layer=2, out_indices=(4, 6, 8))  # nothing of the last two runs
+    assert not any(p.requires_grad for p in frozen.parameters())
+
+
 def _write_weights(path, model: DarkNet53, num_convs: int, seed: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     blobs = []

@@ -86,6 +86,21 @@ def test_decoder_gets_normalised_pwam_output_not_gated_stream():
     assert torch.allclose(outs[0].flatten(2).transpose(1, 2), expected, atol=1e-6)
 
 
+def test_every_trainable_parameter_gets_a_gradient_and_the_last_gate_is_frozen():
+    """The last stage's gated stream feeds nothing: its gate is kept (checkpoints) but frozen,
+    so DDP without find_unused_parameters can train the encoder."""
+    model = SwinPWAM(**TINY)
+    outs = model(
+        torch.randn(2, 3, 64, 64), torch.randn(2, 5, 6), torch.ones(2, 5, dtype=torch.bool)
+    )
+    sum(o.square().mean() for o in outs).backward()
+    assert not any(p.requires_grad for p in model.gates[3].parameters())
+    assert all(p.requires_grad for g in model.gates[:3] for p in g.parameters())
+    missing = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not missing
+    assert "gates.3.fc1.weight" in model.state_dict()
+
+
 def test_zero_gates_leave_visual_stream_unchanged():
     torch.manual_seed(0)
     model = SwinPWAM(**TINY, zero_init_gate=True).eval()

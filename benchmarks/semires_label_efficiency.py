@@ -34,7 +34,8 @@ semires_cpi_3x: 6840 iterations) and four times (lavt_100pct_4x, semires_cpi_4x:
 iterations); and risseg's teacher averaged over every sentence of the ref
 (model.teacher_all_sentences) on CPI's 1x and 4x schedules (semires_cpi_allsent_long,
 semires_cpi_allsent_4x), and at 4x from the 7th of 12 epochs on only
-(semires_cpi_allsent_late_4x). Each run's ratio and budget check use its own reference.
+(semires_cpi_allsent_late_4x); and SemiRES-CPI at 4x with a strong view that shifts no hue
+(semires_cpi_nohue_4x). Each run's ratio and budget check use its own reference.
 
 Usage (from the repository root; SynthRef is generated into data/synthref on first use):
     OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
@@ -192,6 +193,15 @@ RUNS["semires_cpi_allsent_late_4x"] = (
     "burn-in, four times the budget",
     semires_epochs(12, length=BUDGET_MULTIPLES[4][1]),
 )
+# SemiRES-CPI at 4x with a strong view that keeps colours: brightness, contrast and saturation
+# jitter as the release, but no hue shift, so that a sentence naming a colour stays true of the
+# student's image (38% of SynthRef large's train sentences name one)
+RUNS["semires_cpi_nohue_4x"] = (
+    "configs/semires/semires_tiny_synthref-1pct-cpi.py",
+    "SemiRES 1%, CPI, strong view without hue shift, from the 40-epoch burn-in, four times the "
+    "budget",
+    semires_epochs(12, length=BUDGET_MULTIPLES[4][1]) + ["model.views.hue=(0.0,0.0)"],
+)
 # run -> hooks appended to its config's custom_hooks (--cfg-options cannot extend a list)
 EXTRA_HOOKS = {
     "semires_cpi_allsent_late_4x": [
@@ -203,7 +213,7 @@ EXTRA_HOOKS = {
 LARGE_ONLY = (
     "lavt_1pct_long", "semires_cpi_long", "semires_iom_long", "semires_pwa_long",
     "semires_top_long", "semires_cpi_allsent_long", "semires_cpi_allsent_4x",
-    "semires_cpi_allsent_late_4x",
+    "semires_cpi_allsent_late_4x", "semires_cpi_nohue_4x",
     *(f"{run}_{k}x" for k in BUDGET_MULTIPLES for run in ("lavt_100pct", "semires_cpi")),
 )
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
@@ -254,11 +264,13 @@ BURN_IN = {
     "semires_cpi_allsent_long": "lavt_1pct_long",
     "semires_cpi_allsent_4x": "lavt_1pct_long",
     "semires_cpi_allsent_late_4x": "lavt_1pct_long",
+    "semires_cpi_nohue_4x": "lavt_1pct_long",
 }
 # SemiRES run -> the 100% reference it is compared with (default lavt_100pct)
 REFERENCE = {f"semires_cpi_{k}x": f"lavt_100pct_{k}x" for k in BUDGET_MULTIPLES}
 REFERENCE["semires_cpi_allsent_4x"] = "lavt_100pct_4x"
 REFERENCE["semires_cpi_allsent_late_4x"] = "lavt_100pct_4x"
+REFERENCE["semires_cpi_nohue_4x"] = "lavt_100pct_4x"
 
 
 def reference_of(name: str) -> str:

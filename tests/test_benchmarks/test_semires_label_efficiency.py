@@ -199,3 +199,15 @@ def test_run_config_appends_the_runs_extra_hooks(tmp_path, load_benchmark):
     assert bench.BURN_IN[name] == "lavt_1pct_long" and name in bench.LARGE_ONLY
     cpi = bench.run_config("semires_cpi_4x", "default", str(tmp_path))
     assert cpi == bench.RUNS["semires_cpi_4x"][0]
+
+
+def test_no_hue_run_is_plain_cpi_at_4x_without_hue_shift(load_benchmark):
+    """semires_cpi_nohue_4x: CPI's 4x schedule, burn-in and reference; only the strong view's
+    hue range differs."""
+    bench = load_benchmark("semires_label_efficiency")
+    name = "semires_cpi_nohue_4x"
+    config, _, options = bench.RUNS[name]
+    assert config == bench.RUNS["semires_cpi_4x"][0]
+    assert options == bench.RUNS["semires_cpi_4x"][2] + ["model.views.hue=(0.0,0.0)"]
+    assert bench.reference_of(name) == "lavt_100pct_4x"
+    assert bench.BURN_IN[name] == "lavt_1pct_long" and name in bench.LARGE_ONLY

@@ -16,6 +16,7 @@ import json
 import numpy as np
 from PIL import Image
 
+from risseg.evaluation import load_predictions
 from risseg.utils.drawing import draw_prediction, tile
 from risseg.utils.masks import rle_to_mask
 
@@ -29,15 +30,7 @@ def main() -> list[dict]:
     parser.add_argument("--cell", type=int, default=256, help="cell size in pixels")
     parser.add_argument("--worst", action="store_true", help="lowest IoU first")
     args = parser.parse_args()
-    with open(args.pred, encoding="utf-8") as f:
-        records = json.load(f)
-    if not records:
-        raise ValueError(f"{args.pred}: no predictions")
-    for i, rec in enumerate(records):
-        missing = [k for k in ("pred_rle", "gt_rle", "img_path", "iou") if rec.get(k) is None]
-        if missing:
-            raise KeyError(f"{args.pred}: record {i} (ref {rec.get('ref_id')}) lacks {missing}; "
-                           "write the file with tools/test.py --out preds.json")
+    records = load_predictions(args.pred, required=("pred_rle", "gt_rle", "img_path", "iou"))
     order = np.argsort([r["iou"] for r in records], kind="stable") if args.worst \
         else np.arange(len(records))
     cells, drawn = [], []

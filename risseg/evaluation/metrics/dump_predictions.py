@@ -120,3 +120,29 @@ class DumpPredictions(BaseMetric):
         if ious:
             out["mIoU"] = 100.0 * float(np.mean(ious))
         return out
+
+
+def load_predictions(path: str | os.PathLike, required: Sequence[str] = ()) -> list[dict]:
+    """Read a :class:`DumpPredictions` file (``tools/test.py ... --out preds.json``).
+
+    Args:
+        path: the JSON file.
+        required: keys every record must hold (not None).
+
+    Returns:
+        The records, in file order.
+
+    Raises:
+        ValueError: the file holds no record.
+        KeyError: a record lacks a required key (the error names the record and its ref).
+    """
+    with open(path, encoding="utf-8") as f:
+        records = json.load(f)
+    if not records:
+        raise ValueError(f"{path}: no predictions")
+    for i, rec in enumerate(records):
+        missing = [k for k in required if rec.get(k) is None]
+        if missing:
+            raise KeyError(f"{path}: record {i} (ref {rec.get('ref_id')}) lacks {missing}; "
+                           "write the file with tools/test.py --out preds.json")
+    return records

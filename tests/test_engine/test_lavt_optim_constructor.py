@@ -35,7 +35,8 @@ def test_lavt_groups():
     assert not any("embeddings" in n for n in bert)
     for n, p in model.named_parameters():
         if n.startswith(("backbone.", "head.")):
-            assert id(p) in optimised, n
+            # the last stage's language gate feeds nothing and is frozen (SwinPWAM)
+            assert (id(p) in optimised) == (not n.startswith("backbone.gates.3.")), n
     no_decay = [g for g in groups if g["weight_decay"] == 0.0]
     assert len(no_decay) == 1
     nd_names = [names[id(p)] for p in no_decay[0]["params"]]

@@ -12,6 +12,10 @@ from risseg.registry import MODELS
 class LabelSmoothCrossEntropyLoss(nn.Module):
     """Cross-entropy against a smoothed target: (1 - eps) one-hot + eps / V everywhere.
 
+    The target class thus receives 1 - eps + eps / V. With ``overwrite_target`` it receives
+    exactly 1 - eps and every other class eps / V (the SeqTR release fills eps / V and then
+    overwrites the target entry, so its soft target sums to 1 - eps / V).
+
     With ``neighbour_sigma > 0`` (not in SeqTR) the (1 - eps) mass of a coordinate target is
     spread as a discretised Gaussian over the neighbouring bins instead of a one-hot, so a
     prediction one bin off is penalised less than one far off; targets outside the first
@@ -22,6 +26,7 @@ class LabelSmoothCrossEntropyLoss(nn.Module):
         loss_weight: multiplier of the loss.
         neighbour_sigma: standard deviation, in bins, of the coordinate target (0: one-hot).
         num_ordinal: how many leading classes are ordered coordinate bins (default: all).
+        overwrite_target: the SeqTR release target (see above); not with ``neighbour_sigma``.
     """
 
     def __init__(
@@ -30,12 +35,16 @@ class LabelSmoothCrossEntropyLoss(nn.Module):
         loss_weight: float = 1.0,
         neighbour_sigma: float = 0.0,
         num_ordinal: int | None = None,
+        overwrite_target: bool = False,
     ) -> None:
         super().__init__()
         if not 0 <= smoothing < 1:
             raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
         if neighbour_sigma < 0:
             raise ValueError(f"neighbour_sigma must be >= 0, got {neighbour_sigma}")
+        if overwrite_target and neighbour_sigma > 0:
+            raise ValueError("overwrite_target=True has no meaning with neighbour_sigma > 0")
+        self.overwrite_target = overwrite_target
         self.smoothing = smoothing
         self.loss_weight = loss_weight
         self.neighbour_sigma = neighbour_sigma
@@ -75,6 +84,9 @@ class LabelSmoothCrossEntropyLoss(nn.Module):
         nll = self._target_nll(logp, targets)
         uniform = -logp.mean(-1)
         loss = (1 - self.smoothing) * nll + self.smoothing * uniform
+        if self.overwrite_target:
+            # take back the eps / V the uniform term gave the target class
+            loss = loss - self.smoothing / logp.shape[-1] * nll
         if weight is not None:
             loss = loss * weight
         denom = float(targets.numel()) if avg_factor is None else max(float(avg_factor), 1.0)

@@ -44,6 +44,11 @@ class GRUTextEncoder(nn.Module):
         word_vectors: optional ``.npy`` / ``.npz`` path of a (V, D) table to initialise the
             embeddings with (e.g. GloVe rows in the tokenizer's vocabulary order).
         freeze_word_vectors: keep loaded word vectors fixed.
+        packed: run the GRU over the valid tokens only (a packed sequence; default). False
+            reproduces the SeqTR release: the GRU reads the whole zero-padded sequence (PAD
+            id 0, so the padding positions see embedding row 0 and the backward direction
+            starts at the last padding position), then the sentence feature is the max over
+            the valid positions. Official SeqTR / Partial-RES checkpoints need ``False``.
     """
 
     def __init__(
@@ -57,8 +62,10 @@ class GRUTextEncoder(nn.Module):
         dropout: float = 0.0,
         word_vectors: str | None = None,
         freeze_word_vectors: bool = True,
+        packed: bool = True,
     ) -> None:
         super().__init__()
+        self.packed = packed
         self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
         if word_vectors is not None:
             table = load_word_vectors(word_vectors)
@@ -85,7 +92,9 @@ class GRUTextEncoder(nn.Module):
 
         Returns:
             word features (B, L, C) (zero on padding), the mask (B, L) bool and the sentence
-            feature (B, C): the max over valid tokens (zeros for an empty expression).
+            feature (B, C): the max over valid tokens (zeros for an empty expression). With
+            ``packed=False`` the valid positions' features depend on the padding after them
+            (the backward direction), so L must be the fixed ``max_length`` of the release.
         """
         mask = text_mask.bool()
         length = text_ids.shape[1]
@@ -96,10 +105,13 @@ class GRUTextEncoder(nn.Module):
                 "tokenizer's vocabulary size"
             )
         words = self.dropout(self.embed(text_ids))  # (B, L, D)
-        lengths = mask.sum(1).clamp(min=1).cpu()
-        packed = pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.gru(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=length)  # (B, L, C)
+        if self.packed:
+            lengths = mask.sum(1).clamp(min=1).cpu()
+            packed = pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)
+            out, _ = self.gru(packed)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=length)  # (B, L, C)
+        else:
+            out, _ = self.gru(words)  # (B, L, C), padding positions included
         out = out * mask.unsqueeze(-1)
         sent = out.masked_fill(~mask.unsqueeze(-1), float("-inf")).amax(1)  # (B, C)
         sent = torch.where(mask.any(1, keepdim=True), sent, torch.zeros_like(sent))

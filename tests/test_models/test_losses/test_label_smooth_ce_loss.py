@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from risseg.models.losses import LabelSmoothCrossEntropyLoss
@@ -41,3 +42,22 @@ def test_neighbour_sigma_spreads_coordinates_but_not_end():
     assert loss(near, target) < loss(far, target)
     one_hot = LabelSmoothCrossEntropyLoss(0.0)
     assert torch.isclose(one_hot(near, target), one_hot(far, target))
+
+
+def test_overwrite_target_is_the_release_soft_target():
+    torch.manual_seed(0)
+    logits, targets = torch.randn(6, 11), torch.randint(0, 11, (6,))
+    eps, num = 0.1, 11
+    soft = torch.full((6, num), eps / num)
+    soft[torch.arange(6), targets] = 1 - eps  # overwritten, not added
+    manual = -(soft * logits.log_softmax(-1)).sum(-1)
+    weight = torch.rand(6)
+    loss = LabelSmoothCrossEntropyLoss(eps, overwrite_target=True)
+    assert torch.allclose(loss(logits, targets, weight, avg_factor=4), (manual * weight).sum() / 4)
+    default = LabelSmoothCrossEntropyLoss(eps)(logits, targets, weight, avg_factor=4)
+    assert not torch.allclose(default, (manual * weight).sum() / 4)
+
+
+def test_overwrite_target_refuses_neighbour_sigma():
+    with pytest.raises(ValueError, match="overwrite_target"):
+        LabelSmoothCrossEntropyLoss(0.1, neighbour_sigma=1.0, overwrite_target=True)

@@ -59,3 +59,35 @@ def test_out_of_vocabulary_ids_are_a_clear_error():
     ids = torch.tensor([[3, 12, 0]])
     with pytest.raises(ValueError, match="vocab_size"):
         enc(ids, ids > 0)
+
+
+def _release_reference(enc: GRUTextEncoder, ids: torch.Tensor) -> torch.Tensor:
+    """The SeqTR release rule written out: GRU over the zero-padded sequence, max over ids != 0."""
+    out, _ = enc.gru(enc.embed(ids))
+    return torch.stack([o[i != 0].amax(0) for o, i in zip(out, ids, strict=True)])
+
+
+def test_unpacked_matches_the_release_rule_and_differs_from_packed():
+    torch.manual_seed(0)
+    enc = GRUTextEncoder(vocab_size=20, embed_dim=4, hidden=3, packed=False).eval()
+    ids, mask = batch()
+    words, _, sent = enc(ids, mask)
+    assert torch.allclose(sent, _release_reference(enc, ids), atol=1e-6)
+    assert (words[0, 3:] == 0).all() and (words[1, 2:] == 0).all()
+    enc.packed = True
+    _, _, packed_sent = enc(ids, mask)
+    # the backward direction started in the padding: the features differ
+    assert not torch.allclose(packed_sent, sent, atol=1e-4)
+    # ... but not for an expression that fills the whole length
+    full = torch.tensor([[5, 6, 7, 8, 9]])
+    enc.packed = False
+    a = enc(full, full > 0)[2]
+    enc.packed = True
+    assert torch.allclose(a, enc(full, full > 0)[2], atol=1e-6)
+
+
+def test_unpacked_features_depend_on_the_padded_length():
+    enc = GRUTextEncoder(vocab_size=20, embed_dim=4, hidden=3, packed=False).eval()
+    ids, mask = batch()
+    longer = torch.cat([ids, torch.zeros(2, 3, dtype=torch.long)], 1)
+    assert not torch.allclose(enc(ids, mask)[2], enc(longer, longer > 0)[2], atol=1e-4)

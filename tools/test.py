@@ -24,7 +24,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> dict:
     args = parse_args()
-    cfg = load_run_config(args)  # cfg-options, launcher, work_dir rule
+    cfg = load_run_config(args, "test_dataloader")  # cfg-options, threads, launcher, work_dir
     cfg.load_from = args.checkpoint
     if args.out is not None:
         if args.out.endswith((".pkl", ".pickle")):

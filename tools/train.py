@@ -62,7 +62,7 @@ def apply_resume(cfg: Config, resume: str | None) -> None:
 
 def main() -> Runner:
     args = parse_args()
-    cfg = load_run_config(args)  # cfg-options, launcher, work_dir rule
+    cfg = load_run_config(args)  # cfg-options, threads, launcher, work_dir rule
     if args.amp:
         enable_amp(cfg)
     if cfg.get("ema", False):

@@ -8,6 +8,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 from risseg.engine.dist import setup_launcher
+from risseg.engine.threads import apply_num_threads
 
 
 def add_run_args(parser: argparse.ArgumentParser) -> None:
@@ -17,18 +18,26 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
         "--cfg-options", nargs="+", action=DictAction,
         help="override config entries, e.g. ema=True train_dataloader.batch_size=8",
     )
+    parser.add_argument(
+        "--threads", default=None,
+        help="CPU threads of this process (an int or 'auto'; default: env_cfg.num_threads, else "
+        "'auto' = the process's share of the cores less one per data-loader worker)",
+    )
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
 
 
-def load_run_config(args: argparse.Namespace) -> Config:
+def load_run_config(args: argparse.Namespace, loader: str = "train_dataloader") -> Config:
     """Load ``args.config`` and apply the shared options.
 
-    Applies ``--cfg-options``, the launcher set-up (gloo on CPU-only machines) and the
-    work_dir rule: ``--work-dir`` > ``work_dir`` in the config > ``./work_dirs/<config name>``.
+    Applies ``--cfg-options``, the launcher set-up (gloo on CPU-only machines), the CPU thread
+    count (``--threads``, :mod:`risseg.engine.threads`) and the work_dir rule: ``--work-dir`` >
+    ``work_dir`` in the config > ``./work_dirs/<config name>``.
 
     Args:
-        args: parsed arguments with config, cfg_options, launcher, local_rank and work_dir.
+        args: parsed arguments with config, cfg_options, threads, launcher, local_rank and
+            work_dir.
+        loader: the data loader whose workers run beside the model (for the thread count).
 
     Returns:
         The config, ready for ``Runner.from_cfg`` after tool-specific changes.
@@ -38,6 +47,7 @@ def load_run_config(args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     setup_launcher(cfg, args.launcher)
+    apply_num_threads(cfg, getattr(args, "threads", None), loader)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get("work_dir") is None:

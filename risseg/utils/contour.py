@@ -81,7 +81,10 @@ def _polar_sample(contour: np.ndarray, mask: np.ndarray, num_points: int) -> np.
 
 
 def mask_to_contour_points(
-    mask: np.ndarray, num_points: int, center_sampling: bool = False
+    mask: np.ndarray,
+    num_points: int,
+    center_sampling: bool = False,
+    drop_zero_area: bool = False,
 ) -> np.ndarray:
     """Sample at most N contour points of a mask, SeqTR style.
 
@@ -94,6 +97,9 @@ def mask_to_contour_points(
         mask: (H, W) bool mask.
         num_points: N, the maximum number of points.
         center_sampling: use the polar sampling mode.
+        drop_zero_area: when the largest contour encloses no area (a one-pixel-wide line or a
+            single pixel), return only padding, i.e. an all-END target (the SeqTR release);
+            by default its pixels are still sampled.
 
     Returns:
         (N, 2) float32 array of x, y pixel coordinates; unused rows are -1.
@@ -102,6 +108,8 @@ def mask_to_contour_points(
     contour = largest_external_contour(mask)
     out = np.full((num_points, 2), PAD_VALUE, dtype=np.float32)
     if len(contour) == 0:
+        return out
+    if drop_zero_area and cv2.contourArea(contour.reshape(-1, 1, 2).astype(np.int32)) <= 0:
         return out
     if center_sampling:
         points = _polar_sample(contour, mask, num_points)
@@ -123,24 +131,34 @@ def valid_points(points: np.ndarray | Tensor) -> np.ndarray:
     return points[(points >= 0).all(axis=1)]
 
 
-def points_to_mask(points: np.ndarray | Tensor, height: int, width: int) -> np.ndarray:
+def points_to_mask(
+    points: np.ndarray | Tensor, height: int, width: int, two_points: str = "corners"
+) -> np.ndarray:
     """Rasterise contour points into a mask (the SeqTR decoding rule).
 
-    Fewer than two valid points give an empty mask; exactly two are read as the corners of a
-    box; three or more are a polygon rasterised with pycocotools.
+    Fewer than two valid points give an empty mask; exactly two are read as a box; three or
+    more are a polygon rasterised with pycocotools.
 
     Args:
         points: (N, 2) x, y coordinates; rows with negative values are padding.
         height, width: output size.
+        two_points: how two points make a box: 'corners' (default), the box they span, or
+            'xywh', the SeqTR release: pycocotools reads the four numbers x1, y1, x2, y2 as
+            [x, y, w, h], i.e. the box from (x1, y1) to (x1 + x2, y1 + y2).
 
     Returns:
         (height, width) bool mask.
     """
+    if two_points not in ("corners", "xywh"):
+        raise ValueError(f"two_points must be 'corners' or 'xywh', got {two_points!r}")
     pts = valid_points(points)
     if len(pts) < 2:
         return np.zeros((height, width), dtype=bool)
     if len(pts) == 2:
-        (x1, y1), (x2, y2) = pts.min(axis=0), pts.max(axis=0)
+        if two_points == "xywh":
+            (x1, y1), (x2, y2) = pts[0], pts[0] + pts[1]
+        else:
+            (x1, y1), (x2, y2) = pts.min(axis=0), pts.max(axis=0)
         pts = np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]])
     return polygons_to_mask([pts.reshape(-1).tolist()], height, width)
 

@@ -136,3 +136,34 @@ def test_round_trip_through_tokens(n):
     pts = torch.from_numpy(mask_to_contour_points(m, n))
     decoded = tokens_to_points(points_to_tokens(pts, (64, 64)), (64, 64))
     assert _iou(points_to_mask(decoded, 64, 64), m) > 0.85
+
+
+def test_zero_area_contour_gives_empty_target_only_when_asked():
+    line = np.zeros((20, 30), dtype=bool)
+    line[5, 3:20] = True  # one pixel high: its contour encloses no area
+    assert (mask_to_contour_points(line, 6) >= 0).all(axis=1).any()
+    dropped = mask_to_contour_points(line, 6, drop_zero_area=True)
+    assert (dropped == -1).all() and dropped.shape == (6, 2)
+    # a mask with area keeps its points
+    kept = mask_to_contour_points(_rect_mask(), 6, drop_zero_area=True)
+    assert (kept >= 0).all()
+
+
+def test_two_points_xywh_is_the_release_box():
+    import pycocotools.mask as mask_utils
+
+    pts = np.array([[10.0, 20.0], [30.0, 25.0]])
+    release = mask_utils.decode(mask_utils.frPyObjects(pts.reshape(1, 4), 64, 64)[0]).astype(bool)
+    out = points_to_mask(pts, 64, 64, two_points="xywh")
+    assert np.array_equal(out, release) and out.sum() == release.sum() > 0
+    # the default reads the two points as corners: a different, smaller box
+    corners = points_to_mask(pts, 64, 64)
+    assert corners.sum() < out.sum()
+    with pytest.raises(ValueError, match="two_points"):
+        points_to_mask(pts, 64, 64, two_points="xyxy")
+
+
+def test_box_tokens_never_equal_end():
+    # a box touching the right / bottom edge of the padded frame (x2 == W) stays a coordinate
+    tokens = box_to_tokens(torch.tensor([0.0, 0.0, 64.0, 32.0]), (32, 64), 1000)
+    assert tokens.tolist() == [0, 0, 999, 999]

@@ -151,13 +151,18 @@ class SampleContourPoints(BaseTransform):
         num_points: N (``num_ray`` in SeqTR: 18 for RefCOCO, 12 for RefCOCO+/g).
         center_sampling: use the polar sampling mode of
             :func:`risseg.utils.contour.mask_to_contour_points`.
+        drop_zero_area: a mask whose largest contour encloses no area gets N rows of -1
+            (an all-END target), as the SeqTR release; False samples its pixels.
     """
 
-    def __init__(self, num_points: int, center_sampling: bool = False) -> None:
+    def __init__(
+        self, num_points: int, center_sampling: bool = False, drop_zero_area: bool = False
+    ) -> None:
         if num_points < 1:
             raise ValueError(f"num_points must be positive, got {num_points}")
         self.num_points = num_points
         self.center_sampling = center_sampling
+        self.drop_zero_area = drop_zero_area
 
     def transform(self, results: dict) -> dict:
         """Write ``gt_points`` (N, 2) float32 x, y, -1 padded; returns ``results``."""
@@ -165,12 +170,14 @@ class SampleContourPoints(BaseTransform):
         if mask is None or results.get("supervision", "mask") != "mask":
             points = np.full((self.num_points, 2), -1.0, dtype=np.float32)
         else:
-            points = mask_to_contour_points(mask, self.num_points, self.center_sampling)
+            points = mask_to_contour_points(
+                mask, self.num_points, self.center_sampling, self.drop_zero_area
+            )
         results["gt_points"] = points
         return results
 
     def __repr__(self) -> str:
         return (
             f"{self.__class__.__name__}(num_points={self.num_points}, "
-            f"center_sampling={self.center_sampling})"
+            f"center_sampling={self.center_sampling}, drop_zero_area={self.drop_zero_area})"
         )

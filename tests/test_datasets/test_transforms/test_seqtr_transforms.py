@@ -67,3 +67,11 @@ def test_sample_contour_points_box_only_is_padding():
     res = _results()
     res["gt_mask"] = None
     assert (SampleContourPoints(6)(res)["gt_points"] == -1).all()
+
+
+def test_sample_contour_points_drop_zero_area():
+    mask = np.zeros((16, 16), dtype=bool)
+    mask[4, 2:12] = True  # a line: no enclosed area
+    plain = SampleContourPoints(num_points=4)(dict(gt_mask=mask))["gt_points"]
+    release = SampleContourPoints(num_points=4, drop_zero_area=True)(dict(gt_mask=mask))
+    assert (plain[0] >= 0).all() and (release["gt_points"] == -1).all()

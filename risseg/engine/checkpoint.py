@@ -7,6 +7,14 @@ out of the box. This module allow-lists exactly those objects, keeps ``weights_o
 and replaces mmengine's local-file loader so that any other object is rejected with an error
 naming the file and the offending globals. It never falls back to unsafe loading.
 
+Checkpoints named by a URL or any other non-local scheme (``https://``, ``open-mmlab://``,
+``torchvision://``, ``mmcls://``, ``s3://``, ``pavi://``, ...) are refused with
+:class:`RemoteCheckpointError`: mmengine's loaders for them download at run time and unpickle the
+result (or a file already in torch's hub cache) without restriction. Every mmengine entry point
+is covered: ``CheckpointLoader.load_checkpoint`` itself (so ``load_from``, ``resume``,
+``init_cfg=dict(type='Pretrained')`` and any scheme registered later), every scheme in its
+registry, and the module-level ``load_from_*`` / ``load_url`` functions.
+
 Importing ``risseg.engine`` installs it; the Runner imports ``risseg.engine`` itself whenever
 ``default_scope='risseg'`` (the HOOKS registry's location), and ``tools/*.py`` import it.
 """
@@ -14,10 +22,12 @@ from __future__ import annotations
 
 import os.path as osp
 import pickle
+import re
 
 import numpy as np
 import torch
-from mmengine.logging import HistoryBuffer
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.runner import checkpoint as mm_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
 # The statistics functions a HistoryBuffer keeps in its state; pickle (protocol 2) writes
@@ -27,6 +37,10 @@ _HISTORY_BUFFER_METHODS = frozenset({"min", "max", "mean", "current"})
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds objects outside the allow-list of safe globals."""
+
+
+class RemoteCheckpointError(ValueError):
+    """A checkpoint was given as a URL or other non-local path; risseg loads local files only."""
 
 
 def history_buffer_getattr(obj: object, name: str) -> object:
@@ -69,13 +83,110 @@ SAFE_GLOBALS: list = [
 ]
 
 
+# A URL-like scheme, optionally with mmengine's backend prefix ('open-mmlab:s3://...').
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*(?::[A-Za-z][A-Za-z0-9+.\-]*)*://")
+
+# mmengine's module-level loaders; each is replaced so that direct calls are refused too.
+_MMENGINE_REMOTE_LOADERS = ("load_from_http", "load_from_pavi", "load_from_ceph",
+                            "load_from_torchvision", "load_from_openmmlab", "load_from_mmcls")
+
+
+def remote_scheme(filename: object) -> str | None:
+    """The scheme of a non-local checkpoint path (``'https://'``, ``'s3://'``...), else None.
+
+    A path counts as non-local when it starts with ``<scheme>://`` or matches any non-empty
+    prefix in mmengine's ``CheckpointLoader`` registry (including ones registered later).
+    """
+    if not isinstance(filename, str):
+        return None
+    match = _SCHEME.match(filename)
+    if match:
+        return match.group(0)
+    for prefix in list(CheckpointLoader._schemes):
+        if prefix and re.match(prefix, filename):
+            return prefix
+    return None
+
+
+def _model_zoo_url(filename: str) -> str | None:
+    """The download URL mmengine would use for a model-zoo name, if it can be looked up."""
+    name = filename.split("://", 1)[1]
+    try:
+        if filename.startswith(("torchvision://", "modelzoo://")):
+            return mm_checkpoint.get_torchvision_models().get(name)
+        if filename.startswith(("open-mmlab://", "openmmlab://")):
+            name = mm_checkpoint.get_deprecated_model_names().get(name, name)
+            return mm_checkpoint.get_external_models().get(name)
+        if filename.startswith("mmcls://"):
+            return mm_checkpoint.get_mmcls_models().get(name)
+    except Exception:  # noqa: BLE001 - the lookup only improves the message
+        return None
+    return None
+
+
+def _fetch_advice(filename: str) -> str:
+    """How to get ``filename`` onto local disk (no download happens here)."""
+    url = filename if filename.startswith(("http://", "https://")) else _model_zoo_url(filename)
+    if url is None:
+        if re.match(r"^(\S+:)?(s3|petrel)://", filename):
+            return (f"Copy it with your storage client (e.g. `aws s3 cp {filename} "
+                    "checkpoints/`) and pass the local path instead.")
+        return "Copy the file to local disk yourself and pass the local path instead."
+    if not url.startswith(("http://", "https://")):  # open-mmlab names a file in mmengine's home
+        local = osp.join(mm_checkpoint._get_mmengine_home(), url)
+        return f"It names the local file {local}; pass that path instead."
+    base = osp.basename(url.split("?", 1)[0]) or "checkpoint.pth"
+    advice = (f"Download it yourself, e.g. `wget -O checkpoints/{base} {url}`, check it, and "
+              f"pass the local path (checkpoints/{base}) instead.")
+    cached = osp.join(torch.hub.get_dir(), "checkpoints", base)
+    if osp.isfile(cached):
+        advice += (f" A copy of unknown origin is in torch's hub cache ({cached}); passing that "
+                   "path loads it with weights_only=True.")
+    return advice
+
+
+def refuse_remote_checkpoint(filename: str, map_location: object = None) -> dict:
+    """Refuse a non-local checkpoint (mmengine loader signature); never downloads or loads.
+
+    Raises:
+        RemoteCheckpointError: always; names ``filename`` and says how to fetch it.
+    """
+    scheme = remote_scheme(filename) or "non-local"
+    raise RemoteCheckpointError(
+        f"Refusing to load checkpoint {filename!r}: risseg loads checkpoints from local files "
+        f"only (weights_only=True) and never downloads at run time; mmengine's {scheme!r} "
+        f"loader would unpickle the file without restriction. {_fetch_advice(filename)}")
+
+
+def _refuse_url(url: str, *args: object, **kwargs: object) -> dict:
+    """Stand-in for mmengine's ``load_url`` (torch's unrestricted ``load_state_dict_from_url``)."""
+    return refuse_remote_checkpoint(url)
+
+
+def _safe_checkpoint_loader_load(cls: type, filename: str, map_location: str | None = None,
+                                 logger: object = "current") -> dict:
+    """Replacement for ``CheckpointLoader.load_checkpoint``: local files only, weights only."""
+    if remote_scheme(filename):
+        refuse_remote_checkpoint(filename)
+    print_log(f"Loads checkpoint (local, weights_only) from path: {filename}", logger=logger)
+    return load_local_checkpoint(filename, map_location=map_location)
+
+
 def install_safe_checkpoint_loading() -> None:
-    """Allow-list :data:`SAFE_GLOBALS` and route local files through :func:`load_local_checkpoint`.
+    """Allow-list :data:`SAFE_GLOBALS`, load local files safely and refuse every other scheme.
 
     Idempotent; called when ``risseg.engine`` is imported.
     """
     torch.serialization.add_safe_globals(SAFE_GLOBALS)
+    CheckpointLoader.load_checkpoint = classmethod(_safe_checkpoint_loader_load)
+    for prefix in list(CheckpointLoader._schemes):
+        if prefix:
+            CheckpointLoader.register_scheme(prefix, loader=refuse_remote_checkpoint, force=True)
     CheckpointLoader.register_scheme(prefixes="", loader=load_local_checkpoint, force=True)
+    mm_checkpoint.load_from_local = load_local_checkpoint
+    mm_checkpoint.load_url = _refuse_url
+    for name in _MMENGINE_REMOTE_LOADERS:
+        setattr(mm_checkpoint, name, refuse_remote_checkpoint)
 
 
 def load_local_checkpoint(filename: str, map_location: str | None = None) -> dict:
@@ -89,9 +200,12 @@ def load_local_checkpoint(filename: str, map_location: str | None = None) -> dic
         The checkpoint dict.
 
     Raises:
+        RemoteCheckpointError: ``filename`` is a URL or other non-local path.
         FileNotFoundError: the file does not exist.
         UnsafeCheckpointError: the file holds objects that are not allow-listed.
     """
+    if remote_scheme(filename):
+        refuse_remote_checkpoint(filename)
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f"checkpoint not found: {filename}")

@@ -1,0 +1,219 @@
+"""How much of the machine's dense fp32 matmul rate a config's training and inference achieve.
+
+For CONFIG, on the CPU at ``--threads`` (default 1) intra-op threads, with the config's own data
+loaders (real batches, SynthRef generated on first use) and random weights (checkpoint paths that
+do not exist here are dropped, as benchmarks/model_speed.py does):
+
+- **peak**: GFLOP/s of a dense fp32 ``n x n @ n x n`` matmul in this process, measured before,
+  between and after the phases below (interleaved, so that a change in machine load shows as a
+  spread); the median is the reference;
+- **training**: a short real run of ``--iters`` steps (``model.train_step``: data preprocessor,
+  forward, loss, backward, the config's optimiser): CPU seconds of this process per step
+  (``time.process_time``, which other processes on the machine do not inflate), wall seconds, and
+  the data-loading share = time spent waiting for the next batch / wall time of the step (what
+  mmengine logs as ``data_time / time``);
+- **FLOPs** counted with ``torch.utils.flop_counter.FlopCounterMode`` (matmuls and convolutions,
+  forward + backward) on the same batches in a second pass, so counting does not slow the timed
+  pass;
+- **inference**: ``model.test_step`` on val batches: FLOPs and CPU seconds per image, to compare
+  with the FLOPs of a training step's forward pass alone (``mode='loss'``, no backward);
+- the **achieved fraction** = FLOPs / CPU seconds / peak, for training and for inference.
+
+Usage:
+    python benchmarks/flop_utilisation.py configs/seqtr/segm_synthref.py [--iters 10] \
+        [--threads 1] [--cfg-options ...] [--out result.json]
+Prints one JSON object (docs/benchmarks.md, "FLOP utilisation on the CPU").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+from torch.utils.flop_counter import FlopCounterMode
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from model_speed import drop_missing_checkpoints, teacher_keep_rate  # noqa: E402
+
+from risseg.engine.hooks.ema_teacher_hook import ema_update  # noqa: E402
+from risseg.models.utils import build  # noqa: E402
+from risseg.utils import register_all_modules  # noqa: E402
+
+
+def matmul_gflops(n: int = 1024, reps: int = 5) -> float:
+    """Best-of-``reps`` GFLOP/s of an fp32 (n, n) @ (n, n) matmul at the current thread count."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b  # warm-up
+    best = float("inf")
+    for _ in range(reps):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def count_flops(fn: Callable[[], object]) -> int:
+    """Matmul and convolution FLOPs of one call of ``fn`` (forward and backward if it runs both)."""
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+def batches(loader, n: int) -> list[dict]:
+    """The first ``n`` batches of ``loader`` (fewer if it is shorter)."""
+    out: list[dict] = []
+    for batch in loader:
+        out.append(batch)
+        if len(out) == n:
+            break
+    return out
+
+
+def timed_run(loader_iter: Iterator[dict], step: Callable[[dict], None], iters: int) -> dict:
+    """Run ``iters`` steps on batches drawn from ``loader_iter``; returns the per-step times."""
+    data_s, wall_s, cpu_s, used = [], [], [], []
+    for _ in range(iters):
+        start = time.perf_counter()
+        batch = next(loader_iter)
+        fetched = time.perf_counter()
+        cpu = time.process_time()
+        step(batch)
+        cpu_s.append(time.process_time() - cpu)
+        end = time.perf_counter()
+        data_s.append(fetched - start)
+        wall_s.append(end - start)
+        used.append(batch)
+    return dict(data_s=data_s, wall_s=wall_s, cpu_s=cpu_s, batches=used)
+
+
+def loss_forward(model: torch.nn.Module, batch: dict) -> None:
+    """The forward pass of a training step (preprocessor + ``mode='loss'``), no backward."""
+    data = model.data_preprocessor(batch, True)
+    model._run_forward(data, mode="loss")
+
+
+def batch_size(batch: dict) -> int:
+    """Samples in a collated batch."""
+    return len(batch["data_samples"])
+
+
+def measure(config: str, iters: int = 10, warmup: int = 2, threads: int = 1,
+            test_batches: int = 3, cfg_options: dict | None = None) -> dict:
+    """Peak, FLOPs, CPU time and achieved fraction of CONFIG's training and inference.
+
+    Args:
+        config: a risseg config with ``model``, ``train_dataloader`` and ``val_dataloader``.
+        iters: timed training steps (after ``warmup`` untimed ones).
+        warmup: untimed training steps.
+        threads: torch intra-op threads.
+        test_batches: val batches for inference (after one untimed batch).
+        cfg_options: overrides merged into the config.
+
+    Returns:
+        A dict of settings and figures (see the module docstring).
+    """
+    torch.set_num_threads(threads)
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    model_cfg = cfg.model.to_dict()
+    dropped = drop_missing_checkpoints(model_cfg)
+    keep_rate = teacher_keep_rate(cfg)
+    peaks = [matmul_gflops()]
+    with DefaultScope.overwrite_default_scope("risseg"):
+        torch.manual_seed(0)
+        model = build(model_cfg)
+        optim_wrapper = build_optim_wrapper(model, dict(cfg.optim_wrapper))
+        train_loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+        val_loader = Runner.build_dataloader(cfg.val_dataloader, seed=0)
+
+    def train_step(batch: dict) -> None:
+        model.train_step(batch, optim_wrapper)
+        if keep_rate is not None:
+            ema_update(model.teacher, model.student, keep_rate)
+
+    model.train()
+    loader_iter = iter(train_loader)
+    timed_run(loader_iter, train_step, warmup)
+    run = timed_run(loader_iter, train_step, iters)
+    peaks.append(matmul_gflops())
+    train_flops = [count_flops(lambda b=b: train_step(b)) for b in run["batches"]]
+    optim_wrapper.zero_grad()
+    with torch.no_grad():
+        forward_flops = [count_flops(lambda b=b: loss_forward(model, b)) for b in run["batches"]]
+
+    model.eval()
+    val = batches(val_loader, test_batches + 1)
+    with torch.no_grad():
+        model.test_step(val[0])
+        test_cpu, test_images, test_flops = 0.0, 0, 0
+        for batch in val[1:]:
+            cpu = time.process_time()
+            model.test_step(batch)
+            test_cpu += time.process_time() - cpu
+            test_images += batch_size(batch)
+        peaks.append(matmul_gflops())
+        for batch in val[1:]:
+            test_flops += count_flops(lambda b=batch: model.test_step(b))
+    peak = statistics.median(peaks)
+    step_cpu = statistics.mean(run["cpu_s"])
+    step_flops = statistics.mean(train_flops)
+    train_images = statistics.mean(batch_size(b) for b in run["batches"])
+    return dict(
+        config=config,
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        cfg_options=cfg_options or {},
+        dropped_checkpoints=dropped,
+        peak_gflops=peak,
+        peak_gflops_samples=peaks,
+        train_batch=train_images,
+        train_iters=iters,
+        train_gflop_per_step=step_flops / 1e9,
+        train_cpu_s_per_step=step_cpu,
+        train_wall_s_per_step=statistics.mean(run["wall_s"]),
+        train_data_share=sum(run["data_s"]) / sum(run["wall_s"]),
+        train_fraction_of_peak=step_flops / step_cpu / 1e9 / peak,
+        train_gflop_per_image=step_flops / train_images / 1e9,
+        train_forward_gflop_per_image=statistics.mean(forward_flops) / train_images / 1e9,
+        test_images=test_images,
+        test_gflop_per_image=test_flops / test_images / 1e9,
+        test_cpu_s_per_image=test_cpu / test_images,
+        test_fraction_of_peak=test_flops / test_cpu / 1e9 / peak,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config")
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--test-batches", type=int, default=3)
+    parser.add_argument("--out", help="also write the JSON object here")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction)
+    args = parser.parse_args()
+    result = measure(args.config, args.iters, args.warmup, args.threads, args.test_batches,
+                     args.cfg_options)
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

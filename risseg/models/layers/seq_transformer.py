@@ -2,14 +2,54 @@
 
 Positional encodings are added to queries and keys only, never to values. The decoder layer
 optionally adds Partial-RES's point-modulated Gaussian bias (:class:`PointGaussianBias`) to its
-cross-attention logits.
+cross-attention logits. For greedy decoding it also runs one position at a time
+(:meth:`SeqDecoderLayer.forward_step`) with every projection computed once: the memory's keys
+and values once per image, each position's self-attention keys and values once, cached.
 """
 from __future__ import annotations
 
+import math
+
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from risseg.models.layers.point_gaussian_bias import PointGaussianBias
+
+
+def _split_heads(x: Tensor, num_heads: int) -> Tensor:
+    """(B, T, C) -> (B, heads, T, C / heads)."""
+    b, t, c = x.shape
+    return x.view(b, t, num_heads, c // num_heads).transpose(1, 2)
+
+
+def project(attn: nn.MultiheadAttention, x: Tensor, which: int) -> Tensor:
+    """The query (0), key (1) or value (2) projection of ``attn``, split into heads.
+
+    Uses the module's own packed ``in_proj_weight`` / ``in_proj_bias``, so checkpoints are
+    unchanged. x: (B, T, C) -> (B, heads, T, C / heads).
+    """
+    c = attn.embed_dim
+    weight = attn.in_proj_weight[which * c : (which + 1) * c]
+    bias = attn.in_proj_bias[which * c : (which + 1) * c]
+    return _split_heads(F.linear(x, weight, bias), attn.num_heads)
+
+
+def attend(attn: nn.MultiheadAttention, q: Tensor, k: Tensor, v: Tensor,
+           bias: Tensor | None = None) -> Tensor:
+    """Scaled dot-product attention on projected heads, then ``attn``'s output projection.
+
+    The same arithmetic as ``nn.MultiheadAttention`` in eval mode (query scaled before the
+    product, additive bias, softmax over keys). q: (B, heads, T, D); k, v: (B, heads, S, D);
+    bias: (B, heads, T, S) float or None. Returns (B, T, heads * D).
+    """
+    b, heads, t, d = q.shape
+    logits = (q * (1.0 / math.sqrt(d))) @ k.transpose(-2, -1)  # (B, heads, T, S)
+    if bias is not None:
+        logits = logits + bias
+    out = logits.softmax(-1) @ v  # (B, heads, T, D)
+    out = out.transpose(1, 2).reshape(b, t, heads * d)  # (B, heads, T, D) -> (B, T, C)
+    return attn.out_proj(out)
 
 
 def _ffn(dim: int, ffn_dim: int, dropout: float) -> nn.Sequential:
@@ -77,6 +117,91 @@ class SeqDecoderLayer(nn.Module):
         self.drop2 = nn.Dropout(dropout)
         self.drop3 = nn.Dropout(dropout)
 
+    def cross_bias(
+        self,
+        tgt: Tensor,
+        memory_padding_mask: Tensor,
+        feat_shape: tuple[int, int] | None,
+        valid_ratio: Tensor | None,
+    ) -> Tensor | None:
+        """The Partial-RES point bias with the memory padding folded in as -inf.
+
+        Args:
+            tgt: (B, T, C) queries after self-attention.
+            memory_padding_mask: (B, S) bool, True = ignore.
+            feat_shape, valid_ratio: as in :meth:`forward`.
+
+        Returns:
+            (B * heads, T, S) float, or None without ``point_bias``.
+        """
+        if self.point_bias is None:
+            return None
+        bias = self.point_bias(tgt, feat_shape, valid_ratio, memory_padding_mask.shape[1])
+        b, s = memory_padding_mask.shape
+        pad = torch.zeros_like(memory_padding_mask, dtype=bias.dtype)
+        pad = pad.masked_fill(memory_padding_mask, float("-inf"))
+        return (bias.view(b, self.num_heads, -1, s) + pad[:, None, None, :]).flatten(0, 1)
+
+    def memory_kv(self, memory: Tensor, memory_pos: Tensor) -> tuple[Tensor, Tensor]:
+        """Cross-attention keys and values of the memory, computed once per image.
+
+        Args:
+            memory, memory_pos: (B, S, C).
+
+        Returns:
+            keys and values, each (B, heads, S, C / heads).
+        """
+        keys = project(self.cross_attn, memory + memory_pos, 1)
+        return keys, project(self.cross_attn, memory, 2)
+
+    def forward_step(
+        self,
+        tgt: Tensor,
+        query_pos: Tensor,
+        cache: dict[str, Tensor],
+        memory_kv: tuple[Tensor, Tensor],
+        memory_padding_mask: Tensor,
+        *,
+        feat_shape: tuple[int, int] | None = None,
+        valid_ratio: Tensor | None = None,
+    ) -> Tensor:
+        """The layer at one new position, in eval mode, reusing cached keys and values.
+
+        Equals the last position of :meth:`forward` on the whole prefix under a causal mask
+        (the states of earlier positions never change), without projecting the prefix or the
+        memory again.
+
+        Args:
+            tgt: (B, 1, C) input at the new position; query_pos: (1, C) its positional code.
+            cache: this layer's self-attention ``'keys'`` / ``'values'`` (B, heads, t, D) of the
+                earlier positions, updated in place (empty dict at the first position).
+            memory_kv: :meth:`memory_kv` of the memory.
+            memory_padding_mask: (B, S) bool, True = ignore.
+            feat_shape, valid_ratio: as in :meth:`forward` (needed with ``point_bias``).
+
+        Returns:
+            (B, 1, C).
+        """
+        query = tgt + query_pos
+        key = project(self.self_attn, query, 1)
+        value = project(self.self_attn, tgt, 2)
+        if cache:
+            key = torch.cat([cache["keys"], key], dim=2)
+            value = torch.cat([cache["values"], value], dim=2)
+        cache["keys"], cache["values"] = key, value
+        attn = attend(self.self_attn, project(self.self_attn, query, 0), key, value)
+        tgt = self.norm1(tgt + attn)
+        bias = self.cross_bias(tgt, memory_padding_mask, feat_shape, valid_ratio)
+        if bias is None:
+            pad = torch.zeros_like(memory_padding_mask, dtype=tgt.dtype)
+            bias = pad.masked_fill(memory_padding_mask, float("-inf"))[:, None, None, :]
+        else:
+            bias = bias.view(tgt.shape[0], self.num_heads, 1, -1)  # (B * heads, 1, S) -> 4-D
+        q = project(self.cross_attn, tgt + query_pos, 0)
+        attn = attend(self.cross_attn, q, *memory_kv, bias)
+        tgt = self.norm2(tgt + attn)
+        return self.norm3(tgt + self.ffn(tgt))
+
     def forward(
         self,
         tgt: Tensor,
@@ -114,16 +239,9 @@ class SeqDecoderLayer(nn.Module):
             kv, kv_pos, self_mask = history, history_pos, None
         attn = self.self_attn(tgt + query_pos, kv + kv_pos, kv, attn_mask=self_mask)[0]
         tgt = self.norm1(tgt + self.drop1(attn))
-        bias, key_mask = None, memory_padding_mask
-        if self.point_bias is not None:
-            # (B * heads, T, S): additive float mask on the cross-attention logits; padding
-            # is folded into it as -inf so both masks have one type.
-            bias = self.point_bias(tgt, feat_shape, valid_ratio, memory.shape[1])
-            b, s = memory_padding_mask.shape
-            pad = torch.zeros_like(memory_padding_mask, dtype=bias.dtype)
-            pad = pad.masked_fill(memory_padding_mask, float("-inf"))
-            bias = (bias.view(b, self.num_heads, -1, s) + pad[:, None, None, :]).flatten(0, 1)
-            key_mask = None
+        # (B * heads, T, S) float bias with the padding folded in, or the plain padding mask
+        bias = self.cross_bias(tgt, memory_padding_mask, feat_shape, valid_ratio)
+        key_mask = memory_padding_mask if bias is None else None
         attn = self.cross_attn(
             tgt + query_pos, memory + memory_pos, memory, key_padding_mask=key_mask, attn_mask=bias
         )[0]

@@ -1,6 +1,7 @@
 """Positional encodings, co-content (CCTF) and the point Gaussian bias."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from risseg.models.layers import (
@@ -66,3 +67,32 @@ def test_decoder_layer_with_bias_is_causal():
     out2 = layer(tgt2, torch.zeros(4, 16), memory, torch.zeros_like(memory), pad, causal, **kw)
     assert torch.allclose(out[0, :3], out2[0, :3], atol=1e-5)
     assert not torch.allclose(out[0, 3], out2[0, 3])
+
+
+@pytest.mark.parametrize("point_bias", [False, True])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_decoder_steps_with_cached_projections_equal_the_causal_pass(point_bias, batch):
+    """forward_step, one position at a time with cached keys/values, equals forward."""
+    torch.manual_seed(batch)
+    layer = SeqDecoderLayer(32, 4, 64, point_bias=point_bias).eval()
+    if point_bias:  # the bias MLP starts at zero; make it matter
+        for param in layer.point_bias.parameters():
+            torch.nn.init.normal_(param, std=0.3)
+    t, h, w = 6, 4, 5
+    memory, memory_pos = torch.randn(batch, h * w + 1, 32), torch.randn(batch, h * w + 1, 32)
+    padding = torch.zeros(batch, h * w + 1, dtype=torch.bool)
+    padding[0, 3:5] = True
+    tgt, query_pos = torch.randn(batch, t, 32), torch.randn(t, 32)
+    ratio = torch.rand(batch, 2) * 0.5 + 0.5
+    causal = torch.ones(t, t, dtype=torch.bool).triu(1)
+    with torch.no_grad():
+        full = layer(tgt, query_pos, memory, memory_pos, padding, causal,
+                     feat_shape=(h, w), valid_ratio=ratio)
+        memory_kv, cache = layer.memory_kv(memory, memory_pos), {}
+        steps = [
+            layer.forward_step(tgt[:, i : i + 1], query_pos[i : i + 1], cache, memory_kv,
+                               padding, feat_shape=(h, w), valid_ratio=ratio)
+            for i in range(t)
+        ]
+    assert cache["keys"].shape == (batch, 4, t, 8)
+    torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=1e-5, rtol=1e-5)

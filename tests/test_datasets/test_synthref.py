@@ -237,7 +237,7 @@ def test_interrupted_generation_resumes_from_its_finished_chunks(tiny, tmp_path,
     with pytest.raises(KeyboardInterrupt):
         generate_synthref(str(out), "tiny", workers=1, progress=False, chunk_size=8)
     assert drawn == list(range(20))
-    assert sorted(os.listdir(tmp_path / "s.partial" / "chunks")) == ["0000000.pkl", "0000008.pkl"]
+    assert sorted(os.listdir(tmp_path / "s.partial" / "chunks")) == ["0000000.json", "0000008.json"]
     drawn = _drawing_spy(monkeypatch)
     generate_synthref(str(out), "tiny", workers=1, progress=False, chunk_size=8)
     assert drawn == list(range(16, 40))  # chunks 0 and 8 were kept, chunk 16 is redrawn
@@ -246,6 +246,56 @@ def test_interrupted_generation_resumes_from_its_finished_chunks(tiny, tmp_path,
     for name in FILES:  # same bytes as the uninterrupted run with the default chunk size
         assert (tiny / name).read_bytes() == (out / name).read_bytes(), name
     assert sorted(os.listdir(out / "images")) == sorted(os.listdir(tiny / "images"))
+
+
+class _Payload:
+    """Unpickling it writes the marker file."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _interrupt_after_two_chunks(out, monkeypatch) -> None:
+    _drawing_spy(monkeypatch, crash_at=20)
+    with pytest.raises(KeyboardInterrupt):
+        generate_synthref(str(out), "tiny", workers=1, progress=False, chunk_size=8)
+
+
+@pytest.mark.parametrize("damage", ["pickle_payload", "truncated", "other_images"])
+def test_tampered_or_corrupt_chunks_are_redrawn_never_executed(damage, tiny, tmp_path,
+                                                               monkeypatch):
+    out, marker = tmp_path / "s", tmp_path / "EXECUTED"
+    _interrupt_after_two_chunks(out, monkeypatch)
+    chunk = tmp_path / "s.partial" / "chunks" / "0000008.json"
+    if damage == "pickle_payload":
+        chunk.write_bytes(pickle.dumps([_Payload(marker)]))
+    elif damage == "truncated":
+        chunk.write_text(chunk.read_text()[:-50])
+    else:  # valid JSON holding chunk 0's records
+        chunk.write_text((chunk.parent / "0000000.json").read_text())
+    drawn = _drawing_spy(monkeypatch)
+    with pytest.warns(UserWarning, match=re.escape(str(chunk))):
+        generate_synthref(str(out), "tiny", workers=1, progress=False, chunk_size=8)
+    assert drawn == list(range(8, 40))  # chunk 0 kept, the damaged chunk 8 redrawn
+    assert not marker.exists()
+    for name in FILES:
+        assert (tiny / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_pickled_chunks_of_an_older_version_are_never_read(tmp_path, monkeypatch):
+    out, marker = tmp_path / "s", tmp_path / "EXECUTED"
+    _interrupt_after_two_chunks(out, monkeypatch)
+    partial = tmp_path / "s.partial"
+    sig = json.loads((partial / "partial.json").read_text())
+    del sig["chunk_format"]  # what the pickle-chunk version wrote
+    (partial / "partial.json").write_text(json.dumps(sig))
+    (partial / "chunks" / "0000000.pkl").write_bytes(pickle.dumps([_Payload(marker)]))
+    drawn = _drawing_spy(monkeypatch)
+    generate_synthref(str(out), "tiny", workers=1, progress=False, chunk_size=8)
+    assert drawn == list(range(40)) and not marker.exists()
 
 
 def test_a_partial_run_of_another_seed_is_started_afresh(tmp_path, monkeypatch):

@@ -10,8 +10,9 @@ curved (circle, ring, ellipse) form testA, the others testB. Every image has its
 generator derived from (seed, index), so the output does not depend on the worker count.
 
 Generation is resumable: images are drawn in chunks into ``<out>.partial``, and each finished
-chunk's annotations are stored there, so running the same command again after an interruption
-redraws only the unfinished chunk. The folder is renamed to ``<out>`` once complete.
+chunk's annotations are stored there as JSON (reading them back cannot run code), so running the
+same command again after an interruption redraws only the unfinished chunk (and any stored chunk
+that is corrupt). The folder is renamed to ``<out>`` once complete.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import os.path as osp
 import pickle
 import shutil
 import time
+import warnings
 
 import cv2
 import numpy as np
@@ -189,20 +191,58 @@ def _prepare_partial(partial: str, signature: dict) -> None:
     _write_json(sig_path, signature)
 
 
+def _load_chunk(path: str, chunk_jobs: list[tuple]) -> list[dict] | None:
+    """A stored chunk's annotations, or None (with a warning) if it is unreadable or does not fit.
+
+    Chunks are JSON (plain data: reading one can never run code). A chunk that is not valid
+    JSON, does not hold one record per image of ``chunk_jobs`` in order, or whose PNGs are
+    missing is reported and then redrawn by the caller.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            chunk = json.load(f)
+    except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
+        warnings.warn(f"SynthRef: {path} is unreadable ({err}); redrawing its images.",
+                      stacklevel=3)
+        return None
+    keys = {"image", "anns", "refs", "objects"}
+    fits = isinstance(chunk, list) and len(chunk) == len(chunk_jobs) and all(
+        isinstance(res, dict) and set(res) == keys and isinstance(res["image"], dict)
+        and res["image"].get("id") == job[0] + 1
+        and osp.isfile(osp.join(job[4], str(res["image"].get("file_name"))))
+        for res, job in zip(chunk, chunk_jobs, strict=True))
+    if not fits:
+        warnings.warn(f"SynthRef: {path} does not match images {chunk_jobs[0][0]}-"
+                      f"{chunk_jobs[-1][0]} (or their PNGs are missing); redrawing them.",
+                      stacklevel=3)
+        return None
+    return chunk
+
+
+def _store_chunk(path: str, chunk: list[dict]) -> None:
+    """Write a chunk's annotations atomically (a stored chunk is always complete)."""
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(chunk, f, separators=(",", ":"))
+    os.replace(path + ".tmp", path)
+
+
 def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int, desc: str,
                  progress: bool) -> list[dict]:
     """Per-image annotations of ``jobs``, drawing only the chunks not stored in ``partial``.
 
-    A chunk's PNGs are written first and its annotations (``chunks/<first index>.pkl``) last,
-    atomically, so a stored chunk is always complete.
+    A chunk's PNGs are written first and its annotations (``chunks/<first index>.json``) last,
+    atomically. The annotations are plain JSON types, so a stored chunk reads back exactly as
+    drawn and a resumed run writes the same bytes as an uninterrupted one.
     """
     starts = range(0, len(jobs), chunk_size)
-    paths = {i: osp.join(partial, "chunks", f"{i:07d}.pkl") for i in starts}
-    done = {i for i in starts if osp.isfile(paths[i])}
-    bar = tqdm(total=len(jobs), initial=sum(len(jobs[i:i + chunk_size]) for i in done),
+    paths = {i: osp.join(partial, "chunks", f"{i:07d}.json") for i in starts}
+    stored = {i: _load_chunk(paths[i], jobs[i:i + chunk_size])
+              for i in starts if osp.isfile(paths[i])}
+    stored = {i: chunk for i, chunk in stored.items() if chunk is not None}
+    bar = tqdm(total=len(jobs), initial=sum(len(c) for c in stored.values()),
                desc=desc, disable=not progress, unit="img")
     pool = None
-    if workers > 1 and len(done) < len(starts):
+    if workers > 1 and len(stored) < len(starts):
         # not 'fork': forking a process whose other threads (torch, OpenCV) hold locks can
         # deadlock the children inside cv2 (seen when a training process generates SynthRef)
         methods = mp.get_all_start_methods()
@@ -211,9 +251,8 @@ def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int,
     results = []
     try:
         for i in starts:
-            if i in done:
-                with open(paths[i], "rb") as f:
-                    results.extend(pickle.load(f))
+            if i in stored:
+                results.extend(stored[i])
                 continue
             chunk_jobs = jobs[i:i + chunk_size]
             drawn = pool.imap(_make_image, chunk_jobs, chunksize=16) if pool else map(
@@ -222,9 +261,7 @@ def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int,
             for res in drawn:
                 chunk.append(res)
                 bar.update()
-            with open(paths[i] + ".tmp", "wb") as f:
-                pickle.dump(chunk, f, protocol=4)
-            os.replace(paths[i] + ".tmp", paths[i])
+            _store_chunk(paths[i], chunk)
             results.extend(chunk)
     finally:
         bar.close()
@@ -293,8 +330,9 @@ def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the descriptor is closed
         if osp.exists(out_dir):
             raise FileExistsError(f"{out_dir} was created by another job meanwhile.")
+        # chunk_format: a partial folder from a version that stored pickled chunks is redone
         signature = dict(format_version=FORMAT_VERSION, preset=preset, seed=seed,
-                         chunk_size=chunk_size)
+                         chunk_size=chunk_size, chunk_format="json")
         _prepare_partial(partial, signature)
         _generate_into(partial, preset, seed, split_of, side, workers, progress, chunk_size)
         os.rename(partial, out_dir)  # atomic: out_dir appears complete or not at all

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import inspect
 import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
 
 from risseg.engine.dist import setup_launcher
 from risseg.engine.threads import apply_num_threads
@@ -27,6 +30,36 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
 
 
+# top-level keys the Runner reads besides those a config defines
+RUNNER_KEYS = frozenset(inspect.signature(Runner.__init__).parameters) - {"self", "cfg"}
+RUNNER_KEYS |= {"runner_type"}
+
+
+def check_cfg_options(cfg: Config, options: dict) -> None:
+    """Refuse ``--cfg-options`` whose top-level key neither the config nor the Runner knows.
+
+    Such a key would be set and then read by nothing (``emaa=True`` for ``ema=True``).
+
+    Args:
+        cfg: the loaded config.
+        options: the parsed ``--cfg-options`` (dotted keys).
+
+    Raises:
+        KeyError: naming every unknown key, with the closest known key where there is one.
+    """
+    known = set(cfg.keys()) | RUNNER_KEYS
+    problems = []
+    for key in options:
+        top = key.split(".")[0]
+        if top in known:
+            continue
+        close = difflib.get_close_matches(top, sorted(known), n=1)
+        problems.append(f"'{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    if problems:
+        raise KeyError(f"--cfg-options: unknown key {', '.join(problems)}; the config "
+                       f"{cfg.filename} and the Runner know no such top-level key.")
+
+
 def load_run_config(args: argparse.Namespace, loader: str = "train_dataloader") -> Config:
     """Load ``args.config`` and apply the shared options.
 
@@ -45,6 +78,7 @@ def load_run_config(args: argparse.Namespace, loader: str = "train_dataloader") 
     os.environ.setdefault("LOCAL_RANK", str(args.local_rank))
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     setup_launcher(cfg, args.launcher)
     apply_num_threads(cfg, getattr(args, "threads", None), loader)

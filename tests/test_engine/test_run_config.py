@@ -1,0 +1,37 @@
+"""The shared tool plumbing: --cfg-options keys are checked before they are merged."""
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from risseg.engine.run_config import add_run_args, load_run_config
+
+TINY = str(Path(__file__).resolve().parents[2] / "configs" / "tiny" / "tiny_ris.py")
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("config")
+    add_run_args(parser)
+    return parser.parse_args([TINY, *argv])
+
+
+def test_known_keys_and_runner_keys_are_merged(tmp_path):
+    options = ["ema=True", "train_dataloader.batch_size=3", "auto_scale_lr.base_batch_size=8"]
+    cfg = load_run_config(_args("--work-dir", str(tmp_path), "--threads", "1", "--cfg-options",
+                                *options))
+    assert cfg.ema is True and cfg.train_dataloader.batch_size == 3
+    assert cfg.auto_scale_lr.base_batch_size == 8  # a Runner key the config does not define
+
+
+@pytest.mark.parametrize("typo, suggestion", [("emaa=True", "ema"),
+                                              ("train_dataloder.batch_size=3", "train_dataloader")])
+def test_a_typo_is_refused_with_a_suggestion(typo, suggestion):
+    with pytest.raises(KeyError, match=f"did you mean '{suggestion}'"):
+        load_run_config(_args("--cfg-options", typo))
+
+
+def test_an_unrelated_unknown_key_is_refused_naming_it():
+    with pytest.raises(KeyError, match="'zzz_qqq'"):
+        load_run_config(_args("--cfg-options", "zzz_qqq=1"))

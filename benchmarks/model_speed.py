@@ -40,7 +40,6 @@ import os.path as osp
 import resource
 import sys
 import time
-from typing import Any
 
 import torch
 from mmengine.config import Config, DictAction
@@ -50,39 +49,9 @@ from mmengine.structures import PixelData
 
 from risseg.engine.hooks.ema_teacher_hook import ema_update
 from risseg.models.utils import build
-from risseg.testing import demo_lavt_samples
+from risseg.testing import demo_lavt_samples, drop_missing_checkpoints
 from risseg.utils import register_all_modules
 from risseg.utils.masks import mask_to_bbox
-
-CHECKPOINT_KEYS = ("pretrained", "burn_in_checkpoint")
-
-
-def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
-    """Set every checkpoint path (``CHECKPOINT_KEYS``) of ``model_cfg`` missing here to ``None``.
-
-    A BERT encoder left without weights or ``config`` gets ``config={}`` (BertConfig defaults,
-    the bert-base-uncased architecture). Changes ``model_cfg`` in place; returns the dropped paths.
-    """
-    dropped = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in CHECKPOINT_KEYS:
-                path = node.get(key)
-                if isinstance(path, str) and not osp.exists(path):
-                    dropped.append(path)
-                    node[key] = None
-            if (node.get("type") == "BertTextEncoder" and node.get("pretrained") is None
-                    and node.get("config") is None):
-                node["config"] = {}
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                visit(value)
-
-    visit(model_cfg)
-    return dropped
 
 
 def train_pipeline(cfg: Config) -> list:

@@ -1,9 +1,13 @@
-"""Repository configs pointed at throw-away data, for tests."""
+"""Repository configs pointed at throw-away data or built without their weights, for tests."""
 from __future__ import annotations
 
+import os.path as osp
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from mmengine.config import Config
+from torch import nn
 
 
 def retarget_paths(obj: Any, old: str, new: str) -> Any:
@@ -24,3 +28,61 @@ def synthref_config(path: str, data_root: str) -> Config:
     """
     cfg = Config.fromfile(path)
     return Config(retarget_paths(cfg.to_dict(), "data/synthref", data_root))
+
+
+# Config keys holding a local weights file (or directory) that a model loads when built.
+CHECKPOINT_KEYS = ("pretrained", "burn_in_checkpoint", "checkpoint_path", "word_vectors")
+
+
+def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
+    """Set every checkpoint path (``CHECKPOINT_KEYS``) of ``model_cfg`` missing here to ``None``.
+
+    The model then builds with random weights of the same shapes. A BERT encoder left without
+    weights or ``config`` gets ``config={}`` (BertConfig defaults, the bert-base-uncased
+    architecture). Changes ``model_cfg`` in place; returns the dropped paths.
+    """
+    dropped = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in CHECKPOINT_KEYS:
+                path = node.get(key)
+                if isinstance(path, str) and not osp.exists(path):
+                    dropped.append(path)
+                    node[key] = None
+            if (node.get("type") == "BertTextEncoder" and node.get("pretrained") is None
+                    and node.get("config") is None):
+                node["config"] = {}
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                visit(value)
+
+    visit(model_cfg)
+    return dropped
+
+
+@contextmanager
+def init_empty_weights() -> Iterator[None]:
+    """Create every ``nn.Parameter`` registered inside the block on the meta device.
+
+    Builds a full-size model (Swin-B + BERT-base, DarkNet-53) in a fraction of a second and
+    without its memory: parameter initialisers run on meta tensors, which hold no data. Buffers
+    stay real, so constructors that read them (e.g. normalisation constants) still work. The
+    model cannot run a forward pass.
+    """
+    register = nn.Module.register_parameter
+
+    def register_on_meta(module: nn.Module, name: str, param: nn.Parameter | None) -> None:
+        register(module, name, param)
+        if param is not None:
+            module._parameters[name] = nn.Parameter(
+                param.to("meta"), requires_grad=param.requires_grad
+            )
+
+    nn.Module.register_parameter = register_on_meta
+    try:
+        yield
+    finally:
+        nn.Module.register_parameter = register

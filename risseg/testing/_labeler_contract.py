@@ -1,28 +1,48 @@
 """Contract tests every labeler inherits (style guide section 5); import it in tests.
 
 Subclass ``PseudoLabelerContract`` with ``cfg = dict(type=..., <tiny injected models>)`` and,
-where needed, override ``make_batch`` to attach the fields the labeler reads.
+where needed, override ``make_batch`` to attach further fields the labeler reads.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
+from mmengine.registry import Registry
 from mmengine.structures import PixelData
+from torch import Tensor
 
 from risseg.registry import LABELERS
 from risseg.structures import RISDataSample
 
+if TYPE_CHECKING:
+    from risseg.labelers.base import BasePseudoLabeler
+
 
 class PseudoLabelerContract:
+    """Output dtype and shape, empty and degenerate input, determinism of a labeler.
+
+    ``cfg``: ``dict(type=<registered name>, ...)`` or ``dict(module=<callable returning the
+    labeler>)``.
+    """
+
+    registry: Registry = LABELERS
     cfg: dict = {}
     size: tuple[int, int] = (32, 48)
 
-    def build(self):
+    def build(self) -> BasePseudoLabeler:
+        """The labeler of ``cfg``."""
         cfg = dict(self.cfg)
         return LABELERS.build(cfg) if "type" in cfg else cfg["module"]()
 
-    def make_batch(self, kind: str = "random"):
-        """(B, 3, H, W) uint8 images and samples; kind: random | constant."""
+    def make_batch(self, kind: str = "random") -> tuple[Tensor, list[RISDataSample]]:
+        """Two (3, H, W) uint8 images and their samples; kind: random | constant.
+
+        Every sample has a ``text``, ``gt_mask`` (1, H, W) bool and its box ``gt_bbox`` (4,)
+        float xyxy (the red block of the random images), an empty ``pseudo_mask`` and no
+        ``proposals`` (a (0, H, W) set).
+        """
         h, w = self.size
         g = torch.Generator().manual_seed(0)
         if kind == "constant":
@@ -32,9 +52,15 @@ class PseudoLabelerContract:
             inputs[:, :, h // 4 : h // 2, w // 4 : w // 2] = torch.tensor([230, 20, 20])[
                 :, None, None
             ]
+        box = (w // 4, h // 4, w // 2, h // 2)  # xyxy, exclusive ends
+        block = torch.zeros(h, w, dtype=torch.bool)
+        block[box[1] : box[3], box[0] : box[2]] = True
         samples = []
         for i in range(2):
-            s = RISDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), image_id=i))
+            s = RISDataSample(metainfo=dict(
+                img_shape=(h, w), ori_shape=(h, w), image_id=i, text="the red block"))
+            s.gt_mask = PixelData(data=block[None].clone())
+            s.gt_bbox = torch.tensor(box, dtype=torch.float32)
             s.pseudo_mask = PixelData(data=torch.zeros(1, h, w, dtype=torch.bool))
             s.proposals = PixelData(data=torch.zeros(0, h, w, dtype=torch.bool))
             samples.append(s)

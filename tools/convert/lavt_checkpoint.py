@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import re
 
-import torch
+from risseg.engine.checkpoint_convert import load_official_checkpoint, save_converted_checkpoint
 
 # official name inside backbone.layers.i.<...>  ->  risseg name (i is filled in)
 _STAGE_RULES = (
@@ -104,11 +104,9 @@ def main() -> None:
     parser.add_argument("dst", help="output mmengine checkpoint (.pth)")
     args = parser.parse_args()
     # The official file also pickles its argparse.Namespace: allow exactly that class.
-    with torch.serialization.safe_globals([argparse.Namespace]):
-        ckpt = torch.load(args.src, map_location="cpu", weights_only=True)
+    ckpt = load_official_checkpoint(args.src, safe_globals=[argparse.Namespace])
     state = convert_lavt_checkpoint(ckpt)
-    torch.save(dict(state_dict=state, meta=dict(converted_from=args.src)), args.dst)
-    print(f"Wrote {len(state)} tensors to {args.dst}")
+    save_converted_checkpoint(state, args.dst, converted_from=args.src)
 
 
 if __name__ == "__main__":

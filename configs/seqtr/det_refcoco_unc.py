@@ -1,5 +1,6 @@
 # SeqTR detection (REC) on refcoco (unc): the box as 4 tokens (x1, y1, x2, y2), no END,
 # Acc@0.5 with RefBoxMetric. Its checkpoint initialises segmentation and Partial-RES training.
+# Unpacked GRU and the release label smoothing come from segm_refcoco.py.
 _base_ = ["./segm_refcoco.py"]
 tokenizer = dict(type="WordVocabTokenizer", vocab="data/refcoco/seqtr_vocab.json")
 _dataset = dict(dataset="refcoco", split_by="unc")

@@ -2,6 +2,10 @@
 # 640 px keep-ratio inputs padded to a multiple of 32, 90 epochs, batch 128.
 # Reported (SeqTR README, mIoU): val 67.26 / testA 69.79 / testB 64.12.
 # Train: python tools/train.py configs/seqtr/segm_refcoco.py --cfg-options ema=True
+# Release behaviour (docs/methods/seqtr.md, "Release switches"): unpacked GRU, zero-area contours
+# as empty targets, the release's label-smoothing target. Official weights:
+# tools/convert/seqtr_checkpoint.py. Numbers from this config use risseg's protocol (mIoU / oIoU
+# at the original resolution, standard IoU), not SeqTR's padded-640 crowd-IoU protocol.
 _base_ = [
     "../_base_/datasets/refcoco_unc.py",
     "../_base_/models/seqtr_darknet53_gru.py",
@@ -20,7 +24,8 @@ train_pipeline = [
     dict(type="SelectSentence"),
     dict(type="LoadReferAnnotations"),
     dict(type="LargeScaleJitter", out_max_size=image_size, min_scale=0.3, max_scale=1.4),
-    dict(type="SampleContourPoints", num_points=num_points),  # after every geometric change
+    # after every geometric change; a contour without area is an all-END target, as released
+    dict(type="SampleContourPoints", num_points=num_points, drop_zero_area=True),
     dict(type="Pad", size_divisor=32),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
     dict(type="PackRISInputs", extra_data_keys=("gt_points",)),
@@ -35,8 +40,14 @@ test_pipeline = [
     dict(type="PackRISInputs"),
 ]
 model = dict(
-    text_encoder=dict(vocab_size=12_000),
-    head=dict(num_points=num_points, shuffle_fraction=-1.0),
+    # the release runs the GRU over the zero-padded 15 / 20 ids (official weights need it)
+    text_encoder=dict(vocab_size=12_000, packed=False),
+    head=dict(
+        num_points=num_points,
+        shuffle_fraction=-1.0,
+        # the release's soft target: 1 - 0.1 on the target token, 0.1 / 1001 on the others
+        loss=dict(type="LabelSmoothCrossEntropyLoss", smoothing=0.1, overwrite_target=True),
+    ),
 )
 train_dataloader = dict(batch_size=128, num_workers=4, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=128, num_workers=4, dataset=dict(pipeline=test_pipeline))

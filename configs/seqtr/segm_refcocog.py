@@ -1,5 +1,6 @@
 # SeqTR segmentation on RefCOCOg (UMD): N = 12 points (25 tokens), shuffle 0.2, 20 words,
 # splits val / test. Reported (SeqTR README, mIoU): val 55.67 / test 55.64.
+# Release switches and evaluation protocol: see segm_refcoco.py.
 _base_ = ["./segm_refcoco.py"]
 num_points = 12
 max_length = 20
@@ -10,7 +11,7 @@ train_pipeline = [
     dict(type="SelectSentence"),
     dict(type="LoadReferAnnotations"),
     dict(type="LargeScaleJitter", out_max_size=640, min_scale=0.3, max_scale=1.4),
-    dict(type="SampleContourPoints", num_points=num_points),
+    dict(type="SampleContourPoints", num_points=num_points, drop_zero_area=True),
     dict(type="Pad", size_divisor=32),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
     dict(type="PackRISInputs", extra_data_keys=("gt_points",)),

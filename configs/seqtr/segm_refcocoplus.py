@@ -1,5 +1,6 @@
 # SeqTR segmentation on RefCOCO+ (UNC): N = 12 points (25 tokens), 20 % of each batch with
 # shuffled point order. Reported (SeqTR README, mIoU): val 54.14 / testA 58.93 / testB 48.19.
+# Release switches and evaluation protocol: see segm_refcoco.py.
 _base_ = ["./segm_refcoco.py"]
 num_points = 12
 tokenizer = dict(type="WordVocabTokenizer", vocab="data/refcoco+/seqtr_vocab.json")
@@ -9,7 +10,7 @@ train_pipeline = [
     dict(type="SelectSentence"),
     dict(type="LoadReferAnnotations"),
     dict(type="LargeScaleJitter", out_max_size=640, min_scale=0.3, max_scale=1.4),
-    dict(type="SampleContourPoints", num_points=num_points),
+    dict(type="SampleContourPoints", num_points=num_points, drop_zero_area=True),
     dict(type="Pad", size_divisor=32),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=15),
     dict(type="PackRISInputs", extra_data_keys=("gt_points",)),

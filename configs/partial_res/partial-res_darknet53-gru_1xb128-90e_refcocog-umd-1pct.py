@@ -1,0 +1,51 @@
+# Partial-RES step 2 on RefCOCOg (UMD), 1 % masks: as
+# partial-res_darknet53-gru_1xb128-90e_refcoco-1pct.py with N = 12 points and 20 % of each batch
+# in shuffled point order (the release's num_ray / shuffle_fraction for this dataset), fine-tuned
+# from det_refcocog_umd.py. The data settings repeat configs/seqtr/segm_refcocog.py (configs
+# stay two _base_ hops deep).
+# Protocol: risseg's (mIoU / oIoU at the original resolution, standard IoU), see segm_refcoco.py.
+#   python tools/train.py \
+#       configs/partial_res/partial-res_darknet53-gru_1xb128-90e_refcocog-umd-1pct.py \
+#       --cfg-options ema=True load_from=work_dirs/det_refcocog_umd/best.pth
+_base_ = ["../seqtr/segm_refcoco.py"]
+num_points = 12
+max_length = 20
+tokenizer = dict(type="WordVocabTokenizer", vocab="data/refcocog/seqtr_vocab.json")
+_dataset = dict(dataset="refcocog", split_by="umd")
+train_pipeline = [
+    dict(type="LoadImage"),
+    dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),
+    dict(type="LargeScaleJitter", out_max_size=640, min_scale=0.3, max_scale=1.4),
+    dict(type="SampleContourPoints", num_points=num_points, drop_zero_area=True),
+    dict(type="Pad", size_divisor=32),
+    dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
+    dict(type="PackRISInputs", extra_data_keys=("gt_points",)),
+]
+test_pipeline = [
+    dict(type="LoadImage"),
+    dict(type="SelectSentence"),
+    dict(type="Resize", scale=(640, 640), keep_ratio=True),
+    dict(type="Pad", size_divisor=32),
+    dict(type="LoadReferAnnotations"),
+    dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
+    dict(type="PackRISInputs"),
+]
+model = dict(
+    neck=dict(return_text_token=True),
+    head=dict(
+        num_points=num_points,
+        shuffle_fraction=0.2,
+        language_token=True,
+        task_prompt=True,
+        cctf=True,
+        cctf_axes="release",  # x reads a memory row, y a column, as the release
+        point_bias=True,
+    ),
+)
+train_dataloader = dict(
+    dataset=dict(**_dataset, pipeline=train_pipeline, supervision_file="supervision_1pct.json",
+                 keep_supervision=["mask"])
+)
+val_dataloader = dict(dataset=dict(**_dataset, pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(**_dataset, split="test", pipeline=test_pipeline))

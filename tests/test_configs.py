@@ -1,31 +1,68 @@
-"""Every config loads, names only registered types, and is at most 2 ``_base_`` hops deep;
-tiny configs build and run the loss, predict and tensor modes."""
+"""Every config loads, is at most 2 ``_base_`` hops deep, names each ``type`` in the registry
+of its role and builds its model (full-size ones without weights); tiny configs also run the
+loss, predict and tensor modes."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import (
-    FUNCTIONS,
-    LOG_PROCESSORS,
-    VISBACKENDS,
-    VISUALIZERS,
-    Registry,
-    init_default_scope,
-)
+from mmengine.registry import DefaultScope, Registry, init_default_scope
 
 import risseg.registry as reg
+from risseg.models.utils import build
+from risseg.testing import (
+    CONTRACTS,
+    drop_missing_checkpoints,
+    init_empty_weights,
+    registered_classes,
+)
 
 CONFIG_ROOT = Path(__file__).resolve().parents[1] / "configs"
 CONFIGS = sorted(p for p in CONFIG_ROOT.rglob("*.py"))
 LEAVES = [p for p in CONFIGS if "_base_" not in p.parts]
 TINY = sorted((CONFIG_ROOT / "tiny").glob("*.py"))
-REGISTRIES = [r for r in vars(reg).values() if isinstance(r, Registry)]
-REGISTRIES += [FUNCTIONS, LOG_PROCESSORS, VISBACKENDS, VISUALIZERS]
+LABELER_FRAGMENTS = sorted((CONFIG_ROOT / "_base_" / "labelers").glob("*.py"))
+
+# The registry a ``type`` must be in, by the last key naming it (most specific, tried first; a
+# leading ``_`` of private config variables ignored) ...
+KEY_REGISTRY: dict[str, Registry] = {
+    "tokenizer": reg.TOKENIZERS,
+    "pipeline": reg.TRANSFORMS,  # also every *_pipeline
+    "common": reg.TRANSFORMS,  # shared pipeline steps of the semi-supervised dataset fragments
+    "dataset": reg.DATASETS,
+    "datasets": reg.DATASETS,
+    "pseudo_label_dataset": reg.DATASETS,
+    "refcoco": reg.DATASETS,
+    "synthref": reg.DATASETS,
+    "sampler": reg.DATA_SAMPLERS,
+    "optimizer": reg.OPTIMIZERS,
+    "optim_wrapper": reg.OPTIM_WRAPPERS,
+    "constructor": reg.OPTIM_WRAPPER_CONSTRUCTORS,
+    "vis_backends": reg.VISBACKENDS,
+    "ema_type": reg.MODELS,
+}
+# ... else by the top-level key.
+ROOT_REGISTRY: dict[str, Registry] = {
+    "model": reg.MODELS,
+    "default_hooks": reg.HOOKS,
+    "custom_hooks": reg.HOOKS,
+    "ema_cfg": reg.HOOKS,
+    "val_evaluator": reg.METRICS,
+    "test_evaluator": reg.METRICS,
+    "pseudo_labeler": reg.LABELERS,
+    "param_scheduler": reg.PARAM_SCHEDULERS,
+    "train_cfg": reg.LOOPS,
+    "val_cfg": reg.LOOPS,
+    "test_cfg": reg.LOOPS,
+    "log_processor": reg.LOG_PROCESSORS,
+    "visualizer": reg.VISUALIZERS,
+    "model_wrapper_cfg": reg.MODEL_WRAPPERS,
+}
 
 
 def rel(path: Path) -> str:
@@ -50,10 +87,13 @@ def depth(path: Path) -> int:
 
 
 def types_in(node, trail="cfg"):
-    """Yield (trail, type name) for every string ``type`` in a nested config."""
+    """Yield (trail, type name) for every string ``type`` (and EMAHook ``ema_type``) in a
+    nested config."""
     if isinstance(node, dict):
         if isinstance(node.get("type"), str):
             yield trail, node["type"]
+        if isinstance(node.get("ema_type"), str):
+            yield f"{trail}.ema_type", node["ema_type"]
         for key, value in node.items():
             yield from types_in(value, f"{trail}.{key}")
     elif isinstance(node, (list, tuple)):
@@ -61,15 +101,26 @@ def types_in(node, trail="cfg"):
             yield from types_in(value, f"{trail}[{i}]")
 
 
-def resolves(name: str) -> bool:
-    for registry in REGISTRIES:
-        try:
-            with registry.switch_scope_and_registry("risseg") as scoped:
-                if scoped.get(name) is not None:
-                    return True
-        except ModuleNotFoundError:  # a broken `locations` entry: test_registry.py reports it
-            continue
-    return False
+def registry_of(trail: str) -> Registry:
+    """The registry a ``type`` at ``trail`` (e.g. ``cfg.model.head.loss``) must resolve in."""
+    keys = [k.lstrip("_") for k in re.sub(r"\[\d+\]", "", trail).split(".")[1:]]
+    last = keys[-1]
+    if last.endswith("pipeline"):
+        return reg.TRANSFORMS
+    if last in KEY_REGISTRY:
+        return KEY_REGISTRY[last]
+    if keys[0] in ROOT_REGISTRY:
+        return ROOT_REGISTRY[keys[0]]
+    raise KeyError(f"no registry known for a type at {trail}: add its key to KEY_REGISTRY or "
+                   "ROOT_REGISTRY in tests/test_configs.py")
+
+
+def resolves(name: str, registry: Registry) -> bool:
+    """Whether ``registry`` (or, for a child of mmengine's, its parent) has ``name``.
+
+    A broken ``locations`` entry raises ModuleNotFoundError (test_registry.py names it).
+    """
+    return registry.get(name) is not None
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=rel)
@@ -78,12 +129,43 @@ def test_config_loads_and_is_shallow(path):
     assert depth(path) <= 2, f"{rel(path)} is {depth(path)} _base_ hops deep (max 2)"
 
 
-@pytest.mark.parametrize("path", LEAVES, ids=rel)
-def test_every_type_is_registered(path):
+@pytest.mark.parametrize("path", CONFIGS, ids=rel)
+def test_every_type_is_in_the_registry_of_its_role(path):
     cfg = Config.fromfile(str(path))  # also runs custom_imports
     init_default_scope(cfg.get("default_scope", "risseg"))
-    missing = [(trail, name) for trail, name in types_in(cfg.to_dict()) if not resolves(name)]
-    assert not missing, f"unregistered types in {rel(path)}: {missing}"
+    wrong = [
+        (trail, name, registry_of(trail).name)
+        for trail, name in types_in(cfg.to_dict())
+        if not resolves(name, registry_of(trail))
+    ]
+    assert not wrong, f"types of {rel(path)} not in their role's registry: {wrong}"
+
+
+def test_registry_check_refuses_a_type_of_another_role():
+    assert resolves("PackRISInputs", registry_of("cfg.train_pipeline[3]"))
+    assert not resolves("PackRISInputs", registry_of("cfg.model.backbone"))
+    assert not resolves("TimmBackbone", registry_of("cfg.test_dataloader.dataset.pipeline[0]"))
+    assert not resolves("RefSegMetric", registry_of("cfg.custom_hooks[0]"))
+    assert resolves("CheckpointHook", registry_of("cfg.default_hooks.checkpoint"))  # mmengine's
+    with pytest.raises(KeyError, match="cfg.unknown_key"):
+        registry_of("cfg.unknown_key")
+
+
+@pytest.mark.parametrize("path", LEAVES, ids=rel)
+def test_model_builds_without_its_weights(path):
+    """Checkpoint paths missing here are dropped (risseg.testing.drop_missing_checkpoints) and
+    parameters live on the meta device, so Swin-B + BERT-base builds in well under a second."""
+    cfg = Config.fromfile(str(path))
+    if "model" not in cfg:
+        assert "pseudo_labeler" in cfg, f"{rel(path)} has neither model nor pseudo_labeler"
+        pytest.skip("a pseudo-label config: no model")
+    model_cfg = cfg.model.to_dict()
+    drop_missing_checkpoints(model_cfg)
+    with DefaultScope.overwrite_default_scope("risseg"), init_empty_weights():
+        model = build(model_cfg)
+    assert type(model) is reg.MODELS.get(model_cfg["type"])
+    params = list(model.parameters())
+    assert params and all(p.is_meta for p in params)
 
 
 @pytest.mark.parametrize("path", TINY, ids=rel)
@@ -103,3 +185,19 @@ def test_tiny_config_runs_every_mode(path):
         raw = model(**data, mode="tensor")
     assert all(s.pred_mask.data.dtype == torch.bool for s in samples)
     assert isinstance(raw, torch.Tensor) and raw.shape[:2] == (2, 1)
+
+
+def test_every_labeler_has_its_base_fragment():
+    """risseg/labelers/<name>.py -> configs/_base_/labelers/<name>.py naming it (style guide 5)."""
+    for name, cls in registered_classes(CONTRACTS["labeler"]).items():
+        path = CONFIG_ROOT / "_base_" / "labelers" / f"{cls.__module__.rsplit('.', 1)[-1]}.py"
+        assert path.is_file(), f"{name} has no {rel(path)}"
+        assert Config.fromfile(str(path)).pseudo_labeler["type"] == name, rel(path)
+
+
+@pytest.mark.parametrize("path", LABELER_FRAGMENTS, ids=rel)
+def test_labeler_fragment_builds(path):
+    cfg = Config.fromfile(str(path)).pseudo_labeler.to_dict()
+    if isinstance(cfg.get("checkpoint"), str) and not Path(cfg["checkpoint"]).exists():
+        pytest.skip(f"needs local weights {cfg['checkpoint']}")
+    assert type(reg.LABELERS.build(cfg)).__name__ == cfg["type"]

@@ -1,15 +1,14 @@
 """Loading transforms: image, sentence choice and REFER annotations (docs/data_flow.md)."""
 from __future__ import annotations
 
-import os.path as osp
+import logging
 import random
 
-import cv2
-import numpy as np
 from mmcv.transforms import BaseTransform
-from PIL import Image
+from mmengine.logging import print_log
 
 from risseg.registry import TRANSFORMS
+from risseg.utils.image_io import TruncatedImageError, read_image
 from risseg.utils.masks import bbox_xywh_to_xyxy, box_mask, ellipse_mask, segmentation_to_mask
 
 
@@ -22,37 +21,42 @@ class LoadImage(BaseTransform):
     """Read ``results['img_path']`` as an RGB uint8 image and set the geometry metainfo.
 
     Adds ``img`` (H, W, 3) uint8 RGB, ``ori_shape`` = ``img_shape`` = ``pad_shape`` = (H, W),
-    ``img_offset`` (0, 0), ``scale_factor`` (1.0, 1.0) and ``flip`` False.
+    ``img_offset`` (0, 0), ``scale_factor`` (1.0, 1.0) and ``flip`` False. A missing,
+    undecodable or truncated file (a JPEG without its end marker, a PNG without ``IEND``; see
+    :mod:`risseg.utils.image_io`) raises an error naming it.
 
     Args:
         backend: ``cv2`` or ``pillow``.
         check_size: raise when the image size differs from the entry's ``height``/``width``
             (the annotation would not fit the image).
+        on_bad_image: ``error`` (default) raises on a missing, corrupt or truncated image;
+            ``skip`` logs a warning naming the file with the running count and returns None,
+            so a training dataset draws another sample (mmengine refuses None at test time).
     """
 
-    def __init__(self, backend: str = "cv2", check_size: bool = True):
+    def __init__(self, backend: str = "cv2", check_size: bool = True,
+                 on_bad_image: str = "error"):
         if backend not in ("cv2", "pillow"):
             raise ValueError(f"backend must be 'cv2' or 'pillow', got {backend!r}.")
+        if on_bad_image not in ("error", "skip"):
+            raise ValueError(f"on_bad_image must be 'error' or 'skip', got {on_bad_image!r}.")
         self.backend = backend
         self.check_size = check_size
+        self.on_bad_image = on_bad_image
+        self.num_skipped = 0  # per process (each dataloader worker counts its own)
 
-    def _read(self, path: str) -> np.ndarray | None:
-        if self.backend == "cv2":
-            img = cv2.imread(path, cv2.IMREAD_COLOR)
-            return None if img is None else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    def transform(self, results: dict) -> dict | None:
         try:
-            with Image.open(path) as im:
-                return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
-        except OSError:
+            img = read_image(results["img_path"], self.backend)
+        except (FileNotFoundError, ValueError) as err:  # missing, truncated, undecodable
+            message = f"{err} (ref_id={results.get('ref_id')})"
+            if self.on_bad_image == "error":
+                keep = isinstance(err, (FileNotFoundError, TruncatedImageError))
+                raise (type(err) if keep else ValueError)(message) from err
+            self.num_skipped += 1
+            print_log(f"LoadImage: skipping a bad image ({self.num_skipped} in this process so "
+                      f"far): {message}", "current", logging.WARNING)
             return None
-
-    def transform(self, results: dict) -> dict:
-        path = results["img_path"]
-        if not osp.isfile(path):
-            raise FileNotFoundError(f"Image not found: {_where(results)}")
-        img = self._read(path)
-        if img is None:
-            raise ValueError(f"Cannot decode image (corrupt or unsupported): {_where(results)}")
         h, w = img.shape[:2]
         expected = (results.get("height"), results.get("width"))
         if self.check_size and None not in expected and expected != (h, w):
@@ -63,7 +67,8 @@ class LoadImage(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(backend={self.backend!r})"
+        return (f"{self.__class__.__name__}(backend={self.backend!r}, "
+                f"on_bad_image={self.on_bad_image!r})")
 
 
 @TRANSFORMS.register_module()

@@ -41,6 +41,39 @@ def test_load_image_errors_name_path_and_ref(refer_root):
         LoadImage()(dict(results))
 
 
+def _truncate_into(path, keep: float = 0.6) -> None:
+    """Write a JPEG of the fixture's size, cut short, to ``path`` (cv2 decodes it silently)."""
+    rng = np.random.default_rng(0)
+    data = cv2.imencode(".jpg", (rng.random((H, W, 3)) * 255).astype(np.uint8))[1].tobytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
+@pytest.mark.parametrize("backend", ["cv2", "pillow"])
+def test_truncated_jpeg_raises_naming_file_and_ref(refer_root, backend):
+    results = entry(refer_root, 3)
+    _truncate_into(refer_root / "images" / "img2.png")
+    with pytest.raises(ValueError, match=r"Truncated.*img2.png \(ref_id=3\)"):
+        LoadImage(backend=backend)(dict(results))
+
+
+def test_bad_images_are_skipped_counted_and_logged_in_training(refer_root, capsys):
+    from mmengine.logging import MMLogger
+
+    MMLogger.get_instance("test_loading_skip", log_level="WARNING")
+    pipeline = [dict(type="LoadImage", on_bad_image="skip"), dict(type="SelectSentence")]
+    ds = ReferDataset(str(refer_root), "refcoco", "unc", "train", img_prefix="images",
+                      pipeline=pipeline, max_refetch=50)
+    bad = [i for i in range(len(ds)) if ds.get_data_info(i)["img_path"].endswith("img2.png")]
+    _truncate_into(refer_root / "images" / "img2.png")
+    sample = ds[bad[0]]  # another, readable sample is drawn instead
+    assert not sample["img_path"].endswith("img2.png")
+    load = ds.pipeline.transforms[0]
+    assert load.num_skipped >= 1
+    assert "skipping a bad image (1 in this process so far)" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="on_bad_image"):
+        LoadImage(on_bad_image="ignore")
+
+
 def test_select_sentence_train_and_test(refer_root):
     results = entry(refer_root, 3)
     random.seed(0)

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from risseg.models.backbones.swin_checkpoint import convert_official_swin_keys
 from risseg.models.layers.language_gate import LanguageGate
+from risseg.models.layers.swin_window import swin_stage_pad_shift
 from risseg.models.necks.pwam import PWAM
 from risseg.registry import MODELS
 
@@ -26,8 +27,14 @@ class SwinPWAM(BaseModule):
     load unchanged, but frozen and skipped, so no trainable parameter goes without a gradient
     (DistributedDataParallel needs no ``find_unused_parameters``).
 
-    Defaults are Swin-B, window 12 (LAVT). Windows always partition with padding (as the
-    official segmentation Swin), so any input whose sides are multiples of 32 works.
+    Defaults are Swin-B, window 12 (LAVT). Windows always partition with padding in the
+    official Swin/LAVT order: each block pads its map to a multiple of the window, then applies
+    the cyclic shift, with the shifted-window mask built on the padded grid
+    (:func:`risseg.models.layers.swin_window.swin_block_pad_shift`; timm's own block forward
+    shifts before padding, which differs whenever a stage side is not a multiple of the window,
+    e.g. the 15x15 last stage of a 480x480 input). The modules and parameter names stay timm's,
+    so official and timm Swin checkpoints load unchanged. Any input whose sides are multiples
+    of 32 works.
 
     Args:
         embed_dim: channels of stage 1 (doubling per stage).
@@ -124,7 +131,7 @@ class SwinPWAM(BaseModule):
         for i, (stage, pwam, gate, norm) in enumerate(
             zip(self.layers, self.pwams, self.gates, self.out_norms, strict=True)
         ):
-            x = stage(x)  # (B, h, w, C_i)
+            x = swin_stage_pad_shift(stage, x)  # (B, h, w, C_i)
             b, h, w, c = x.shape
             tokens = x.reshape(b, h * w, c)  # (B, h, w, C) -> (B, N, C)
             fused = pwam(tokens, text, text_mask)  # F_i (B, N, C)

@@ -8,6 +8,7 @@ from risseg.models.layers.positional_encoding import (
 )
 from risseg.models.layers.semi_views import WeakStrongViews
 from risseg.models.layers.seq_transformer import SeqDecoderLayer, SeqEncoderLayer
+from risseg.models.layers.swin_window import swin_block_pad_shift, swin_stage_pad_shift
 
 __all__ = [
     "LanguageGate",
@@ -18,4 +19,6 @@ __all__ = [
     "SinePositionalEncoding2D",
     "WeakStrongViews",
     "co_content",
+    "swin_block_pad_shift",
+    "swin_stage_pad_shift",
 ]

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+import risseg.models.backbones.swin_pwam as swin_pwam_module
 from risseg.models.backbones import SwinPWAM, convert_official_swin_keys
 
 TINY = dict(
@@ -75,6 +76,28 @@ def test_shapes_and_padded_windows():
         model(torch.randn(1, 3, 30, 30), text[:1], mask[:1])
 
 
+def test_stages_use_the_official_pad_then_shift_window_order(monkeypatch):
+    """At 128 px the stage sides 32/16/8/4 are multiples of the window 4, so timm's own
+    shift-then-pad block forward gives the same maps (the toy SynthRef setting); at 112 px the
+    third stage (side 7, two blocks) is not, and there the orders differ."""
+    torch.manual_seed(0)
+    model = SwinPWAM(**TINY).eval()
+    with torch.no_grad():  # attention far from uniform, so window membership matters
+        for p in model.layers.parameters():
+            p.copy_(torch.randn_like(p) * 0.5)
+    text, mask = torch.randn(1, 5, 6), torch.ones(1, 5, dtype=torch.bool)
+    images = {size: torch.randn(1, 3, size, size) for size in (128, 112)}
+    with torch.no_grad():
+        ours = {size: model(img, text, mask) for size, img in images.items()}
+        monkeypatch.setattr(swin_pwam_module, "swin_stage_pad_shift", lambda stage, x: stage(x))
+        timm = {size: model(img, text, mask) for size, img in images.items()}
+    for a, b in zip(ours[128], timm[128], strict=True):
+        assert torch.allclose(a, b, atol=1e-5)
+    for a, b in zip(ours[112][:2], timm[112][:2], strict=True):  # sides 28, 14 (unshifted)
+        assert torch.allclose(a, b, atol=1e-5)
+    assert (ours[112][2] - timm[112][2]).abs().max() > 1e-2  # side 7, shifted block: differs
+
+
 def test_decoder_gets_normalised_pwam_output_not_gated_stream():
     model = SwinPWAM(**TINY).eval()
     captured = {}
@@ -106,8 +129,8 @@ def test_zero_gates_leave_visual_stream_unchanged():
     model = SwinPWAM(**TINY, zero_init_gate=True).eval()
     img = torch.randn(1, 3, 64, 64)
     mask = torch.ones(1, 5, dtype=torch.bool)
-    streams = []
-    model.layers[3].register_forward_hook(lambda m, i, o: streams.append(o))
+    streams = []  # the last Swin stage's output, as the last PWAM receives it
+    model.pwams[3].register_forward_pre_hook(lambda m, args: streams.append(args[0]))
     model(img, torch.randn(1, 5, 6), mask)
     model(img, torch.randn(1, 5, 6), mask)
     assert torch.equal(streams[0], streams[1])  # text never leaks into the Swin stream

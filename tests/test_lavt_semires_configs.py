@@ -1,4 +1,7 @@
-"""LAVT and SemiRES configs load, keep to two _base_ hops, and the toy ones build and run."""
+"""LAVT and SemiRES configs define a model or a labeler, and the toy ones build and run.
+
+Loading, ``_base_`` depth and building every config's model: tests/test_configs.py.
+"""
 
 from pathlib import Path
 
@@ -17,26 +20,14 @@ CONFIGS = sorted((ROOT / "configs" / "lavt").glob("*.py")) + sorted(
 )
 
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "configs" / "_base_" / "datasets" / "synthref.py").exists(),
-    reason="dataset _base_ configs not merged yet",
-)
-
-
 @pytest.fixture(autouse=True)
 def _risseg_scope():
     init_default_scope("risseg")
 
 
-def _depth(path: Path) -> int:
-    bases = Config._get_base_files(str(path))  # noqa: SLF001  (mmengine has no public API)
-    return 1 + max((_depth(path.parent / b) for b in bases), default=-1)
-
-
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
-def test_config_loads_within_two_hops(path):
+def test_config_defines_a_model_or_a_labeler(path):
     cfg = Config.fromfile(str(path))
-    assert _depth(path) <= 2  # leaf -> method primitive -> fragment
     assert "model" in cfg or "pseudo_labeler" in cfg
 
 

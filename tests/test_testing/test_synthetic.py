@@ -23,9 +23,9 @@ def test_samples_are_deterministic_and_text_matches_the_mask_colour():
     sample = a["data_samples"]
     colour = sample.text.split()[1]
     mask = sample.gt_mask.data[0]
-    if mask.any():
-        pixels = a["inputs"][:, mask]  # (3, N)
-        assert (pixels == torch.tensor(COLOURS[colour])[:, None]).all()
+    assert mask.any(), "the referred object of this seeded sample is visible"
+    pixels = a["inputs"][:, mask]  # (3, N)
+    assert (pixels == torch.tensor(COLOURS[colour])[:, None]).all()
 
 
 def test_hash_tokenize_pads_and_truncates():

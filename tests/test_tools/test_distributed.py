@@ -16,6 +16,7 @@ from risseg.testing import synthref_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY = str(REPO_ROOT / "configs" / "tiny" / "tiny_ris.py")
+TRAIN, TEST = str(REPO_ROOT / "tools" / "train.py"), str(REPO_ROOT / "tools" / "test.py")
 SEMIRES = REPO_ROOT / "configs" / "semires" / "semires_tiny_synthref-1pct-cpi.py"
 QUIET = ["log_level=WARNING"]
 
@@ -26,7 +27,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(args: list[str], nproc: int = 1) -> str:
+def run(args: list[str], cwd: Path, nproc: int = 1) -> str:
+    """Run a tool in ``cwd`` (mmengine's distributed test writes ``.dist_test/`` there)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")])
     if nproc > 1:
@@ -34,7 +36,7 @@ def run(args: list[str], nproc: int = 1) -> str:
                f"--master_port={free_port()}", *args, "--launcher", "pytorch"]
     else:
         cmd = [sys.executable, *args]
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
@@ -50,15 +52,17 @@ def printed_metrics(out: str) -> dict:
 @pytest.mark.slow
 def test_two_process_training_and_identical_test_metrics(tmp_path):
     work = tmp_path / "ddp"
-    run(["tools/train.py", TINY, "--work-dir", str(work), "--cfg-options",
-         "train_dataloader.dataset.num_samples=16", "train_cfg.max_epochs=1", *QUIET], nproc=2)
+    run([TRAIN, TINY, "--work-dir", str(work), "--cfg-options",
+         "train_dataloader.dataset.num_samples=16", "train_cfg.max_epochs=1", *QUIET], tmp_path,
+        nproc=2)
     ckpt = work / "epoch_1.pth"
     assert ckpt.is_file()  # 16 samples / (2 ranks x batch 4) = 2 iterations
 
-    single = printed_metrics(run(["tools/test.py", TINY, str(ckpt), "--work-dir",
-                                  str(tmp_path / "t1"), "--cfg-options", *QUIET]))
-    double = printed_metrics(run(["tools/test.py", TINY, str(ckpt), "--work-dir",
-                                  str(tmp_path / "t2"), "--cfg-options", *QUIET], nproc=2))
+    single = printed_metrics(run([TEST, TINY, str(ckpt), "--work-dir", str(tmp_path / "t1"),
+                                  "--cfg-options", *QUIET], tmp_path))
+    double = printed_metrics(run([TEST, TINY, str(ckpt), "--work-dir", str(tmp_path / "t2"),
+                                  "--cfg-options", *QUIET], tmp_path, nproc=2))
+    assert (tmp_path / ".dist_test").is_dir()  # mmengine's result exchange, not the checkout
     assert single.keys() == double.keys() and "mIoU" in single
     for key in single:
         assert single[key] == pytest.approx(double[key], abs=1e-9), key
@@ -81,7 +85,7 @@ def test_semires_trains_under_ddp(synthref_with_proposals, tmp_path):
     path = tmp_path / "config.py"
     cfg.dump(str(path))
     work = tmp_path / "ddp"
-    run(["tools/train.py", str(path), "--work-dir", str(work), "--cfg-options", *QUIET], nproc=2)
+    run([TRAIN, str(path), "--work-dir", str(work), "--cfg-options", *QUIET], tmp_path, nproc=2)
     state = torch.load(work / "epoch_1.pth", map_location="cpu", weights_only=False)
     assert state["meta"]["iter"] == 2
     teacher = {k[len("teacher."):]: v for k, v in state["state_dict"].items()

@@ -217,7 +217,9 @@ def main() -> None:
         if not preds.is_file():
             test(name, config, ckpt, wd, args.threads, [
                 "test_dataloader.dataset.split=train",
-                "test_dataloader.dataset.sentence_mode=first",
+                # every sentence: RPP scores one seeded random sentence per ref (the
+                # release's rule) or, with --sentence best, the best-scoring one
+                "test_dataloader.dataset.sentence_mode=all",
                 *([f"test_dataloader.dataset.indices={args.rpp_refs}"] if args.rpp_refs else []),
                 "test_evaluator.type=DumpPredictions", f"test_evaluator.out_file={preds}",
             ])

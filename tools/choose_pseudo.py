@@ -1,10 +1,14 @@
 """Partial-RES RPP: choose pseudo masks from predictions on the train split.
 
 Reads the predictions written by ``DumpPredictions`` (``tools/test.py`` on the train split),
-scores each one against its GT box with ``RPPLabeler`` (projection Dice loss < 0.1), keeps per
-ref the best-scoring sentence, never keeps refs that already have GT masks, and writes a pseudo
-annotation file ``{ref_id: COCO RLE}`` that the REFER/SynthRef datasets load with
-``pseudo_ann_file=`` (those refs then train as mask-supervised). See docs/methods/partial_res.md.
+scores them against their GT boxes with ``RPPLabeler`` (the release's rule: polygons
+re-rasterised, sum of the two projection Dice losses < 0.1, one polygon only), never keeps refs
+that already have GT masks, and writes a pseudo annotation file ``{ref_id: COCO RLE}`` that the
+REFER/SynthRef datasets load with ``pseudo_ann_file=`` (those refs then train as
+mask-supervised). Like the release, one sentence per ref is scored, drawn at random (seeded,
+``--seed``); ``--sentence best`` keeps the best-scoring sentence instead and
+``--keep-multi-polygon`` scores predictions of several polygons on their union (risseg
+options). See docs/methods/partial_res.md.
 
     python tools/choose_pseudo.py --pred work_dirs/x/train_preds.json --ratio 1 \
         --out data/synthref/pseudo_rpp_1pct.json
@@ -23,7 +27,9 @@ from mmengine.structures import PixelData
 from risseg.evaluation.metrics.ref_box_metric import box_iou
 from risseg.labelers.rpp import RPPLabeler
 from risseg.structures import RISDataSample
-from risseg.utils.masks import mask_to_bbox, rle_to_mask
+from risseg.utils.masks import mask_to_bbox, mask_to_rle, rle_to_mask
+
+SENTENCE_MODES = ("random", "best")
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,6 +41,13 @@ def parse_args() -> argparse.Namespace:
                         "({'mask': [...], ...}) or a JSON list (default: records whose "
                         "supervision is 'mask')")
     parser.add_argument("--thr", type=float, default=0.1, help="projection-loss threshold")
+    parser.add_argument("--sentence", choices=SENTENCE_MODES, default="random",
+                        help="which sentence of a ref is scored: one drawn at random (the "
+                        "release) or the best-scoring one")
+    parser.add_argument("--seed", type=int, default=0, help="seed of --sentence random")
+    parser.add_argument("--keep-multi-polygon", action="store_true",
+                        help="score predictions of several polygons on their union instead "
+                        "of dropping them")
     return parser.parse_args()
 
 
@@ -65,8 +78,72 @@ def load_labeled(path: str) -> set[int]:
     return {int(r) for r in ids}
 
 
+def draw_sentences(records: list[dict], seed: int = 0) -> set[int]:
+    """One record per ref drawn at random: the sentence the release's train loader would draw.
+
+    Args:
+        records: DumpPredictions records (every sentence of every ref).
+        seed: seed of the draw; refs are visited in ascending id, their records in ascending
+            ``sent_id``, so the draw does not depend on the file's order.
+
+    Returns:
+        Indices into ``records`` of the drawn records.
+    """
+    by_ref: dict[int, list[int]] = {}
+    for i, rec in enumerate(records):
+        by_ref.setdefault(int(rec["ref_id"]), []).append(i)
+    rng = np.random.default_rng(seed)
+    drawn = set()
+    for ref_id in sorted(by_ref):
+        idx = sorted(by_ref[ref_id], key=lambda i: (int(records[i].get("sent_id") or 0), i))
+        drawn.add(idx[int(rng.integers(len(idx)))])
+    return drawn
+
+
+def score_records(
+    records: list[dict], labeler: RPPLabeler, labeled: set[int] | None = None
+) -> list[RISDataSample]:
+    """Run ``labeler`` on every record; returns the labelled samples in record order.
+
+    Args:
+        records: DumpPredictions records.
+        labeler: the RPP labeler.
+        labeled: ref ids with GT masks (default: records with supervision 'mask').
+    """
+    samples = []
+    for rec in records:
+        sup = rec.get("supervision")
+        if labeled is not None:
+            sup = "mask" if int(rec["ref_id"]) in labeled else "box"
+        sample = RISDataSample(metainfo=dict(supervision=sup, ref_id=int(rec["ref_id"])))
+        sample.pred_mask = PixelData(data=torch.from_numpy(rle_to_mask(rec["pred_rle"]))[None])
+        sample.gt_bbox = torch.tensor(rec["gt_bbox"], dtype=torch.float64)
+        samples.append(labeler(None, [sample])[0])
+    return samples
+
+
+def _candidate_stats(records: list[dict], samples: list[RISDataSample], labeled: set[int]) -> dict:
+    """Box fit (REC Acc@0.5) and prediction IoU of the records of refs without GT masks."""
+    stats: dict[str, float] = {}
+    cand = [(r, s) for r, s in zip(records, samples, strict=True)
+            if int(r["ref_id"]) not in labeled]
+    hits = [box_iou(mask_to_bbox(rle_to_mask(r["pred_rle"])), r["gt_bbox"]) >= 0.5
+            for r, _ in cand]
+    all_iou = [r["iou"] for r, _ in cand if "iou" in r]
+    hit_iou = [r["iou"] for (r, _), h in zip(cand, hits, strict=True) if h and "iou" in r]
+    stats["num_multi_polygon"] = sum(s.num_polygons > 1 for _, s in cand)
+    if all_iou:
+        stats["candidate_mean_iou"] = float(np.mean(all_iou))
+    if hits:  # how often the model put its mask on the right object (REC Acc@0.5)
+        stats["candidate_box_acc50"] = float(np.mean(hits))
+    if hit_iou:
+        stats["box_hit_mean_iou"] = float(np.mean(hit_iou))
+    return stats
+
+
 def choose(
-    records: list[dict], labeled: set[int] | None = None, thr: float = 0.1
+    records: list[dict], labeled: set[int] | None = None, thr: float = 0.1,
+    sentence: str = "random", seed: int = 0, keep_multi_polygon: bool = False,
 ) -> tuple[dict, dict]:
     """Select pseudo masks.
 
@@ -74,50 +151,40 @@ def choose(
         records: DumpPredictions records.
         labeled: ref ids with GT masks (default: records with supervision 'mask').
         thr: projection-loss threshold.
+        sentence: 'random' (score one seeded random sentence per ref, the release) or 'best'
+            (keep the best-scoring sentence that passes).
+        seed: seed of the random sentence.
+        keep_multi_polygon: score multi-polygon predictions on their union (``RPPLabeler``).
 
     Returns:
-        ``{ref_id: rle}`` of kept refs and a statistics dict.
+        ``{ref_id: rle}`` of the kept refs' pseudo masks (the re-rasterised polygons) and a
+        statistics dict.
     """
-    labeler = RPPLabeler(score_thr=thr, skip_labeled=True)
-    best: dict[int, tuple[float, dict, dict]] = {}
-    box_hits = []  # candidates: does the predicted mask's bounding box fit the GT box?
-    hit_iou = []  # mask IoU with the GT of the candidates whose box fits (contour quality)
-    for rec in records:
-        sample = RISDataSample(metainfo=dict(supervision=rec.get("supervision")))
-        ref_id = int(rec["ref_id"])
-        if labeled is not None:
-            sample.set_metainfo(dict(supervision="mask" if ref_id in labeled else "box"))
-        mask = rle_to_mask(rec["pred_rle"])
-        if sample.metainfo.get("supervision") != "mask":
-            hit = box_iou(mask_to_bbox(mask), rec["gt_bbox"]) >= 0.5
-            box_hits.append(hit)
-            if hit and "iou" in rec:
-                hit_iou.append(rec["iou"])
-        sample.pred_mask = PixelData(data=torch.from_numpy(mask)[None])
-        sample.gt_bbox = torch.tensor(rec["gt_bbox"], dtype=torch.float32)
-        labeler(None, [sample])
-        if not sample.pseudo_keep:
-            continue
-        if ref_id not in best or sample.rpp_loss < best[ref_id][0]:
-            best[ref_id] = (sample.rpp_loss, rec["pred_rle"], rec)
-    refs = {int(r["ref_id"]) for r in records}
+    if sentence not in SENTENCE_MODES:
+        raise ValueError(f"sentence must be one of {SENTENCE_MODES}, got {sentence!r}")
+    labeler = RPPLabeler(score_thr=thr, skip_labeled=True, keep_multi_polygon=keep_multi_polygon)
+    samples = score_records(records, labeler, labeled)
     if labeled is None:
         labeled = {int(r["ref_id"]) for r in records if r.get("supervision") == "mask"}
+    scored = draw_sentences(records, seed) if sentence == "random" else range(len(records))
+    best: dict[int, tuple[float, int]] = {}
+    for i in sorted(scored):
+        s = samples[i]
+        ref_id = int(records[i]["ref_id"])
+        if s.pseudo_keep and (ref_id not in best or s.rpp_loss < best[ref_id][0]):
+            best[ref_id] = (s.rpp_loss, i)
+    refs = {int(r["ref_id"]) for r in records}
     stats = dict(
         num_records=len(records), num_refs=len(refs), num_labeled=len(refs & labeled),
-        num_candidates=len(refs - labeled), num_kept=len(best),
+        num_candidates=len(refs - labeled), num_scored=len(scored), num_kept=len(best),
+        **_candidate_stats(records, samples, labeled),
     )
-    kept_iou = [b[2]["iou"] for b in best.values() if "iou" in b[2]]
-    all_iou = [r["iou"] for r in records if "iou" in r and int(r["ref_id"]) not in labeled]
-    if kept_iou:
+    kept_iou = [records[i]["iou"] for _, i in best.values() if "iou" in records[i]]
+    if kept_iou:  # IoU of the kept predictions (before re-rasterisation) with the GT
         stats["kept_mean_iou"] = float(np.mean(kept_iou))
-    if all_iou:
-        stats["candidate_mean_iou"] = float(np.mean(all_iou))
-    if box_hits:  # how often the model put its mask on the right object (REC Acc@0.5)
-        stats["candidate_box_acc50"] = float(np.mean(box_hits))
-    if hit_iou:
-        stats["box_hit_mean_iou"] = float(np.mean(hit_iou))
-    return {ref_id: b[1] for ref_id, b in sorted(best.items())}, stats
+    pseudo = {ref_id: mask_to_rle(samples[i].pseudo_mask.data[0].numpy())
+              for ref_id, (_, i) in sorted(best.items())}
+    return pseudo, stats
 
 
 def main() -> None:
@@ -130,7 +197,8 @@ def main() -> None:
     labeled = None
     if args.labeled:
         labeled = load_labeled(args.labeled)
-    pseudo, stats = choose(load_records(args.pred), labeled, args.thr)
+    pseudo, stats = choose(load_records(args.pred), labeled, args.thr, args.sentence,
+                           args.seed, args.keep_multi_polygon)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     tmp = out + ".tmp"
     with open(tmp, "w") as f:

@@ -1,6 +1,7 @@
 """tools/choose_pseudo.py on a hand-made prediction file."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -12,6 +13,9 @@ import pytest
 from risseg.utils.masks import mask_to_rle, rle_to_mask
 
 ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("choose_pseudo", ROOT / "tools/choose_pseudo.py")
+CHOOSE = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(CHOOSE)
 
 
 def _record(ref_id, sent_id, mask, box, supervision="box", iou=None):
@@ -30,56 +34,96 @@ def _box(h, w, box):
     return m
 
 
+def _fits(h, w, box):
+    """A prediction whose polygon rasterises to exactly the box (one pixel more each way)."""
+    return _box(h, w, (box[0], box[1], box[2] + 1, box[3] + 1))
+
+
+def _run(*args):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tools/choose_pseudo.py"), *map(str, args)],
+        capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
+
+
 def test_choose_pseudo_end_to_end(tmp_path):
     box = (2, 2, 8, 8)
-    half = _box(12, 12, (2, 2, 5, 8))
+    half = _fits(12, 12, (2, 2, 5, 8))
     records = [
-        _record(1, 10, _box(12, 12, box), box, iou=0.9),  # fits its box: kept
+        _record(1, 10, _fits(12, 12, box), box, iou=0.9),  # fits its box: kept
         _record(2, 20, half, box, iou=0.4),  # half the box: rejected
-        _record(2, 21, _box(12, 12, box), box, iou=0.8),  # a second sentence fits: kept
-        _record(3, 30, _box(12, 12, box), box, supervision="mask"),  # labeled: skipped
+        _record(2, 21, _fits(12, 12, box), box, iou=0.8),  # a second sentence fits
+        _record(3, 30, _fits(12, 12, box), box, supervision="mask"),  # labeled: skipped
         _record(4, 40, np.zeros((12, 12), bool), box),  # empty: rejected
     ]
     pred = tmp_path / "preds.json"
     pred.write_text(json.dumps(records))
     out = tmp_path / "pseudo.json"
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools/choose_pseudo.py"), "--pred", str(pred),
-         "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
-    )
+    proc = _run("--pred", pred, "--out", out, "--sentence", "best")
     assert proc.returncode == 0, proc.stderr
     pseudo = json.loads(out.read_text())
     assert sorted(pseudo) == ["1", "2"]
+    # the pseudo mask is the re-rasterised polygon of the prediction
     np.testing.assert_array_equal(rle_to_mask(pseudo["2"]), _box(12, 12, box))
     stats = json.loads(proc.stdout.splitlines()[0])
     assert stats["num_candidates"] == 3 and stats["num_kept"] == 2 and stats["num_labeled"] == 1
-    # records of refs without masks whose mask's bounding box has IoU >= 0.5 with the GT box:
-    # the full box twice and the half box (IoU exactly 0.5), not the empty mask
+    assert stats["num_scored"] == 5 and stats["kept_mean_iou"] == pytest.approx(0.85)
+    # records of refs without masks whose predicted mask's bounding box has IoU >= 0.5 with
+    # the GT box: the fitting mask (IoU 36/49) twice and the half mask (24/40), not the empty
     assert stats["candidate_box_acc50"] == 0.75
     assert stats["box_hit_mean_iou"] == pytest.approx((0.9 + 0.4 + 0.8) / 3)
+    # the release's rule scores one sentence per ref: ref 2 is kept or not with its draw
+    assert CHOOSE.choose(records)[1]["num_scored"] == 4
+
+
+def _two_sentence_refs(n=20):
+    """n refs, each with one fitting and one half-width sentence (in that order)."""
+    box = (2, 2, 8, 8)
+    records = []
+    for ref in range(n):
+        records.append(_record(ref, 2 * ref, _fits(12, 12, box), box))
+        records.append(_record(ref, 2 * ref + 1, _fits(12, 12, (2, 2, 5, 8)), box))
+    return records
+
+
+def test_random_sentence_is_seeded_and_differs_from_best():
+    records = _two_sentence_refs()
+    best, _ = CHOOSE.choose(records, sentence="best")
+    assert sorted(best) == list(range(20))
+    first, _ = CHOOSE.choose(records, sentence="random", seed=0)
+    again, _ = CHOOSE.choose(records[::-1], sentence="random", seed=0)  # file order is moot
+    other, _ = CHOOSE.choose(records, sentence="random", seed=1)
+    assert sorted(first) == sorted(again)
+    # a ref is kept exactly when its fitting sentence was drawn
+    drawn = CHOOSE.draw_sentences(records, 0)
+    assert sorted(first) == sorted(records[i]["ref_id"] for i in drawn if i % 2 == 0)
+    assert 0 < len(first) < 20 and sorted(first) != sorted(other)
+
+
+def test_multi_polygon_option():
+    box = (2, 2, 12, 12)
+    ring = _fits(16, 16, box)
+    ring[6:9, 6:9] = False
+    records = [_record(1, 10, ring, box)]
+    assert CHOOSE.choose(records)[0] == {}
+    assert CHOOSE.choose(records)[1]["num_multi_polygon"] == 1
+    assert list(CHOOSE.choose(records, keep_multi_polygon=True)[0]) == [1]
+    with pytest.raises(ValueError, match="sentence"):
+        CHOOSE.choose(records, sentence="first")
 
 
 def test_missing_prediction_file_is_named(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools/choose_pseudo.py"), "--pred", str(tmp_path / "x.json"),
-         "--ratio", "1"],
-        capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
-    )
+    proc = _run("--pred", tmp_path / "x.json", "--ratio", "1")
     assert proc.returncode != 0 and "x.json" in proc.stderr
 
 
 def test_labeled_from_supervision_file(tmp_path):
     box = (2, 2, 8, 8)
-    records = [_record(1, 10, _box(12, 12, box), box, supervision="mask"),
-               _record(2, 20, _box(12, 12, box), box, supervision="mask")]
+    records = [_record(1, 10, _fits(12, 12, box), box, supervision="mask"),
+               _record(2, 20, _fits(12, 12, box), box, supervision="mask")]
     (tmp_path / "p.json").write_text(json.dumps(records))
     (tmp_path / "sup.json").write_text(json.dumps({"mask": [2], "box": [1]}))
     out = tmp_path / "o.json"
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools/choose_pseudo.py"), "--pred", str(tmp_path / "p.json"),
-         "--labeled", str(tmp_path / "sup.json"), "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
-    )
+    proc = _run("--pred", tmp_path / "p.json", "--labeled", tmp_path / "sup.json", "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert sorted(json.loads(out.read_text())) == ["1"]

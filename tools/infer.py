@@ -4,12 +4,16 @@
         [--out-dir work_dirs/infer] [--device cpu] [--cfg-options ...]
 
 Writes ``<out-dir>/<image stem>_mask.png`` (0/255) and ``<image stem>_overlay.png`` (the mask in
-red, contour points and box when the model predicts them) and prints a JSON summary.
+red, contour points and box when the model predicts them) and prints a JSON summary. A missing,
+truncated or undecodable image, or a checkpoint that is not a safe local file, ends the run with
+a message naming it, exit status 1 and nothing written.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +22,7 @@ from PIL import Image
 
 from risseg.apis import init_segmentor, segment
 from risseg.utils.drawing import draw_prediction
+from risseg.utils.image_io import read_image
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,22 +38,32 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> dict:
-    args = parse_args()
+def run(args: argparse.Namespace) -> dict:
+    """Segment ``args.image`` and write the mask and overlay; nothing is written on an error."""
     model = init_segmentor(args.config, args.checkpoint, args.device, args.cfg_options)
-    result = segment(model, args.image, args.text)
+    result = segment(model, args.image, args.text)  # LoadImage refuses truncated files
+    image = read_image(args.image, backend="pillow")
+    scale = max(1, 512 // max(image.shape[:2]))  # small images are hard to read otherwise
+    overlay = draw_prediction(image, result.mask, points=result.points, box=result.box,
+                              scale=scale)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(args.image).stem
-    Image.fromarray(result.mask.astype(np.uint8) * 255).save(out_dir / f"{stem}_mask.png")
-    image = np.asarray(Image.open(args.image).convert("RGB"))
-    scale = max(1, 512 // max(image.shape[:2]))  # small images are hard to read otherwise
-    Image.fromarray(draw_prediction(image, result.mask, points=result.points, box=result.box,
-                                    scale=scale)).save(out_dir / f"{stem}_overlay.png")
-    summary = dict(image=args.image, text=args.text, mask_area=int(result.mask.sum()),
-                   box=None if result.box is None else result.box.tolist(),
-                   mask=str(out_dir / f"{stem}_mask.png"),
-                   overlay=str(out_dir / f"{stem}_overlay.png"))
+    mask_path, overlay_path = out_dir / f"{stem}_mask.png", out_dir / f"{stem}_overlay.png"
+    Image.fromarray(result.mask.astype(np.uint8) * 255).save(mask_path)
+    Image.fromarray(overlay).save(overlay_path)
+    return dict(image=args.image, text=args.text, mask_area=int(result.mask.sum()),
+                box=None if result.box is None else result.box.tolist(),
+                mask=str(mask_path), overlay=str(overlay_path))
+
+
+def main() -> dict:
+    args = parse_args()
+    try:
+        summary = run(args)
+    except (OSError, ValueError, pickle.UnpicklingError) as err:
+        # a missing / truncated / undecodable image, a refused or unsafe checkpoint, empty text
+        sys.exit(f"tools/infer.py: {type(err).__name__}: {err}")
     print(json.dumps(summary))
     return summary
 

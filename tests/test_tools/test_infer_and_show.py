@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -73,3 +75,77 @@ def test_show_predictions_names_the_incomplete_record(tmp_path):
          str(tmp_path / "g.png")], capture_output=True, text=True, cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert proc.returncode != 0 and "record 0 (ref 5)" in proc.stderr
+
+
+TINY_INFER_PIPELINE = [
+    dict(type="LoadImage"),
+    dict(type="Resize", scale=(32, 32)),
+    dict(type="TokenizeText", tokenizer=dict(type="WordVocabTokenizer", vocab=["the", "star"]),
+         max_length=8),
+    dict(type="PackRISInputs"),
+]
+
+
+@pytest.fixture
+def tiny_infer(tmp_path):
+    """(config, checkpoint, good JPEG, truncated JPEG) for tools/infer.py with the tiny model."""
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(str(ROOT / "configs" / "tiny" / "tiny_ris.py"))
+    cfg.test_dataloader.dataset.pipeline = TINY_INFER_PIPELINE
+    config = tmp_path / "cfg.py"
+    cfg.dump(str(config))
+    ckpt = tmp_path / "model.pth"
+    torch.save({"state_dict": init_segmentor(cfg).state_dict()}, ckpt)
+    rng = np.random.default_rng(0)
+    data = cv2.imencode(".jpg", (rng.random((24, 32, 3)) * 255).astype(np.uint8))[1].tobytes()
+    good, cut = tmp_path / "good.jpg", tmp_path / "cut.jpg"
+    good.write_bytes(data)
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    return config, ckpt, good, cut
+
+
+def _infer(config, ckpt, image, out_dir, env=None) -> subprocess.CompletedProcess:
+    base = {"PYTHONPATH": str(ROOT), "PATH": "", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "tools/infer.py", str(config), str(ckpt), "--image", str(image),
+         "--text", "the star", "--out-dir", str(out_dir)],
+        capture_output=True, text=True, cwd=ROOT, env={**base, **(env or {})})
+
+
+def test_infer_writes_nothing_for_a_truncated_image(tiny_infer, tmp_path):
+    config, ckpt, good, cut = tiny_infer
+    proc = _infer(config, ckpt, cut, tmp_path / "out")
+    assert proc.returncode == 1
+    assert "Truncated" in proc.stderr and str(cut) in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+    proc = _infer(config, ckpt, good, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good_mask.png",
+                                                                   "good_overlay.png"]
+
+
+class _Payload:
+    """Unpickling it creates ``marker`` (pickled as builtins.open, no reference to this class)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_infer_refuses_a_url_checkpoint_without_loading_the_cache(tiny_infer, tmp_path):
+    config, _, good, _ = tiny_infer
+    marker = tmp_path / "EXECUTED"
+    cache = tmp_path / "torch" / "hub" / "checkpoints"
+    cache.mkdir(parents=True)
+    (cache / "model.pth").write_bytes(pickle.dumps(_Payload(marker)))
+    pickle.loads(pickle.dumps(_Payload(tmp_path / "control")))  # the payload does work
+    assert (tmp_path / "control").exists()
+    url = "https://example.com/model.pth"
+    proc = _infer(config, url, good, tmp_path / "out", env={"TORCH_HOME": str(tmp_path / "torch")})
+    assert proc.returncode == 1 and "RemoteCheckpointError" in proc.stderr
+    assert url in proc.stderr and "wget" in proc.stderr
+    assert not marker.exists() and not (tmp_path / "out").exists()

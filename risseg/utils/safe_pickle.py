@@ -48,7 +48,9 @@ class SafeUnpickler(pickle.Unpickler):
         raise UnsafePickleError(
             f"{self.source}: refusing to load global '{module}.{name}'; REFER annotation "
             "pickles may only contain dict, list, tuple, set, str, bytes, int, float, bool "
-            "and None. Convert trusted files with tools/data/refs_to_json.py.")
+            "and None, so this is not a genuine REFER refs file (or it was modified): get a "
+            "fresh copy from the REFER release. A refs file you made yourself can be given as "
+            "JSON instead (refs(<splitBy>).json, a list of ref dicts; see docs/datasets.md).")
 
     def persistent_load(self, pid: Any) -> Any:
         raise UnsafePickleError(f"{self.source}: persistent ids are not allowed ({pid!r}).")

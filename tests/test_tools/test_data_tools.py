@@ -37,3 +37,28 @@ def test_make_synthref_cli(tmp_path):
     out = run("tools/data/make_synthref.py", "--out", tmp_path / "s", "--preset", "tiny",
               "--workers", "1")
     assert "40 images" in out and (tmp_path / "s" / "refs(synth).p").is_file()
+
+
+class _Payload:
+    """Unpickling it creates ``marker`` (pickled as builtins.open)."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_refs_to_json_refuses_an_unsafe_pickle_with_a_clear_message(tmp_path):
+    refs, marker = tmp_path / "refs(unc).p", tmp_path / "EXECUTED"
+    refs.write_bytes(pickle.dumps([{"ref_id": 1, "payload": _Payload(marker)}], protocol=2))
+    proc = subprocess.run([sys.executable, "tools/data/refs_to_json.py", str(refs)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert f"cannot convert {refs}" in proc.stderr and "io.open" in proc.stderr
+    assert "Traceback" not in proc.stderr and "tools/data/refs_to_json.py" not in proc.stderr
+    assert not marker.exists() and not (tmp_path / "refs(unc).json").exists()
+    refs.write_bytes(b"\x80\x02]q\x00(")  # truncated
+    proc = subprocess.run([sys.executable, "tools/data/refs_to_json.py", str(refs)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "not a valid pickle" in proc.stderr

@@ -1,7 +1,8 @@
 """Convert a REFER ``refs(<splitBy>).p`` pickle to ``refs(<splitBy>).json``.
 
 The pickle is read with risseg's restricted unpickler, so a file holding anything but plain
-data is refused. ``ReferDataset`` prefers the JSON file when both exist.
+data is refused (a message naming the file, exit status 1, nothing written). ``ReferDataset``
+prefers the JSON file when both exist.
 
 Example:
     python tools/data/refs_to_json.py "data/refcoco/refs(unc).p"
@@ -12,8 +13,10 @@ import argparse
 import json
 import os
 import os.path as osp
+import sys
 
 from risseg.datasets.refer import load_refs
+from risseg.utils.safe_pickle import UnsafePickleError
 
 
 def _plain(obj):
@@ -35,7 +38,10 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="output JSON (default: next to the input)")
     args = parser.parse_args()
     out = args.out or osp.splitext(args.refs)[0] + ".json"
-    refs = _plain(load_refs(args.refs))
+    try:
+        refs = _plain(load_refs(args.refs))
+    except (OSError, ValueError, UnsafePickleError) as err:  # messages name the file
+        sys.exit(f"refs_to_json.py: cannot convert {args.refs}: {err}")
     tmp = out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(refs, f)

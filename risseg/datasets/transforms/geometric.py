@@ -104,7 +104,11 @@ class Resize(BaseTransform):
             image fits inside (W, H) (SeqTR's test-time resize; pad afterwards).
         interpolation: image interpolation ('bilinear', 'bicubic', 'nearest', 'area', ...).
         mask_interpolation: 'nearest' (default) or 'bilinear' (then thresholded at 0.5).
-        backend: 'cv2' or 'pillow' image resizing (LAVT and TRIS resize with PIL).
+        backend: image resizing library, 'cv2' (default) or 'pillow'. 'pillow' is
+            ``PIL.Image.resize`` of the uint8 image, i.e. exactly what torchvision's
+            ``resize`` does to a PIL image (LAVT, SemiRES and TRIS releases); PIL's bilinear
+            widens its kernel when shrinking (antialiasing), cv2's does not. Masks always
+            resize with pixel-centre nearest, which equals PIL's NEAREST.
     """
 
     def __init__(
@@ -115,6 +119,8 @@ class Resize(BaseTransform):
         mask_interpolation: str = "nearest",
         backend: str = "cv2",
     ) -> None:
+        if backend not in ("cv2", "pillow"):
+            raise ValueError(f"Resize: backend must be 'cv2' or 'pillow', got {backend!r}.")
         self.scale = tuple(scale)
         self.keep_ratio = keep_ratio
         self.interpolation = interpolation
@@ -137,7 +143,10 @@ class Resize(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(scale={self.scale}, keep_ratio={self.keep_ratio})"
+        return (
+            f"{type(self).__name__}(scale={self.scale}, keep_ratio={self.keep_ratio}, "
+            f"backend={self.backend!r})"
+        )
 
 
 @TRANSFORMS.register_module()

@@ -152,3 +152,28 @@ def test_flip_probability_zero_is_identity():
     sample = _sample()
     res = RandomFlip(prob=0.0)(dict(sample))
     assert res["text"] == sample["text"] and res["flip"] is False
+
+
+@pytest.mark.parametrize("size", [(30, 20), (80, 64)])  # (W, H): shrink and enlarge 53x37
+def test_pillow_backend_equals_pil_resize(size):
+    """The LAVT/SemiRES release pipeline: torchvision resize of a PIL image = PIL bilinear for
+    the image, PIL NEAREST for the mask."""
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 255, (37, 53, 3), dtype=np.uint8)
+    mask = rng.random((37, 53)) > 0.5
+    out = Resize(scale=size, backend="pillow").transform(
+        dict(img=img.copy(), gt_mask=mask.copy(), ori_shape=(37, 53))
+    )
+    pil_img = np.asarray(Image.fromarray(img).resize(size, Image.BILINEAR))
+    pil_mask = np.asarray(Image.fromarray(mask.astype(np.uint8)).resize(size, Image.NEAREST))
+    assert np.array_equal(out["img"], pil_img)
+    assert np.array_equal(out["gt_mask"], pil_mask > 0)
+    cv2_img = Resize(scale=size).transform(dict(img=img.copy(), ori_shape=(37, 53)))["img"]
+    assert not np.array_equal(cv2_img, pil_img)  # the default backend is a different resize
+
+
+def test_unknown_resize_backend_is_refused():
+    with pytest.raises(ValueError, match="backend"):
+        Resize(scale=(32, 32), backend="PIL")

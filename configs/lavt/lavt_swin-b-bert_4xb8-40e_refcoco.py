@@ -10,12 +10,17 @@ _base_ = [
 ]
 # LAVT: resize to 480x480 without keeping the aspect ratio, no augmentation; BERT ids of the
 # raw sentence, 20 tokens, sliced after encoding (an over-long sentence loses [SEP], as LAVT).
+# Release protocol (docs/metrics.md): images resized with PIL bilinear (the release's
+# torchvision resize of a PIL image; risseg's default backend is cv2), the GT loaded before the
+# resize (PIL-nearest to 480x480), the 2-class argmax taken at 480x480 (test_cfg.rescale=False)
+# and compared there. The numbers of this config and of the configs built on it (RefCOCO+,
+# RefCOCOg, SemiRES) use this protocol, comparable with the papers.
 tokenizer = dict(type="BertTokenizer", vocab="data/pretrained/bert-base-uncased", mode="slice")
 train_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
     dict(type="LoadReferAnnotations"),
-    dict(type="Resize", scale=(480, 480), keep_ratio=False),
+    dict(type="Resize", scale=(480, 480), keep_ratio=False, backend="pillow"),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=20),
     dict(type="PackRISInputs"),
 ]
@@ -23,16 +28,18 @@ test_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
     dict(type="LoadReferAnnotations"),
-    dict(type="Resize", scale=(480, 480), keep_ratio=False),
+    dict(type="Resize", scale=(480, 480), keep_ratio=False, backend="pillow"),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=20),
     dict(type="PackRISInputs"),
 ]
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-# The paper's protocol: prediction and GT resized to 480x480 (docs/metrics.md); remove
-# resize_to for risseg's default original-resolution protocol.
-val_evaluator = dict(type="RefSegMetric", resize_to=(480, 480))
+# Prediction thresholded at the network resolution (480x480), against the GT resized with the
+# image: the release protocol. risseg's original-resolution protocol instead: rescale=True and
+# LoadReferAnnotations after Resize in test_pipeline.
+model = dict(test_cfg=dict(rescale=False))
+val_evaluator = dict(type="RefSegMetric")
 test_evaluator = val_evaluator
 # Parameter groups of LAVT's train.py: backbone (+PWAMs, gates) without decay on norms and
 # relative position tables, the decoder, and BERT encoder layers 0-9 only.

@@ -13,7 +13,8 @@ model = dict(
     unsup_weight=1.0,  # --unsup_lambda
     burn_in_checkpoint="work_dirs/lavt_swin-b-bert_4xb2-40e_refcoco-1pct-burnin/best.pth",
     data_preprocessor={{_base_.model.data_preprocessor}},
-    test_cfg=dict(eval_model="teacher"),
+    # release protocol (see the LAVT RefCOCO config): argmax at 480x480 vs the resized GT
+    test_cfg=dict(eval_model="teacher", rescale=False),
 )
 train_dataloader = {{_base_.semi_train_dataloader}}
 custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.9996)]  # SemiRES's fixed keep rate

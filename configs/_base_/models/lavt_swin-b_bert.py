@@ -1,6 +1,10 @@
 # LAVT (Yang et al., CVPR 2022): Swin-B (window 12) with PWAM + language gate after every stage,
 # BERT-base text encoder, SimpleDecoding head (hidden 512), CE with class weights [0.9, 1.1].
 # Weights come from local paths (see configs/lavt/README.md for the official downloads).
+# SwinPWAM partitions windows in the release's order (pad to the window, then shift), so a
+# converted release checkpoint reproduces the release's logits at any input size
+# (docs/methods/lavt.md). The evaluation protocol (test_cfg.rescale, metric) is set by the
+# dataset configs: the RefCOCO ones select the release's 480x480 argmax.
 model = dict(
     type="LAVTSegmentor",
     # ImageNet mean/std in 0-255 units (LAVT normalises after ToTensor with the same values)

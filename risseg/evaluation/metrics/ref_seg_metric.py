@@ -87,7 +87,10 @@ class RefSegMetric(BaseMetric):
         zero_union: 'zero' or 'one': the IoU of a sample whose prediction and GT are both empty.
         zero_intersection_is_zero: IoU 0 whenever I = 0 (LAVT training-time evaluator).
         resize_to: None, or (H, W): nearest-resize prediction and GT to this size before
-            comparing (LAVT/S+S+C/SemiRES legacy 480x480 protocol). Shapes may then differ.
+            comparing; shapes may then differ. With predictions at the original resolution
+            this approximates the LAVT/S+S+C/SemiRES 480x480 protocol; the exact one predicts
+            at 480x480 (``test_cfg.rescale=False``, GT resized by the pipeline) and needs no
+            resize here (docs/metrics.md).
         thresholds: IoU thresholds of Prec@X (inclusive, IoU >= X).
         collect_device, prefix: as mmengine's BaseMetric (no prefix: keys ``mIoU`` etc.).
     """

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,6 +13,9 @@ from risseg.datasets.synthref import generate_synthref
 from risseg.datasets.tokenizers import WordVocabTokenizer
 from risseg.models.backbones import SwinPWAM
 from risseg.models.text_encoders import BertTextEncoder
+from risseg.testing import load_script
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SWIN = dict(embed_dim=8, depths=(1, 1), num_heads=(1, 2), window_size=4, text_dim=16,
             fusion_heads=(1, 1))
@@ -66,8 +70,7 @@ def test_pretrain_bert_needs_a_free_mask_id(corpus, tmp_path):
 def test_tool_refuses_the_benchmark_seed_as_corpus(tmp_path, monkeypatch):
     import sys
 
-    sys.path.insert(0, "tools")
-    import pretrain_synthref_encoders as tool
+    tool = load_script(ROOT / "tools" / "pretrain_synthref_encoders.py")
 
     monkeypatch.setattr(sys, "argv", ["x", "configs/lavt/lavt_tiny_synthref.py",
                                       "--corpus-seed", "0", "--out", str(tmp_path)])
@@ -81,8 +84,7 @@ def test_tool_makes_the_configs_synthref_before_pretraining(corpus, tmp_path, mo
     the tool generates it first instead of failing after the Swin epochs."""
     import sys
 
-    sys.path.insert(0, "tools")
-    import pretrain_synthref_encoders as tool
+    tool = load_script(ROOT / "tools" / "pretrain_synthref_encoders.py")
 
     calls = []
 

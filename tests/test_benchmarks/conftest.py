@@ -1,9 +1,10 @@
 """Fixture importing the scripts of benchmarks/ (plain files, not a package)."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+
+from risseg.testing import load_script
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -13,9 +14,6 @@ def load_benchmark():
     """``load_benchmark(name)`` -> the module of ``benchmarks/<name>.py``."""
 
     def load(name: str):
-        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return load_script(BENCHMARKS / f"{name}.py")
 
     return load

@@ -1,10 +1,9 @@
 """Shared fixtures of the tool tests: a tiny SynthRef with its stand-in proposals."""
-import runpy
-import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
+
+from risseg.testing import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,8 +16,7 @@ def make_synthref_with_proposals(root: Path) -> Path:
         "generate_pseudo_labels.py", str(ROOT / "configs/semires/synth_proposals_synthref.py"),
         "--out", str(root / "proposals"), "--cfg-options",
         f"pseudo_label_dataset.data_root={root}", "pseudo_label_dataset.preset=tiny"]
-    with mock.patch.object(sys, "argv", argv):
-        runpy.run_path(str(ROOT / "tools/generate_pseudo_labels.py"), run_name="__main__")
+    run_script(ROOT / "tools/generate_pseudo_labels.py", *argv[1:])
     return root
 
 

@@ -1,6 +1,5 @@
 """The LAVT converter maps the official release's names onto LAVTSegmentor."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from risseg.models.utils import build
-from risseg.testing import tiny_lavt_cfg
+from risseg.testing import load_script, tiny_lavt_cfg
 
 
 @pytest.fixture(autouse=True)
@@ -18,9 +17,7 @@ def _risseg_scope():
 
 
 _TOOL = Path(__file__).parents[2] / "tools" / "convert" / "lavt_checkpoint.py"
-_spec = importlib.util.spec_from_file_location("lavt_checkpoint", _TOOL)
-tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tool)
+tool = load_script(_TOOL)
 
 
 def _official_lavt(embed=8, depths=(1, 1, 2, 1), heads=(1, 1, 2, 2), window=4, text=16, hidden=16):

@@ -1,7 +1,5 @@
 """tools/analysis/semires_pseudo_label_quality.py on a tiny SynthRef with stand-in proposals."""
 import json
-import runpy
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,15 +7,14 @@ import torch
 from mmengine.registry import init_default_scope
 
 from risseg.models.utils import build
-from risseg.testing import synthref_config
+from risseg.testing import run_script, synthref_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = str(ROOT / "tools" / "analysis" / "semires_pseudo_label_quality.py")
 
 
-def _run(argv, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["semires_pseudo_label_quality.py", *argv])
-    return runpy.run_path(TOOL, run_name="not_main")["main"]()
+def _run(argv):
+    return run_script(TOOL, *argv)
 
 
 @pytest.fixture
@@ -37,10 +34,10 @@ def setup(synthref_with_proposals, tmp_path):
     return cfg_path, ckpt, tmp_path
 
 
-def test_quality_figures_of_a_burn_in_checkpoint(setup, monkeypatch):
+def test_quality_figures_of_a_burn_in_checkpoint(setup):
     cfg_path, ckpt, tmp_path = setup
     out = tmp_path / "quality.json"
-    result = _run([str(cfg_path), str(ckpt), "--num-refs", "20", "--out", str(out)], monkeypatch)
+    result = _run([str(cfg_path), str(ckpt), "--num-refs", "20", "--out", str(out)])
     assert result["refs"] == 20
     assert json.loads(out.read_text())["refs"] == 20
     for kind in ("teacher", "iom", "cpi", "top_proposal"):
@@ -49,19 +46,19 @@ def test_quality_figures_of_a_burn_in_checkpoint(setup, monkeypatch):
     assert 0.0 <= result["matched"]["cpi"] <= 1.0
 
 
-def test_a_checkpoint_of_another_model_is_refused(setup, monkeypatch):
+def test_a_checkpoint_of_another_model_is_refused(setup):
     cfg_path, _, tmp_path = setup
     bad = tmp_path / "bad.pth"
     torch.save({"state_dict": {"something.else": torch.zeros(1)}}, bad)
     with pytest.raises(KeyError, match="does not fit"):
-        _run([str(cfg_path), str(bad), "--num-refs", "4"], monkeypatch)
+        _run([str(cfg_path), str(bad), "--num-refs", "4"])
 
 
-def test_teacher_over_all_sentences(setup, monkeypatch):
+def test_teacher_over_all_sentences(setup):
     cfg_path, ckpt, _ = setup
     argv = [str(cfg_path), str(ckpt), "--num-refs", "12"]
-    one = _run(argv, monkeypatch)
-    every = _run(argv + ["--cfg-options", "model.teacher_all_sentences=True"], monkeypatch)
+    one = _run(argv)
+    every = _run(argv + ["--cfg-options", "model.teacher_all_sentences=True"])
     assert every["refs"] == one["refs"] == 12
     for kind in ("teacher", "cpi"):
         assert 0.0 <= every[kind]["mIoU"] <= 100.0

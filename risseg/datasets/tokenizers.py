@@ -7,6 +7,10 @@ of ``max_length`` bools, True on real tokens. Three families are provided:
 - :class:`WordVocabTokenizer`: whole words looked up in a vocabulary (SeqTR, GloVe-style).
 - :class:`BertTokenizer`: WordPiece from a LOCAL BERT vocabulary (LAVT, SemiRES, S+S+C).
 - :class:`CLIPTokenizer`: CLIP's byte-pair encoding bundled with open_clip (CRIS, TRIS).
+
+After each call a tokenizer's ``last_stats`` (:class:`TokenStats`) says whether the expression
+was truncated and whether none of its tokens was known (all UNK), so ``TokenizeText`` can flag
+such samples instead of silently segmenting from them.
 """
 
 from __future__ import annotations
@@ -17,12 +21,27 @@ import json
 import os
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from mmengine.logging import print_log
 
 from risseg.registry import TOKENIZERS
 
 _PUNCTUATION = re.compile(r"[.,'!?\"()*#:;]")
+
+
+class TokenStats(NamedTuple):
+    """What happened to the last expression a tokenizer encoded.
+
+    Attributes:
+        n_tokens: tokens of the full encoding (special tokens included), before truncation.
+        truncated: tokens were dropped to fit ``max_length`` (or CLIP's context length).
+        no_known_word: every word / word piece is the unknown token (the ids carry no text).
+    """
+
+    n_tokens: int
+    truncated: bool
+    no_known_word: bool
 
 
 def _check_text(text: str, name: str) -> str:
@@ -82,6 +101,7 @@ class WordVocabTokenizer:
         self.token2idx = self._build_index(vocab)
         self.add_cls = add_cls
         self._log_truncation = _LogOnce()
+        self.last_stats: TokenStats | None = None
 
     @classmethod
     def _build_index(cls, vocab: Sequence[str] | dict[str, int]) -> dict[str, int]:
@@ -123,8 +143,10 @@ class WordVocabTokenizer:
             raise ValueError(f"WordVocabTokenizer: no words left in {text!r} after cleaning.")
         unk = self.token2idx[self.UNK]
         ids = [self.token2idx.get(w, unk) for w in words]
+        no_known_word = all(i == unk for i in ids)
         if self.add_cls:
             ids = [self.token2idx[self.CLS]] + ids
+        self.last_stats = TokenStats(len(ids), len(ids) > max_length, no_known_word)
         if len(ids) > max_length:
             self._log_truncation(type(self).__name__, text, len(ids), max_length)
             ids = ids[:max_length]
@@ -164,11 +186,15 @@ class BertTokenizer:
             )
         self.mode = mode
         self._log_truncation = _LogOnce()
+        self.last_stats: TokenStats | None = None
 
     def __call__(self, text: str, max_length: int) -> tuple[list[int], list[bool]]:
         """Tokenize one expression; returns ids (L,) and mask (L,) with L = ``max_length``."""
         text = _check_text(text, type(self).__name__)
         ids = self.tokenizer(text, add_special_tokens=True)["input_ids"]
+        unk = self.tokenizer.unk_token_id
+        self.last_stats = TokenStats(len(ids), len(ids) > max_length,
+                                     all(i == unk for i in ids[1:-1]))  # inside [CLS] .. [SEP]
         if len(ids) > max_length:
             self._log_truncation(type(self).__name__, text, len(ids), max_length)
             sep = ids[-1]
@@ -227,12 +253,16 @@ class CLIPTokenizer:
         self.sot_id = self.tokenizer.sot_token_id
         self.eot_id = self.tokenizer.eot_token_id
         self._log_truncation = _LogOnce()
+        self.last_stats: TokenStats | None = None
 
     def __call__(self, text: str, max_length: int) -> tuple[list[int], list[bool]]:
         """Tokenize one expression; returns ids (L,) and mask (L,) with L = ``max_length``."""
         text = _check_text(text, type(self).__name__)
         ids = [self.sot_id] + self.tokenizer.encode(text) + [self.eot_id]
         limit = min(max_length, self.context_length) if self.mode == "slice" else max_length
+        # byte-level BPE has no unknown token: every expression is fully known
+        self.last_stats = TokenStats(
+            len(ids), len(ids) > max_length or len(ids) > self.context_length, False)
         if len(ids) > max_length or len(ids) > self.context_length:
             self._log_truncation(type(self).__name__, text, len(ids), max_length)
         if self.mode == "slice":

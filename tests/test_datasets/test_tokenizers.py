@@ -118,3 +118,30 @@ def test_truncation_logged_once_at_debug(monkeypatch):
     tok("a a a a a", 2)
     tok("a", 2)
     assert len(calls) == 1 and calls[0][1] == 10 and "truncated to 2" in calls[0][0]
+
+
+def test_word_vocab_stats():
+    tok = WordVocabTokenizer(["man", "left"], add_cls=True)
+    tok("the man on the left", 4)
+    assert tok.last_stats == (6, True, False)  # CLS + 5 words
+    tok("zebra giraffe", 4)
+    assert tok.last_stats == (3, False, True)
+    tok("man", 4)
+    assert tok.last_stats == (2, False, False)
+
+
+def test_bert_stats(bert_vocab):
+    tok = BertTokenizer(bert_vocab)
+    tok("the man on the lefts zebra", 6)  # [CLS] the man on the left ##s [UNK] [SEP]
+    assert tok.last_stats == (9, True, False)
+    tok("zebra giraffe", 6)  # [CLS] [UNK] [UNK] [SEP]
+    assert tok.last_stats == (4, False, True)
+
+
+def test_clip_stats(clip_tokenizers):
+    trunc, sliced = clip_tokenizers
+    for tok in clip_tokenizers:
+        tok(" ".join(["red"] * 30), 8)
+        assert tok.last_stats == (32, True, False)
+        tok("xqzv wpjk", 8)  # byte-level BPE knows every string
+        assert tok.last_stats.truncated is False and tok.last_stats.no_known_word is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -24,6 +26,10 @@ class TokenizeText(BaseTransform):
 
     Adds:
         text_ids: (L,) int64.  text_mask: (L,) bool, True on real tokens.
+        text_truncated, text_no_known_word: bool, when the tokenizer reports ``last_stats``:
+            the expression lost tokens to ``max_length`` / none of its words is in the
+            vocabulary. The first such sample of a process raises a Python warning naming it;
+            ``TextCoverageHook`` counts them over a run (packed as metainfo keys).
         all_text_ids, all_text_mask: (K, L), K sentences of the ref (``all_sentences`` only).
     """
 
@@ -35,6 +41,7 @@ class TokenizeText(BaseTransform):
         self.tokenizer = TOKENIZERS.build(tokenizer) if isinstance(tokenizer, dict) else tokenizer
         self.max_length = max_length
         self.all_sentences = all_sentences
+        self._warned: set[str] = set()  # flag kinds already warned about in this process
 
     def _tokenize(self, text: str, results: dict, sent_id) -> tuple[np.ndarray, np.ndarray]:
         """(L,) ids and mask of ``text``; a ValueError names the sample if it cannot be."""
@@ -53,6 +60,12 @@ class TokenizeText(BaseTransform):
         results["text_ids"], results["text_mask"] = self._tokenize(
             results.get("text"), results, results.get("sent_id")
         )
+        stats = getattr(self.tokenizer, "last_stats", None)
+        if stats is not None:
+            results["text_truncated"] = bool(stats.truncated)
+            results["text_no_known_word"] = bool(stats.no_known_word)
+            if stats.truncated or stats.no_known_word:
+                self._warn_once(results, stats)
         if self.all_sentences:
             texts = results.get("texts")
             if not texts:
@@ -67,6 +80,22 @@ class TokenizeText(BaseTransform):
             results["all_text_ids"] = np.stack([ids for ids, _ in pairs])
             results["all_text_mask"] = np.stack([mask for _, mask in pairs])
         return results
+
+    def _warn_once(self, results: dict, stats) -> None:
+        """Warn about the first truncated and the first all-unknown expression of the process."""
+        where = {k: results[k] for k in ("img_path", "ref_id", "sent_id") if k in results}
+        for kind, flagged, what in (
+            ("truncated", stats.truncated,
+             f"has {stats.n_tokens} tokens and was truncated to max_length={self.max_length}"),
+            ("no_known_word", stats.no_known_word,
+             "has no word in the tokenizer's vocabulary (all tokens are unknown), so its mask "
+             "does not depend on the text"),
+        ):
+            if flagged and kind not in self._warned:
+                self._warned.add(kind)
+                warnings.warn(f"TokenizeText: the expression {results.get('text')!r} {what} "
+                              f"({where}); further cases are only counted (TextCoverageHook).",
+                              stacklevel=2)
 
     def __repr__(self) -> str:
         return (

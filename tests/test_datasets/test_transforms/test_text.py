@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -42,3 +44,24 @@ def test_tokenize_all_sentences_names_the_empty_one():
         t(dict(text="man", ref_id=7))
     with pytest.raises(ValueError, match="2 sentences but 1 sent_ids"):
         t(dict(text="man", texts=["man", "man"], sent_ids=[1], ref_id=7))
+
+
+def test_truncated_and_unknown_expressions_are_flagged_and_warned_once():
+    t = TokenizeText(dict(type="WordVocabTokenizer", vocab=["man", "red"]), max_length=3)
+    out = t(dict(text="red man", ref_id=1))
+    assert out["text_truncated"] is False and out["text_no_known_word"] is False
+    with pytest.warns(UserWarning, match=r"'a red man on a horse'.*truncated to max_length=3"):
+        out = t(dict(text="a red man on a horse", ref_id=2, img_path="x.jpg"))
+    assert out["text_truncated"] is True and out["text_ids"].tolist() == [1, 4, 3]
+    with pytest.warns(UserWarning, match=r"'zebra'.*no word in the tokenizer's vocabulary"):
+        out = t(dict(text="zebra", ref_id=3))
+    assert out["text_no_known_word"] is True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # later cases are only counted
+        assert t(dict(text="one two three four", ref_id=4))["text_truncated"] is True
+        assert t(dict(text="giraffe", ref_id=5))["text_no_known_word"] is True
+
+
+def test_tokenizers_without_stats_set_no_flags():
+    t = TokenizeText(lambda text, n: ([1] * n, [True] * n), max_length=2)
+    assert "text_truncated" not in t(dict(text="anything at all"))

@@ -44,10 +44,11 @@ from mmengine.runner import Runner
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from model_speed import drop_missing_checkpoints, teacher_keep_rate  # noqa: E402
+from model_speed import teacher_keep_rate  # noqa: E402
 
 from risseg.engine.hooks.ema_teacher_hook import ema_update  # noqa: E402
 from risseg.models.utils import build  # noqa: E402
+from risseg.testing import drop_missing_checkpoints  # noqa: E402
 from risseg.utils import register_all_modules  # noqa: E402
 
 

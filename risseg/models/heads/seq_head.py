@@ -459,12 +459,16 @@ class SeqHead(nn.Module):
         enc = self.encode(feats, lang, samples)
         b = feats.shape[0]
         steps = 2 * self.num_points + 1 if task == "mask" else 4
-        caches: list[Tensor | None] = [None] * len(self.decoder)
+        # every projection once: the memory's keys/values here, each position's in the caches
+        memory_kv = [layer.memory_kv(enc["memory"], enc["pos"]) for layer in self.decoder]
+        caches: list[dict[str, Tensor]] = [{} for _ in self.decoder]
+        positions = self.pos_1d(steps)  # (steps, d)
         x = self._start(b, task, enc)  # (B, 1, d): the input at position 0
         out = feats.new_full((b, steps), self.end, dtype=torch.long)
         done = torch.zeros(b, dtype=torch.bool, device=feats.device)
         for step in range(steps):
-            logits = self.predictor(self.decoder_norm(self._decode_step(x, step, caches, enc)))
+            state = self._decode_step(x, positions[step : step + 1], caches, memory_kv, enc)
+            logits = self.predictor(self.decoder_norm(state))
             logits = logits[:, -1]  # (B, 1, V) -> (B, V)
             if task == "box":
                 logits = logits[:, : self.num_bins]
@@ -478,28 +482,28 @@ class SeqHead(nn.Module):
             x = self._embed(token[:, None], enc, first_is_x=step % 2 == 0, task=task)
         return out
 
-    def _decode_step(self, x: Tensor, step: int, caches: list, enc: dict) -> Tensor:
-        """Run the decoder on the input at position ``step`` only, reusing earlier positions.
+    def _decode_step(
+        self, x: Tensor, position: Tensor, caches: list[dict], memory_kv: list, enc: dict
+    ) -> Tensor:
+        """Run the decoder on one new position, reusing everything computed before it.
 
         With a causal mask the states of earlier positions never change, so each layer keeps
-        its inputs so far in ``caches`` (updated in place) and the new position attends to
-        them: O(T) work per step instead of re-decoding the whole prefix.
+        their self-attention keys and values in its cache (updated in place) and the memory's
+        keys and values are projected once per image: O(T) work per step, and no projection
+        computed twice (:meth:`SeqDecoderLayer.forward_step`).
 
         Args:
-            x: (B, 1, d) input embedding at position ``step``.
-            step: the position.
-            caches: per decoder layer, its inputs at positions < step (B, step, d) or None.
+            x: (B, 1, d) input embedding at the new position; position: (1, d) its code.
+            caches: per decoder layer, its self-attention cache (empty before position 0).
+            memory_kv: per decoder layer, :meth:`SeqDecoderLayer.memory_kv` of the memory.
             enc: the output of :meth:`encode`.
 
         Returns:
-            (B, 1, d) decoder state at position ``step`` (before the final norm).
+            (B, 1, d) decoder state at the new position (before the final norm).
         """
-        positions = self.pos_1d(step + 1)  # (step + 1, d)
-        for i, layer in enumerate(self.decoder):
-            caches[i] = x if caches[i] is None else torch.cat([caches[i], x], dim=1)
-            x = layer(
-                x, positions[step:], enc["memory"], enc["pos"], enc["padding_mask"], None,
+        for layer, cache, kv in zip(self.decoder, caches, memory_kv, strict=True):
+            x = layer.forward_step(
+                x, position, cache, kv, enc["padding_mask"],
                 feat_shape=enc["feat_shape"], valid_ratio=enc["valid_ratio"],
-                history=caches[i], history_pos=positions,
             )
         return x

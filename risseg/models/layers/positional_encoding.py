@@ -70,4 +70,7 @@ class LearnedPositionalEncoding1D(nn.Module):
             raise ValueError(
                 f"sequence of {length} tokens exceeds {self.embedding.num_embeddings} positions"
             )
-        return self.embedding.weight[:length]
+        # a lookup rather than a slice of the weight: under no_grad a slice would still
+        # require grad without a grad_fn, which module hooks (FlopCounterMode) reject
+        positions = torch.arange(length, device=self.embedding.weight.device)
+        return self.embedding(positions)

@@ -213,8 +213,6 @@ class SeqDecoderLayer(nn.Module):
         *,
         feat_shape: tuple[int, int] | None = None,
         valid_ratio: Tensor | None = None,
-        history: Tensor | None = None,
-        history_pos: Tensor | None = None,
     ) -> Tensor:
         """One decoder layer.
 
@@ -226,18 +224,12 @@ class SeqDecoderLayer(nn.Module):
             causal_mask: (T, T) bool, True = blocked.
             feat_shape: (h, w) of the visual grid (needed with ``point_bias``).
             valid_ratio: (B, 2) valid fraction (w, h) of the grid (needed with ``point_bias``).
-            history, history_pos: for incremental decoding, this layer's inputs at every
-                position so far (B, t, C), ending with ``tgt``, and their positional encodings
-                (t, C); self-attention then reads them and ``causal_mask`` is ignored.
 
         Returns:
             (B, T, C).
         """
-        if history is None:
-            kv, kv_pos, self_mask = tgt, query_pos, causal_mask
-        else:
-            kv, kv_pos, self_mask = history, history_pos, None
-        attn = self.self_attn(tgt + query_pos, kv + kv_pos, kv, attn_mask=self_mask)[0]
+        q = k = tgt + query_pos
+        attn = self.self_attn(q, k, tgt, attn_mask=causal_mask)[0]
         tgt = self.norm1(tgt + self.drop1(attn))
         # (B * heads, T, S) float bias with the padding folded in, or the plain padding mask
         bias = self.cross_bias(tgt, memory_padding_mask, feat_shape, valid_ratio)

@@ -126,25 +126,31 @@ def test_tokens_do_not_depend_on_batch_padding():
     assert head.coord_frame(samples[0]) == (64, 64)  # img_shape (64, 56) rounded up to 32
 
 
+@pytest.mark.parametrize("batch", [1, 3, 8])
 @pytest.mark.parametrize(
     "flags",
     [
         {},
-        dict(cctf=True, point_bias=True, task_prompt=True),
+        dict(cctf=True, point_bias=True, task_prompt=True, language_token=True),
         dict(dense_loss_weight=1.0, dense_guided_start=True),
         dict(task_prompt=True, task_embedding=True),
     ],
 )
-def test_incremental_decoding_matches_full_decoding(flags):
-    torch.manual_seed(0)
+def test_incremental_decoding_matches_full_decoding(flags, batch):
+    """Greedy decoding with cached projections picks, at every step, the arg-max of a full
+    causal pass over the tokens it produced (the decoding without any cache)."""
+    torch.manual_seed(batch)
     head = _head(num_decoder_layers=2, **flags).eval()
-    _, samples = seqtr_samples(2)
-    feats = torch.randn(2, 16, 2, 2)
+    if flags.get("point_bias"):  # zero-initialised: make the bias matter
+        for layer in head.decoder:
+            torch.nn.init.normal_(layer.point_bias.mlp[-1].weight, std=0.5)
+    _, samples = seqtr_samples(batch)
+    feats = torch.randn(batch, 16, 2, 2)
+    lang = torch.randn(batch, 16) if flags.get("language_token") else None
     with torch.no_grad():
-        tokens = head.predict(feats, None, samples)
-        enc = head.encode(feats, None, samples)
-        # re-decode the predicted prefix in one teacher-forced pass: same arg-max everywhere
-        start = head._start(2, "mask", enc)
+        tokens = head.predict(feats, lang, samples)
+        enc = head.encode(feats, lang, samples)
+        start = head._start(batch, "mask", enc)
         inputs = torch.cat([start, head._embed(tokens[:, :-1], enc)], 1)
         full = head.decode(inputs, enc).argmax(-1)
     for row, ref in zip(tokens, full, strict=True):

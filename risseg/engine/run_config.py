@@ -60,12 +60,25 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
                        f"{cfg.filename} and the Runner know no such top-level key.")
 
 
+# risseg hooks every training and test run gets (unless the config lists them itself)
+DEFAULT_CUSTOM_HOOKS = (dict(type="TextCoverageHook"),)
+
+
+def add_default_hooks(cfg: Config) -> None:
+    """Append each of :data:`DEFAULT_CUSTOM_HOOKS` missing from ``cfg.custom_hooks``."""
+    hooks = list(cfg.get("custom_hooks") or [])
+    present = {hook.get("type") for hook in hooks}
+    hooks += [dict(hook) for hook in DEFAULT_CUSTOM_HOOKS if hook["type"] not in present]
+    cfg.custom_hooks = hooks
+
+
 def load_run_config(args: argparse.Namespace, loader: str = "train_dataloader") -> Config:
     """Load ``args.config`` and apply the shared options.
 
-    Applies ``--cfg-options``, the launcher set-up (gloo on CPU-only machines), the CPU thread
-    count (``--threads``, :mod:`risseg.engine.threads`) and the work_dir rule: ``--work-dir`` >
-    ``work_dir`` in the config > ``./work_dirs/<config name>``.
+    Applies ``--cfg-options``, the default risseg hooks (:data:`DEFAULT_CUSTOM_HOOKS`: the
+    count of truncated or unknown-word expressions), the launcher set-up (gloo on CPU-only
+    machines), the CPU thread count (``--threads``, :mod:`risseg.engine.threads`) and the
+    work_dir rule: ``--work-dir`` > ``work_dir`` in the config > ``./work_dirs/<config name>``.
 
     Args:
         args: parsed arguments with config, cfg_options, threads, launcher, local_rank and
@@ -80,6 +93,7 @@ def load_run_config(args: argparse.Namespace, loader: str = "train_dataloader") 
     if args.cfg_options is not None:
         check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+    add_default_hooks(cfg)
     setup_launcher(cfg, args.launcher)
     apply_num_threads(cfg, getattr(args, "threads", None), loader)
     if args.work_dir is not None:

@@ -4,8 +4,9 @@ import argparse
 from pathlib import Path
 
 import pytest
+from mmengine.config import Config
 
-from risseg.engine.run_config import add_run_args, load_run_config
+from risseg.engine.run_config import add_default_hooks, add_run_args, load_run_config
 
 TINY = str(Path(__file__).resolve().parents[2] / "configs" / "tiny" / "tiny_ris.py")
 
@@ -35,3 +36,12 @@ def test_a_typo_is_refused_with_a_suggestion(typo, suggestion):
 def test_an_unrelated_unknown_key_is_refused_naming_it():
     with pytest.raises(KeyError, match="'zzz_qqq'"):
         load_run_config(_args("--cfg-options", "zzz_qqq=1"))
+
+
+def test_text_coverage_hook_is_added_once(tmp_path):
+    cfg = load_run_config(_args("--work-dir", str(tmp_path)))
+    types = [hook["type"] for hook in cfg.custom_hooks]
+    assert types.count("TextCoverageHook") == 1
+    own = Config(dict(custom_hooks=[dict(type="TextCoverageHook"), dict(type="EMAHook")]))
+    add_default_hooks(own)
+    assert [hook["type"] for hook in own.custom_hooks] == ["TextCoverageHook", "EMAHook"]

@@ -28,6 +28,8 @@ DEFAULT_META_KEYS = (
     "flip",
     "supervision",
     "gt_iscrowd",
+    "text_truncated",  # TokenizeText: counted by TextCoverageHook
+    "text_no_known_word",
 )
 
 

@@ -2,5 +2,12 @@
 from risseg.engine.hooks.early_stopping_hook import ResumableEarlyStoppingHook
 from risseg.engine.hooks.ema_teacher_hook import EMATeacherHook, ema_update
 from risseg.engine.hooks.model_option_hook import ModelOptionSwitchHook
+from risseg.engine.hooks.text_coverage_hook import TextCoverageHook
 
-__all__ = ["EMATeacherHook", "ModelOptionSwitchHook", "ResumableEarlyStoppingHook", "ema_update"]
+__all__ = [
+    "EMATeacherHook",
+    "ModelOptionSwitchHook",
+    "ResumableEarlyStoppingHook",
+    "TextCoverageHook",
+    "ema_update",
+]

@@ -18,6 +18,12 @@ from mmengine.logging import print_log
 from risseg.registry import METRICS
 
 PREC_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+# where a prediction was compared, as logged
+FRAMES = {
+    "original": "at original resolution",
+    "input": "NOT at original resolution (network-input frame)",
+    "pad": "in the whole padded input frame",
+}
 
 
 def _get(sample, key: str, default=None):
@@ -79,7 +85,9 @@ class RefSegMetric(BaseMetric):
 
     Each sample is one (ref, sentence) pair; the dataset decides which sentences are evaluated
     (risseg's test sets use every sentence of every ref). Masks are compared in the frame they
-    arrive in: a prediction at original resolution needs a GT at original resolution.
+    arrive in: a prediction at original resolution needs a GT at original resolution, one in
+    the padded input frame (SeqTR ``test_cfg.frame='pad'``, metainfo ``pred_frame``) a GT
+    loaded before Resize/Pad and transformed with the image (docs/metrics.md, "Protocols").
 
     Args:
         iou_mode: 'standard' or 'coco_crowd' (SeqTR: crowd GTs, metainfo ``gt_iscrowd``, use
@@ -130,6 +138,15 @@ class RefSegMetric(BaseMetric):
         )  # pixel centres, as PIL
         return resized[0, 0].bool()
 
+    @staticmethod
+    def _frame_of(sample, pred: torch.Tensor) -> str:
+        """'pad' (padded input frame, from ``pred_frame``), 'original' or 'input'."""
+        if _get(sample, "pred_frame") == "pad":
+            return "pad"
+        ori_shape = _get(sample, "ori_shape")
+        at_original = ori_shape is not None and tuple(pred.shape) == tuple(ori_shape[:2])
+        return "original" if at_original else "input"
+
     def process(self, data_batch, data_samples: Sequence) -> None:
         """Store (I, U, IoU) of every sample of the batch (never the masks themselves)."""
         for sample in data_samples:
@@ -142,13 +159,14 @@ class RefSegMetric(BaseMetric):
             pred, gt = pred.cpu(), gt.cpu()
             if self.resize_to is None and pred.shape != gt.shape:
                 raise ValueError(
-                    f"RefSegMetric: sample {ids} has pred_mask {tuple(pred.shape)} but gt_mask "
+                    f"RefSegMetric: sample {ids} has pred_mask {tuple(pred.shape)} "
+                    f"(pred_frame={_get(sample, 'pred_frame')!r}) but gt_mask "
                     f"{tuple(gt.shape)}. Compare masks in one frame: predict at original "
-                    "resolution with the GT loaded after the geometric transforms, or set "
-                    "test_cfg.rescale=False with a GT resized by the pipeline, or set resize_to."
+                    "resolution with the GT loaded after the geometric transforms, or predict "
+                    "in the input frame (test_cfg.rescale=False, or frame='pad' for SeqTR) "
+                    "with the GT loaded before Resize/Pad, or set resize_to."
                 )
-            ori_shape = _get(sample, "ori_shape")
-            at_original = ori_shape is not None and tuple(pred.shape) == tuple(ori_shape[:2])
+            frame = self._frame_of(sample, pred)
             inter, union, iou = mask_iou(
                 self._resize(pred),
                 self._resize(gt),
@@ -163,7 +181,7 @@ class RefSegMetric(BaseMetric):
                     union=union,
                     iou=iou,
                     ref_id=ids["ref_id"],
-                    at_original=at_original,
+                    frame=frame,
                     shape=tuple(pred.shape),
                 )
             )
@@ -187,17 +205,20 @@ class RefSegMetric(BaseMetric):
 
     def _log_protocol(self, results: list) -> None:
         """Say at which resolution, with which IoU rule and on which samples we evaluated."""
-        n_orig = sum(r["at_original"] for r in results)
+        counts = {name: sum(r["frame"] == name for r in results) for name in FRAMES}
         if self.resize_to is not None:
             frame = f"both masks nearest-resized to {self.resize_to} (legacy LAVT protocol)"
-        elif n_orig == len(results):
+        elif counts["original"] == len(results):
             frame = "original image resolution"
+        elif counts["pad"] == len(results):
+            frame = "each sample's whole padded input frame (SeqTR release protocol)"
         else:
-            shapes = sorted({r["shape"] for r in results if not r["at_original"]})[:3]
-            frame = (
-                f"{len(results) - n_orig} of {len(results)} samples NOT at original resolution "
-                f"(e.g. {shapes}; network-input frame)"
-            )
+            shapes = sorted({r["shape"] for r in results if r["frame"] == "input"})[:3]
+            frame = ", ".join(
+                f"{counts[name]} of {len(results)} samples {FRAMES[name]}"
+                for name in FRAMES
+                if counts[name]
+            ) + (f" (e.g. {shapes})" if shapes else "")
         refs = {r["ref_id"] for r in results if r["ref_id"] is not None}
         print_log(
             f"RefSegMetric protocol: {frame}; iou_mode={self.iou_mode}, "

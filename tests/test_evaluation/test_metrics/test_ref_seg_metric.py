@@ -137,6 +137,9 @@ def test_protocol_is_logged(monkeypatch):
     low_res.set_metainfo(dict(ori_shape=(10, 10)))
     _evaluate(RefSegMetric(), [low_res])
     assert "NOT at original resolution" in messages[-1]
+    low_res.set_metainfo(dict(pred_frame="pad"))
+    _evaluate(RefSegMetric(), [low_res])
+    assert "whole padded input frame (SeqTR release protocol)" in messages[-1]
     _evaluate(RefSegMetric(resize_to=(480, 480)), [A])
     assert "(480, 480)" in messages[-1]
 
@@ -147,4 +150,4 @@ def test_only_small_python_records_are_gathered_across_ranks():
     assert len(metric.results) == 2
     for record in metric.results:
         for value in record.values():
-            assert value is None or isinstance(value, (bool, int, float, tuple))
+            assert value is None or isinstance(value, (bool, int, float, str, tuple))

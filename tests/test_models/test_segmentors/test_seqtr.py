@@ -1,10 +1,15 @@
 """SeqTRSegmentor: loss / predict / tensor modes and output frames."""
 from __future__ import annotations
 
+import numpy as np
+import pycocotools.mask as mask_utils
 import pytest
 import torch
+from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
 
+from risseg.evaluation.metrics.ref_seg_metric import mask_iou
 from risseg.registry import MODELS
 from risseg.testing.seqtr import seqtr_samples, tiny_seqtr
 
@@ -103,3 +108,57 @@ def test_two_points_decode(two_points, rows, cols):
     expected = torch.zeros(64, 64, dtype=torch.bool)
     expected[rows[0] : rows[1], cols[0] : cols[1]] = True
     assert torch.equal(samples[0].pred_mask.data[0], expected)
+
+
+def test_release_protocol_differs_from_the_default_on_a_hand_made_case():
+    """Tokens of two points (8, 16), (24, 8) in the 64 x 64 padded input (content 64 x 56,
+    scale 0.5) against a crowd GT (two polygons) of rows 24..47, cols 16..47 at the original
+    128 x 112, i.e. rows 12..23, cols 8..23 in the padded frame.
+
+    Release (frame 'pad', offset 0, 'xywh', crowd IoU): prediction rows 16..23 x cols 8..31
+    (192 px), I = 8 x 16 = 128, IoU = I / area(pred) = 128 / 192.
+    Default (original frame, offset 0.5, 'corners', standard IoU): the box (8.5, 8.5)-(24.5,
+    16.5) becomes (17, 17)-(49, 33), rows 17..32 x cols 17..48 (512 px), I = 9 x 31 = 279,
+    U = 512 + 768 - 279 = 1001.
+    """
+    gt_original = torch.zeros(1, 128, 112, dtype=torch.bool)
+    gt_original[0, 24:48, 16:48] = True
+    gt_pad = torch.zeros(1, 64, 64, dtype=torch.bool)
+    gt_pad[0, 12:24, 8:24] = True
+    cases = [
+        (dict(), dict(), gt_original, 279 / 1001),
+        (
+            dict(frame="pad", pixel_offset=0.0, two_points="xywh"),
+            dict(iou_mode="coco_crowd"),
+            gt_pad,
+            128 / 192,
+        ),
+    ]
+    for test_cfg, metric_cfg, gt, expected in cases:
+        cfg = tiny_seqtr()
+        cfg["test_cfg"] = test_cfg
+        model = MODELS.build(cfg).eval()
+        _, samples = seqtr_samples(1)
+        sample = samples[0]
+        sample.gt_mask = PixelData(data=gt)
+        sample.set_metainfo(dict(gt_iscrowd=True))
+        model._postprocess(_tokens([[8, 16], [24, 8]]), sample)
+        evaluator = Evaluator([dict(type="RefSegMetric", **metric_cfg)])
+        evaluator.process(data_samples=[sample])
+        assert evaluator.evaluate(1)["mIoU"] == pytest.approx(100 * expected)
+
+
+def test_release_protocol_iou_equals_pycocotools():
+    """The release scores maskUtils.iou(pred RLEs, GT RLEs, is_crowd) in the padded frame."""
+    cfg = tiny_seqtr()
+    cfg["test_cfg"] = dict(frame="pad", pixel_offset=0.0, two_points="xywh")
+    model = MODELS.build(cfg).eval()
+    _, samples = seqtr_samples(1)
+    model._postprocess(_tokens([[8, 16], [40, 8], [48, 40], [16, 56]]), samples[0])
+    pred = samples[0].pred_mask.data[0]
+    gt = samples[0].gt_mask.data[0]
+    rles = [mask_utils.encode(np.asfortranarray(m.numpy().astype(np.uint8))) for m in (pred, gt)]
+    for crowd in (False, True):
+        expected = mask_utils.iou(rles[:1], rles[1:], [int(crowd)])[0, 0]
+        iou = mask_iou(pred, gt, iscrowd=crowd, iou_mode="coco_crowd")[2]
+        assert iou == pytest.approx(expected) and 0 < iou < 1

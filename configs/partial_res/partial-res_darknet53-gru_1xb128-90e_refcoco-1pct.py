@@ -3,7 +3,8 @@
 # model (det_refcoco_unc.py, the release's det_best.pth) on the refs with masks, 90 epochs,
 # batch 128. RefCOCO: N = 18 points, no shuffling (the fork hard-codes 12 in its model config
 # while its RefCOCO pipeline samples 18; here both are 18).
-# Protocol: risseg's (mIoU / oIoU at the original resolution, standard IoU), see segm_refcoco.py.
+# Protocol: SeqTR release (configs/_base_/protocols/seqtr_release.py, via segm_refcoco.py):
+# mIoU in the padded 640 frame with pycocotools crowd IoU, as the Partial-RES paper reports.
 # supervision_1pct.json: tools/data/make_supervision_subsets.py (the release: instances_sample_1).
 #   python tools/train.py \
 #       configs/partial_res/partial-res_darknet53-gru_1xb128-90e_refcoco-1pct.py \

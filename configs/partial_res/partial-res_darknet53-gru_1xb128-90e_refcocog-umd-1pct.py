@@ -3,7 +3,8 @@
 # in shuffled point order (the release's num_ray / shuffle_fraction for this dataset), fine-tuned
 # from det_refcocog_umd.py. The data settings repeat configs/seqtr/segm_refcocog.py (configs
 # stay two _base_ hops deep).
-# Protocol: risseg's (mIoU / oIoU at the original resolution, standard IoU), see segm_refcoco.py.
+# Protocol: SeqTR release (configs/_base_/protocols/seqtr_release.py, via segm_refcoco.py):
+# mIoU in the padded 640 frame with pycocotools crowd IoU, as the Partial-RES paper reports.
 #   python tools/train.py \
 #       configs/partial_res/partial-res_darknet53-gru_1xb128-90e_refcocog-umd-1pct.py \
 #       --cfg-options ema=True load_from=work_dirs/det_refcocog_umd/best.pth
@@ -25,9 +26,9 @@ train_pipeline = [
 test_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),  # before the geometry (SeqTR release protocol)
     dict(type="Resize", scale=(640, 640), keep_ratio=True),
     dict(type="Pad", size_divisor=32),
-    dict(type="LoadReferAnnotations"),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
     dict(type="PackRISInputs"),
 ]

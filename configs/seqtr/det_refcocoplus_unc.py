@@ -22,7 +22,12 @@ test_pipeline = [
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=15),
     dict(type="PackRISInputs"),
 ]
-model = dict(head=dict(task="box", shuffle_fraction=-1.0))
+# boxes at the original resolution, against the GT box loaded after the geometry (the mask
+# protocol inherited from segm_refcoco.py does not apply to boxes)
+model = dict(
+    head=dict(task="box", shuffle_fraction=-1.0),
+    test_cfg=dict(frame="original", rescale=True),
+)
 train_dataloader = dict(dataset=dict(**_dataset, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(**_dataset, pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(**_dataset, split="testA", pipeline=test_pipeline))

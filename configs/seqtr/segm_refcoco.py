@@ -4,13 +4,16 @@
 # Train: python tools/train.py configs/seqtr/segm_refcoco.py --cfg-options ema=True
 # Release behaviour (docs/methods/seqtr.md, "Release switches"): unpacked GRU, zero-area contours
 # as empty targets, the release's label-smoothing target. Official weights:
-# tools/convert/seqtr_checkpoint.py. Numbers from this config use risseg's protocol (mIoU / oIoU
-# at the original resolution, standard IoU), not SeqTR's padded-640 crowd-IoU protocol.
+# tools/convert/seqtr_checkpoint.py.
+# Protocol: SeqTR release (configs/_base_/protocols/seqtr_release.py, docs/metrics.md): mIoU in
+# the padded 640 frame with pycocotools crowd IoU, comparable with the numbers above (risseg's
+# default protocol, at the original resolution: docs/metrics.md, "Protocols").
 _base_ = [
     "../_base_/datasets/refcoco_unc.py",
     "../_base_/models/seqtr_darknet53_gru.py",
     "../_base_/schedules/seqtr_90e.py",
     "../_base_/default_runtime.py",
+    "../_base_/protocols/seqtr_release.py",
 ]
 num_points = 18
 max_length = 15
@@ -33,9 +36,9 @@ train_pipeline = [
 test_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),  # before the geometry: GT in the padded frame (release)
     dict(type="Resize", scale=(image_size, image_size), keep_ratio=True),
     dict(type="Pad", size_divisor=32),
-    dict(type="LoadReferAnnotations"),  # after the geometry: GT at the original resolution
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
     dict(type="PackRISInputs"),
 ]
@@ -48,14 +51,13 @@ model = dict(
         # the release's soft target: 1 - 0.1 on the target token, 0.1 / 1001 on the others
         loss=dict(type="LabelSmoothCrossEntropyLoss", smoothing=0.1, overwrite_target=True),
     ),
+    test_cfg={{_base_.seqtr_release.test_cfg}},
 )
 train_dataloader = dict(batch_size=128, num_workers=4, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=128, num_workers=4, dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(batch_size=128, num_workers=4, dataset=dict(pipeline=test_pipeline))
-# mIoU and oIoU at the original resolution (risseg's default protocol). SeqTR's own protocol
-# (padded 640 frame, pycocotools crowd IoU): model.test_cfg.rescale=False with
-# iou_mode='coco_crowd' and the GT loaded before Resize/Pad.
-val_evaluator = dict(type="RefSegMetric", iou_mode="standard")
+# the release's IoU: pycocotools crowd semantics (configs/_base_/protocols/seqtr_release.py)
+val_evaluator = dict(type="RefSegMetric", iou_mode={{_base_.seqtr_release.iou_mode}})
 test_evaluator = val_evaluator
 # SeqTR averages parameters and buffers with decay min(0.999, (t + 1) / (t + 10));
 # `--cfg-options ema=True` adds this hook (tools/train.py) and evaluation uses the EMA model.

@@ -1,6 +1,7 @@
 # SeqTR segmentation on RefCOCOg (UMD): N = 12 points (25 tokens), shuffle 0.2, 20 words,
 # splits val / test. Reported (SeqTR README, mIoU): val 55.67 / test 55.64.
-# Release switches and evaluation protocol: see segm_refcoco.py.
+# Release switches: see segm_refcoco.py. Protocol: SeqTR release
+# (configs/_base_/protocols/seqtr_release.py, via segm_refcoco.py; docs/metrics.md).
 _base_ = ["./segm_refcoco.py"]
 num_points = 12
 max_length = 20
@@ -19,9 +20,9 @@ train_pipeline = [
 test_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),  # before the geometry (SeqTR release protocol)
     dict(type="Resize", scale=(640, 640), keep_ratio=True),
     dict(type="Pad", size_divisor=32),
-    dict(type="LoadReferAnnotations"),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
     dict(type="PackRISInputs"),
 ]

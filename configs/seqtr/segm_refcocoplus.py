@@ -1,6 +1,7 @@
 # SeqTR segmentation on RefCOCO+ (UNC): N = 12 points (25 tokens), 20 % of each batch with
 # shuffled point order. Reported (SeqTR README, mIoU): val 54.14 / testA 58.93 / testB 48.19.
-# Release switches and evaluation protocol: see segm_refcoco.py.
+# Release switches: see segm_refcoco.py. Protocol: SeqTR release
+# (configs/_base_/protocols/seqtr_release.py, via segm_refcoco.py; docs/metrics.md).
 _base_ = ["./segm_refcoco.py"]
 num_points = 12
 tokenizer = dict(type="WordVocabTokenizer", vocab="data/refcoco+/seqtr_vocab.json")
@@ -18,9 +19,9 @@ train_pipeline = [
 test_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
+    dict(type="LoadReferAnnotations"),  # before the geometry (SeqTR release protocol)
     dict(type="Resize", scale=(640, 640), keep_ratio=True),
     dict(type="Pad", size_divisor=32),
-    dict(type="LoadReferAnnotations"),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=15),
     dict(type="PackRISInputs"),
 ]

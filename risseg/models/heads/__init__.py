@@ -1,11 +1,23 @@
-"""Heads: decode fused features into masks and own their losses."""
+"""Heads: decode the segmentor's features, own their losses and post-processing."""
 
+from risseg.models.heads.base import (
+    BaseMaskHead,
+    BaseRISHead,
+    HeadInputs,
+    input_shape_of,
+    mask_logits_to_samples,
+)
 from risseg.models.heads.lavt_decoder import LAVTDecoderHead
 from risseg.models.heads.seq_head import SeqHead
 from risseg.models.heads.simple_mask_head import SimpleMaskHead
 
 __all__ = [
+    "BaseMaskHead",
+    "BaseRISHead",
+    "HeadInputs",
     "LAVTDecoderHead",
     "SeqHead",
     "SimpleMaskHead",
+    "input_shape_of",
+    "mask_logits_to_samples",
 ]

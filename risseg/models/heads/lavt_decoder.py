@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from risseg.models.heads.base import BaseMaskHead, HeadInputs, input_shape_of
 from risseg.models.utils import build, stack_gt_masks
 from risseg.registry import MODELS
 from risseg.structures import SampleList
@@ -28,12 +28,15 @@ def _upsample_to(x: Tensor, ref: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class LAVTDecoderHead(BaseModule):
+class LAVTDecoderHead(BaseMaskHead):
     """Fuse the four stage maps top-down and predict background/foreground logits.
 
     Paper: https://arxiv.org/abs/2112.02244 (Sec. 3.4). Y4 is up-sampled to Y3, concatenated
     and passed through two [3x3 conv, BN, ReLU]; the result is merged with Y2, then Y1, the
-    same way; a 1x1 conv gives 2 classes at stride 4.
+    same way; a 1x1 conv gives 2 classes at stride 4 (:meth:`decode`), up-sampled
+    (align_corners=True) to the padded input size (:meth:`seg_logits`).
+
+    Input: ``feats.visual`` = Y1..Y4, each (B, C_i, H_i, W_i), strides 4, 8, 16, 32.
 
     Args:
         in_channels: channels of Y1..Y4 (Swin-B: 128, 256, 512, 1024).
@@ -67,40 +70,39 @@ class LAVTDecoderHead(BaseModule):
         self.loss_fn = build(loss or dict(type="WeightedCrossEntropyLoss"))
         self.loss_dice = build(loss_dice)
 
-    def forward(self, feats: Sequence[Tensor]) -> Tensor:
+    def decode(self, maps: Sequence[Tensor]) -> Tensor:
         """Decode.
 
         Args:
-            feats: Y1..Y4, each (B, C_i, H_i, W_i), strides 4, 8, 16, 32.
+            maps: Y1..Y4, each (B, C_i, H_i, W_i), strides 4, 8, 16, 32.
 
         Returns:
             (B, 2, H_1, W_1) background/foreground logits at stride 4.
         """
-        y1, y2, y3, y4 = feats
+        y1, y2, y3, y4 = maps
         x = self.fuse4(torch.cat([_upsample_to(y4, y3), y3], dim=1))
         x = self.fuse3(torch.cat([_upsample_to(x, y2), y2], dim=1))
         x = self.fuse2(torch.cat([_upsample_to(x, y1), y1], dim=1))
         return self.cls(x)
 
-    def class_logits(self, feats: Sequence[Tensor], input_shape: tuple[int, int]) -> Tensor:
-        """(B, 2, H, W) logits up-sampled (align_corners=True) to the network input size."""
-        logits = self(feats)
-        return F.interpolate(logits, size=input_shape, mode="bilinear", align_corners=True)
+    def seg_logits(self, feats: HeadInputs, samples: SampleList) -> Tensor:
+        """(B, 2, H, W) logits up-sampled (align_corners=True) to the padded input size."""
+        logits = self.decode(feats.visual)
+        return F.interpolate(logits, size=input_shape_of(samples), mode="bilinear",
+                             align_corners=True)
 
-    def loss(
-        self, feats: Sequence[Tensor], data_samples: SampleList, input_shape: tuple[int, int]
-    ) -> dict[str, Tensor]:
-        """Weighted cross-entropy against the GT masks at input resolution.
+    def loss(self, feats: HeadInputs, data_samples: SampleList) -> dict[str, Tensor]:
+        """Weighted cross-entropy against the GT masks at the padded input size.
 
         Args:
-            feats: Y1..Y4 as in :meth:`forward`.
+            feats: ``visual`` = Y1..Y4 as in :meth:`decode`.
             data_samples: B samples with ``gt_mask`` (1, H, W) in the input frame.
-            input_shape: (H, W) of the padded network input.
 
         Returns:
             ``{'loss_ce': scalar}`` (and ``loss_dice`` when configured).
         """
-        logits = self.class_logits(feats, input_shape)
+        logits = self.seg_logits(feats, data_samples)
+        input_shape = logits.shape[-2:]
         target = stack_gt_masks(data_samples, logits.device)[:, 0]  # (B, 1, H', W') -> (B, H', W')
         target = F.pad(
             target, (0, input_shape[1] - target.shape[-1], 0, input_shape[0] - target.shape[-2])
@@ -111,15 +113,15 @@ class LAVTDecoderHead(BaseModule):
             losses["loss_dice"] = self.loss_dice(fg, target[:, None])
         return losses
 
-    def predict(self, feats: Sequence[Tensor], input_shape: tuple[int, int]) -> Tensor:
+    def forward(self, feats: HeadInputs, samples: SampleList | None = None) -> Tensor:
         """Foreground-vs-background logit, so that ``logit > 0`` equals the 2-class argmax.
 
         Args:
-            feats: Y1..Y4 as in :meth:`forward`.
-            input_shape: (H, W) of the padded network input.
+            feats: ``visual`` = Y1..Y4 as in :meth:`decode`.
+            samples: the batch's samples (the padded input size of their metainfo).
 
         Returns:
-            (B, 1, H, W) logit_fg - logit_bg at input resolution.
+            (B, 1, H, W) logit_fg - logit_bg at the padded input size.
         """
-        logits = self.class_logits(feats, input_shape)
+        logits = self.seg_logits(feats, samples)
         return logits[:, 1:2] - logits[:, 0:1]

@@ -1,11 +1,10 @@
 """A light FPN-style decoder from fused multi-scale features to one foreground logit."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from risseg.models.heads.base import BaseMaskHead, HeadInputs
 from risseg.models.losses.dice_loss import DiceLoss
 from risseg.models.necks.film_fusion_neck import conv_bn_relu
 from risseg.models.utils import stack_gt_masks
@@ -14,12 +13,14 @@ from risseg.structures import SampleList
 
 
 @MODELS.register_module()
-class SimpleMaskHead(nn.Module):
+class SimpleMaskHead(BaseMaskHead):
     """Top-down decoder: upsample the coarsest level, add each finer one, refine with a 3x3 conv,
     and predict one foreground logit at the finest level's stride.
 
     Loss: ``bce_weight * BCE + dice_weight * Dice`` against ``gt_mask`` at the padded input
     resolution, over the samples whose ``supervision`` is ``'mask'`` (all, by default).
+
+    Input: ``feats.visual``, a list of (B, C, H_i, W_i) fused maps, finest first.
 
     Args:
         in_channels: channels C of every fused level (equal, as the neck outputs them).
@@ -27,6 +28,7 @@ class SimpleMaskHead(nn.Module):
         channels: decoder width.
         bce_weight: weight of ``loss_bce``.
         dice_weight: weight of ``loss_dice``.
+        init_cfg: mmengine init config.
     """
 
     def __init__(
@@ -37,8 +39,9 @@ class SimpleMaskHead(nn.Module):
         *,
         bce_weight: float = 1.0,
         dice_weight: float = 1.0,
+        init_cfg: dict | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(init_cfg=init_cfg)
         levels = range(num_levels)
         self.lateral = nn.ModuleList(conv_bn_relu(in_channels, channels, 1) for _ in levels)
         self.refine = nn.ModuleList(conv_bn_relu(channels, channels, 3) for _ in levels)
@@ -47,22 +50,19 @@ class SimpleMaskHead(nn.Module):
         self.bce_weight = bce_weight
         self.dice_weight = dice_weight
 
-    def forward(self, feats: Sequence[Tensor]) -> Tensor:
-        """list of (B, C, H_i, W_i), finest first -> (B, 1, H_0, W_0) logits."""
-        x = self.refine[-1](self.lateral[-1](feats[-1]))
-        for i in range(len(feats) - 2, -1, -1):
-            lat = self.lateral[i](feats[i])
+    def forward(self, feats: HeadInputs, samples: SampleList | None = None) -> Tensor:
+        """(B, 1, H_0, W_0) foreground logits at the finest level's stride."""
+        maps = feats.visual
+        x = self.refine[-1](self.lateral[-1](maps[-1]))
+        for i in range(len(maps) - 2, -1, -1):
+            lat = self.lateral[i](maps[i])
             x = F.interpolate(x, size=lat.shape[-2:], mode="bilinear", align_corners=False)
             x = self.refine[i](x + lat)
         return self.predictor(x)
 
-    def predict(self, feats: Sequence[Tensor], data_samples: SampleList) -> Tensor:
-        """(B, 1, h, w) foreground logits over the padded input."""
-        return self.forward(feats)
-
-    def loss(self, feats: Sequence[Tensor], data_samples: SampleList) -> dict[str, Tensor]:
+    def loss(self, feats: HeadInputs, data_samples: SampleList) -> dict[str, Tensor]:
         """BCE and Dice losses; ``{'loss_bce', 'loss_dice'}``."""
-        logits = self.forward(feats)
+        logits = self.forward(feats, data_samples)
         keep = [
             i for i, s in enumerate(data_samples)
             if "gt_mask" in s and s.metainfo.get("supervision", "mask") == "mask"

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 
-import torch
 from mmengine.model import BaseModel
-from mmengine.structures import PixelData
 from torch import Tensor
 
-from risseg.models.utils import build, logits_to_original
+from risseg.models.heads.base import mask_logits_to_samples
+from risseg.models.utils import build
 from risseg.structures import SampleList
 
 
@@ -16,7 +15,9 @@ class BaseRISSegmentor(BaseModel, metaclass=ABCMeta):
     """Base class of referring segmentors (mmengine ``BaseModel``).
 
     Subclasses implement :meth:`loss`, :meth:`predict` and :meth:`_forward`; ``forward``
-    dispatches on ``mode`` as mmengine's Runner expects.
+    dispatches on ``mode`` as mmengine's Runner expects, after recording the network input
+    size as ``batch_input_shape`` on samples that lack it (the data preprocessor sets it; the
+    heads read it, :func:`risseg.models.heads.base.input_shape_of`).
 
     Args:
         data_preprocessor: config or module normalising and batching inputs.
@@ -42,6 +43,9 @@ class BaseRISSegmentor(BaseModel, metaclass=ABCMeta):
 
     def forward(self, inputs: Tensor, data_samples: SampleList | None = None, mode: str = "tensor"):
         """Dispatch to ``loss``, ``predict`` or ``_forward`` (mmengine convention)."""
+        for sample in data_samples or ():
+            if "batch_input_shape" not in sample.metainfo:
+                sample.set_metainfo(dict(batch_input_shape=tuple(inputs.shape[-2:])))
         if mode == "loss":
             return self.loss(inputs, data_samples)
         if mode == "predict":
@@ -63,30 +67,6 @@ class BaseRISSegmentor(BaseModel, metaclass=ABCMeta):
         """Raw network outputs, no post-processing."""
 
     def postprocess_mask_logits(self, logits: Tensor, data_samples: SampleList) -> SampleList:
-        """Turn foreground logits into ``pred_mask`` / ``pred_logits`` on each sample.
-
-        Args:
-            logits: (B, 1, h, w) foreground logits over the padded input (any stride).
-            data_samples: the B samples of the batch.
-
-        Returns:
-            The samples, with ``pred_mask`` bool (1, H, W) and ``pred_logits`` float
-            (1, H, W): at original resolution when ``test_cfg.rescale`` (default), else at the
-            padded-input resolution cropped to ``img_shape``.
-        """
-        rescale = self.test_cfg.get("rescale", True)
-        thr = self.test_cfg.get("mask_thr", 0.0)
-        for logit, sample in zip(logits, data_samples, strict=True):
-            meta = sample.metainfo
-            if rescale:
-                out = logits_to_original(logit, meta)
-            else:
-                pad_h, pad_w = meta.get("pad_shape", meta["img_shape"])[:2]
-                img_h, img_w = meta["img_shape"][:2]
-                x0, y0 = meta.get("img_offset", (0, 0))
-                out = torch.nn.functional.interpolate(
-                    logit[None].float(), size=(pad_h, pad_w), mode="bilinear", align_corners=False
-                )[0, :, y0 : y0 + img_h, x0 : x0 + img_w]
-            sample.pred_logits = PixelData(data=out)
-            sample.pred_mask = PixelData(data=out > thr)
-        return data_samples
+        """``pred_mask`` / ``pred_logits`` from (B, 1, h, w) foreground logits under this
+        segmentor's ``test_cfg`` (:func:`risseg.models.heads.base.mask_logits_to_samples`)."""
+        return mask_logits_to_samples(logits, data_samples, self.test_cfg)

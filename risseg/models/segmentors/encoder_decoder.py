@@ -1,8 +1,9 @@
-"""A generic referring segmentor: backbone + text encoder + fusion neck + mask head."""
+"""A generic referring segmentor: backbone + text encoder + fusion neck + head."""
 from __future__ import annotations
 
 from torch import Tensor, nn
 
+from risseg.models.heads.base import HeadInputs
 from risseg.models.segmentors.base import BaseRISSegmentor
 from risseg.models.utils import build, stack_text
 from risseg.registry import MODELS
@@ -11,23 +12,27 @@ from risseg.structures import SampleList
 
 @MODELS.register_module()
 class RISSegmentor(BaseRISSegmentor):
-    """Encode the image and the expression, fuse them, and let the head decode a mask.
+    """Encode the image and the expression, fuse them, and let the head do the rest.
 
-    The segmentor only wires parts together; the head owns its losses
-    (``head.loss(feats, data_samples) -> dict``) and returns foreground logits from
-    ``head.predict(feats, data_samples)`` as (B, 1, h, w) over the padded input.
+    The segmentor only wires parts together: :meth:`extract_feat` packs the features into
+    :class:`~risseg.models.heads.base.HeadInputs`, and the head (a
+    :class:`~risseg.models.heads.base.BaseRISHead`) owns the losses (``head.loss``), the
+    post-processing into ``pred_*`` fields (``head.predict``) and the raw output
+    (``head.forward``, the ``tensor`` mode). A new architecture overrides
+    :meth:`extract_feat` only.
 
     Parts (each a config dict or a built module):
         backbone: ``(B, 3, H, W) -> list of (B, C_i, H_i, W_i)``, finest first.
         text_encoder: ``(ids (B, L), mask (B, L)) -> (words (B, L, C), mask (B, L),
             sentence (B, C))``.
         neck: ``(image feats, words, mask, sentence) -> fused feats`` (optional; without it
-            the head receives ``(image feats, words, mask, sentence)``).
-        head: a mask head with ``loss``, ``predict`` and ``forward``.
+            the head receives the image features, words, mask and sentence).
+        head: a ``BaseRISHead``.
 
     Args:
         backbone, text_encoder, neck, head: the parts.
-        data_preprocessor, train_cfg, test_cfg, init_cfg: see ``BaseRISSegmentor``.
+        data_preprocessor, train_cfg, test_cfg, init_cfg: see ``BaseRISSegmentor``;
+            ``test_cfg`` is handed to ``head.predict``.
     """
 
     def __init__(
@@ -52,7 +57,7 @@ class RISSegmentor(BaseRISSegmentor):
         self.neck = build(neck)
         self.head = build(head)
 
-    def extract_feat(self, inputs: Tensor, data_samples: SampleList):
+    def extract_feat(self, inputs: Tensor, data_samples: SampleList) -> HeadInputs:
         """Encode and fuse.
 
         Args:
@@ -60,25 +65,25 @@ class RISSegmentor(BaseRISSegmentor):
             data_samples: B samples with ``text_ids`` and ``text_mask`` (L,).
 
         Returns:
-            The neck's fused features (what the head consumes).
+            ``HeadInputs``: ``visual`` = the neck's fused features; without a neck the image
+            features, with ``words``, ``word_mask`` and ``lang`` (the sentence feature).
         """
         ids, mask = stack_text(data_samples)
         img_feats = self.backbone(inputs)
         words, mask, sent = self.text_encoder(ids.to(inputs.device), mask.to(inputs.device))
         if self.neck is None:
-            return img_feats, words, mask, sent
-        return self.neck(img_feats, words, mask, sent)
+            return HeadInputs(visual=img_feats, lang=sent, words=words, word_mask=mask)
+        return HeadInputs(visual=self.neck(img_feats, words, mask, sent))
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict[str, Tensor]:
         """Training losses from the head (keys ``loss_*``)."""
         return self.head.loss(self.extract_feat(inputs, data_samples), data_samples)
 
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
-        """Fill ``pred_mask`` and ``pred_logits`` (original resolution unless
-        ``test_cfg.rescale`` is False)."""
-        logits = self.head.predict(self.extract_feat(inputs, data_samples), data_samples)
-        return self.postprocess_mask_logits(logits, data_samples)
+        """The samples with the head's ``pred_*`` fields (``pred_mask`` always)."""
+        feats = self.extract_feat(inputs, data_samples)
+        return self.head.predict(feats, data_samples, self.test_cfg)
 
     def _forward(self, inputs: Tensor, data_samples: SampleList | None = None) -> Tensor:
-        """Raw (B, 1, h, w) logits from the head."""
-        return self.head(self.extract_feat(inputs, data_samples))
+        """The head's raw output (e.g. (B, 1, h, w) foreground logits)."""
+        return self.head(self.extract_feat(inputs, data_samples), data_samples)

@@ -12,6 +12,7 @@ from torch import Tensor
 
 from risseg.engine.checkpoint import load_local_checkpoint
 from risseg.labelers.sam_refine import STRATEGIES, pwa_weights, refine_batch
+from risseg.models.heads.base import BaseMaskHead
 from risseg.models.layers.semi_views import WeakStrongViews
 from risseg.models.segmentors.base import BaseRISSegmentor
 from risseg.models.utils import build, stack_gt_masks
@@ -45,8 +46,10 @@ class SemiRESSegmentor(BaseRISSegmentor):
     (``test_cfg.eval_model``, default ``'teacher'``).
 
     Args:
-        segmentor: the student's config (e.g. ``LAVTSegmentor``); it must have
-            ``class_logits(inputs, samples) -> (B, 2, H, W)``.
+        segmentor: the student's config (e.g. ``LAVTSegmentor``): a segmentor with
+            ``extract_feat`` and a :class:`~risseg.models.heads.base.BaseMaskHead` ``head``,
+            whose ``seg_logits`` (student) and ``seg_probs`` (teacher) give the (B, 2, H, W)
+            class scores.
         refine: 'iom', 'cpi' or 'pwa'; or 'top' (not in SemiRES, a risseg option: the proposal
             with the highest mean teacher p_fg, when that mean is above 0.5).
         refine_thr: threshold override (IOM IoU 0.5, CPI ratio 0.7, top mean p_fg 0.5).
@@ -100,6 +103,10 @@ class SemiRESSegmentor(BaseRISSegmentor):
         if refine not in STRATEGIES:
             raise ValueError(f"refine must be one of {STRATEGIES}, got {refine!r}.")
         self.student = build(segmentor)
+        if not isinstance(getattr(self.student, "head", None), BaseMaskHead):
+            raise TypeError(f"SemiRES needs a segmentor whose head is a BaseMaskHead (class "
+                            f"scores from head.seg_logits), got {type(self.student).__name__} "
+                            f"with head {type(getattr(self.student, 'head', None)).__name__}.")
         self.teacher = copy.deepcopy(self.student)
         self.teacher.requires_grad_(False)
         self.refine, self.refine_thr = refine, refine_thr
@@ -150,9 +157,9 @@ class SemiRESSegmentor(BaseRISSegmentor):
         unl_samples = [data_samples[i] for i in unl]
         shape = tuple(inputs.shape[-2:])
         weak, strong = self.views(inputs[unl]) if unl else (inputs[:0], inputs[:0])
-        logits = self.student.class_logits(
-            torch.cat([inputs[lab], strong]), lab_samples + unl_samples
-        )
+        student_samples = lab_samples + unl_samples
+        feats = self.student.extract_feat(torch.cat([inputs[lab], strong]), student_samples)
+        logits = self.student.head.seg_logits(feats, student_samples)  # (B, 2, H, W)
         zero = logits.sum() * 0.0
         losses = {}
         if lab:
@@ -198,7 +205,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         """
         self.teacher.eval()
         if not self.teacher_all_sentences:
-            return self.teacher.class_logits(weak, data_samples).softmax(dim=1)
+            return self._teacher_seg_probs(weak, data_samples)
         counts, texts = [], []
         for s in data_samples:
             if "all_text_ids" not in s:
@@ -209,11 +216,16 @@ class SemiRESSegmentor(BaseRISSegmentor):
                     "('all_text_ids', 'all_text_mask')) in the unlabeled pipeline."
                 )
             counts.append(len(s.all_text_ids))
-            texts += [RISDataSample(text_ids=ids, text_mask=mask)
+            texts += [RISDataSample(metainfo=s.metainfo, text_ids=ids, text_mask=mask)
                       for ids, mask in zip(s.all_text_ids, s.all_text_mask, strict=True)]
         repeats = torch.tensor(counts, device=weak.device)
-        prob = self.teacher.class_logits(weak.repeat_interleave(repeats, dim=0), texts)
-        return torch.stack([p.mean(dim=0) for p in prob.softmax(dim=1).split(counts)])
+        prob = self._teacher_seg_probs(weak.repeat_interleave(repeats, dim=0), texts)
+        return torch.stack([p.mean(dim=0) for p in prob.split(counts)])
+
+    def _teacher_seg_probs(self, images: Tensor, data_samples: SampleList) -> Tensor:
+        """(B, 2, H, W) class probabilities of the teacher's head on (B, 3, H, W) images."""
+        feats = self.teacher.extract_feat(images, data_samples)
+        return self.teacher.head.seg_probs(feats, data_samples)
 
     def _confident(self, p_fg: Tensor, hard: Tensor) -> Tensor:
         """(Bu,) bool: the samples that get an unsupervised loss (all without the option).
@@ -243,8 +255,10 @@ class SemiRESSegmentor(BaseRISSegmentor):
         )
 
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
-        """Predict with the teacher (default) or the student."""
-        return self.postprocess_mask_logits(self._forward(inputs, data_samples), data_samples)
+        """Predict with the teacher (default) or the student, under this ``test_cfg``."""
+        model = self._eval_model()
+        feats = model.extract_feat(inputs, data_samples)
+        return model.head.predict(feats, data_samples, self.test_cfg)
 
     def _forward(self, inputs: Tensor, data_samples: SampleList | None = None) -> Tensor:
         """(B, 1, H, W) foreground logits of the evaluated model."""

@@ -50,9 +50,9 @@ def test_text_changes_the_prediction(tiny_batch):
 
 def test_without_neck_the_head_gets_raw_parts(tiny_batch):
     class EchoHead(torch.nn.Module):
-        def forward(self, feats):
-            img_feats, words, mask, sent = feats
-            return img_feats[0][:, :1]
+        def forward(self, feats, samples):
+            assert feats.words.shape[:2] == feats.word_mask.shape and feats.lang.ndim == 2
+            return feats.visual[0][:, :1]
 
     model = RISSegmentor(TinyBackbone(), TinyTextEncoder(), EchoHead())
     data = model.data_preprocessor(tiny_batch, False)

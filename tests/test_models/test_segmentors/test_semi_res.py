@@ -6,6 +6,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
 from risseg.engine.hooks import ema_update
+from risseg.models.heads.base import input_shape_of
 from risseg.models.layers import WeakStrongViews
 from risseg.models.utils import build
 from risseg.testing import demo_lavt_samples, tiny_lavt_cfg
@@ -35,6 +36,12 @@ def _mixed_batch(size=64):
     samples[2].proposals = PixelData(data=torch.cat([full, ~full]))  # whole image + empty
     samples[3].proposals = PixelData(data=torch.zeros(0, size, size, dtype=torch.bool))
     return inputs, samples
+
+
+def _foreground_everywhere(feats, samples):
+    """Head scores with foreground logit 1 and background 0 at every pixel: (B, 2, H, W)."""
+    logit = torch.ones(len(samples), *input_shape_of(samples))
+    return torch.stack([torch.zeros_like(logit), logit], 1)
 
 
 def test_views_keep_geometry_and_normalise_once():
@@ -88,15 +95,11 @@ def test_iom_match_and_pwa_fallback(monkeypatch):
     inputs, samples = _mixed_batch()
     # A teacher that predicts foreground everywhere: sample 2's full-image proposal matches
     # (IoU 1), sample 3 has no proposal and falls back to PWA.
-    monkeypatch.setattr(
-        model.teacher,
-        "class_logits",
-        lambda x, s: torch.stack([torch.zeros_like(x[:, 0]), torch.ones_like(x[:, 0])], 1),
-    )
+    monkeypatch.setattr(model.teacher.head, "seg_logits", _foreground_everywhere)
     losses = model(inputs, samples, mode="loss")
     assert losses["sam_matched"].item() == pytest.approx(0.5)
     pwa = build(_semi_cfg("pwa"))
-    monkeypatch.setattr(pwa.teacher, "class_logits", model.teacher.class_logits)
+    monkeypatch.setattr(pwa.teacher.head, "seg_logits", _foreground_everywhere)
     assert pwa(inputs, samples, mode="loss")["sam_matched"].item() == 0.0
 
 
@@ -106,11 +109,10 @@ def test_top_refinement_uses_the_teacher_probability(monkeypatch):
     inputs, samples = _mixed_batch()
     # foreground logit 1 everywhere: p_fg = 0.73 on the full-image proposal of sample 2 ->
     # matched; sample 3 has no proposal (PWA)
-    logits = lambda x, s: torch.stack([torch.zeros_like(x[:, 0]), torch.ones_like(x[:, 0])], 1)  # noqa: E731
-    monkeypatch.setattr(model.teacher, "class_logits", logits)
+    monkeypatch.setattr(model.teacher.head, "seg_logits", _foreground_everywhere)
     assert model(inputs, samples, mode="loss")["sam_matched"].item() == pytest.approx(0.5)
     strict = build(_semi_cfg("top", refine_thr=0.8))  # 0.73 is not above 0.8
-    monkeypatch.setattr(strict.teacher, "class_logits", logits)
+    monkeypatch.setattr(strict.teacher.head, "seg_logits", _foreground_everywhere)
     assert strict(inputs, samples, mode="loss")["sam_matched"].item() == 0.0
 
 

@@ -127,6 +127,10 @@ class BaseRISHead(BaseModule, metaclass=ABCMeta):
     ) -> SampleList:
         """Fill ``pred_mask`` (and the head's other ``pred_*`` fields) into the samples."""
 
+    def check_test_cfg(self, test_cfg: dict) -> None:
+        """Raise ValueError for a ``test_cfg`` that :meth:`predict` cannot honour (the
+        segmentor calls this when it is built); the default accepts any."""
+
 
 class BaseMaskHead(BaseRISHead):
     """A head that predicts a dense foreground map.

@@ -56,6 +56,9 @@ class RISSegmentor(BaseRISSegmentor):
         self.text_encoder = build(text_encoder)
         self.neck = build(neck)
         self.head = build(head)
+        check = getattr(self.head, "check_test_cfg", None)
+        if check is not None:  # a bad test_cfg fails at build time, not after training
+            check(self.test_cfg)
 
     def extract_feat(self, inputs: Tensor, data_samples: SampleList) -> HeadInputs:
         """Encode and fuse.

@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from risseg.models.heads import SeqHead
+from risseg.models.heads import HeadInputs, SeqHead
 from risseg.testing.seqtr import seqtr_samples
 
 
@@ -26,7 +26,7 @@ def _head(**kw) -> SeqHead:
 def test_point_tokens_from_masks_have_end_padding():
     head = _head(num_points=40)
     _, samples = seqtr_samples(1)
-    tokens = head.point_tokens(samples, torch.device("cpu"))
+    tokens = head.targets.point_tokens(samples, torch.device("cpu"))
     assert tokens.shape == (1, 80)
     assert ((tokens >= 0) & (tokens <= 1000)).all()
     # a 24 x 20 box has an 84-point contour: stride ceil(84 / 40) = 3 -> 28 points, then END
@@ -36,7 +36,7 @@ def test_point_tokens_from_masks_have_end_padding():
 def test_shuffle_keeps_points_and_end_tail():
     head = _head(num_points=5, shuffle_fraction=1.0)
     tokens = torch.tensor([[1, 2, 3, 4, 5, 6, 1000, 1000, 1000, 1000]])
-    out = head.shuffle_points(tokens)
+    out = head.targets.shuffle_points(tokens)
     pairs = {tuple(p) for p in out[0, :6].view(3, 2).tolist()}
     assert pairs == {(1, 2), (3, 4), (5, 6)}
     assert (out[0, 6:] == 1000).all()
@@ -56,13 +56,13 @@ def test_loss_and_predict_shapes(flags):
     _, samples = seqtr_samples(2)
     feats = torch.randn(2, 16, 2, 2)
     lang = torch.randn(2, 16) if flags.get("language_token") else None
-    losses = head.loss(feats, lang, samples)
+    losses = head.loss(HeadInputs(feats, lang), samples)
     key = "loss_box" if flags.get("task") == "box" else "loss_mask"
     assert set(losses) == {key} | ({"loss_dense"} if "dense_loss_weight" in flags else set())
     assert losses[key].requires_grad and losses[key] > 0
     losses[key].backward()
     head.eval()
-    tokens = head.predict(feats, lang, samples)
+    tokens = head(HeadInputs(feats, lang), samples)
     assert tokens.shape == ((2, 4) if flags.get("task") == "box" else (2, 9))
     if flags.get("task") == "box":
         assert (tokens < 1000).all()
@@ -73,12 +73,13 @@ def test_box_only_samples_are_excluded_from_mask_loss():
     _, samples = seqtr_samples(2)
     samples[1].set_metainfo(dict(supervision="box"))
     feats = torch.randn(2, 16, 2, 2, requires_grad=True)
-    loss = head.loss(feats, None, samples)["loss_mask"]
+    loss = head.loss(HeadInputs(feats, None), samples)["loss_mask"]
     loss.backward()
     assert feats.grad[0].abs().sum() > 0 and feats.grad[1].abs().sum() == 0
     for s in samples:
         s.set_metainfo(dict(supervision="box"))
-    assert float(head.loss(torch.randn(2, 16, 2, 2), None, samples)["loss_mask"].detach()) == 0.0
+    loss = head.loss(HeadInputs(torch.randn(2, 16, 2, 2), None), samples)["loss_mask"]
+    assert float(loss.detach()) == 0.0
 
 
 def test_joint_box_loss():
@@ -86,7 +87,7 @@ def test_joint_box_loss():
         _head(box_loss_weight=0.5)
     head = _head(box_loss_weight=0.5, task_prompt=True)
     _, samples = seqtr_samples(2)
-    losses = head.loss(torch.randn(2, 16, 2, 2), None, samples)
+    losses = head.loss(HeadInputs(torch.randn(2, 16, 2, 2), None), samples)
     assert set(losses) == {"loss_mask", "loss_box"}
 
 
@@ -94,7 +95,7 @@ def test_padding_mask_follows_img_shape():
     head = _head()
     _, samples = seqtr_samples(1, size=(64, 64))
     samples[0].set_metainfo(dict(img_shape=(30, 64)))  # bottom half is padding
-    enc = head.encode(torch.randn(1, 16, 4, 4), None, samples)
+    enc = head.encode(HeadInputs(torch.randn(1, 16, 4, 4), None), samples)
     assert enc["padding_mask"].view(4, 4)[:2].sum() == 0
     assert enc["padding_mask"].view(4, 4)[2:].all()
     assert torch.allclose(enc["valid_ratio"], torch.tensor([[1.0, 0.5]]))
@@ -108,20 +109,20 @@ def test_teacher_forcing_learns_one_sequence():
     opt = torch.optim.Adam(head.parameters(), lr=3e-3)
     for _ in range(150):
         opt.zero_grad()
-        head.loss(feats, None, samples)["loss_mask"].backward()
+        head.loss(HeadInputs(feats, None), samples)["loss_mask"].backward()
         opt.step()
     head.eval()
-    target = head.point_tokens(samples, torch.device("cpu"))[0]
-    pred = head.predict(feats, None, samples)[0]
+    target = head.targets.point_tokens(samples, torch.device("cpu"))[0]
+    pred = head(HeadInputs(feats, None), samples)[0]
     assert torch.equal(pred[:6], target)
 
 
 def test_tokens_do_not_depend_on_batch_padding():
     head = _head()
     _, samples = seqtr_samples(1, size=(64, 64))
-    a = head.point_tokens(samples, torch.device("cpu"))
+    a = head.targets.point_tokens(samples, torch.device("cpu"))
     samples[0].set_metainfo(dict(pad_shape=(128, 160)))  # padded further by the batch
-    b = head.point_tokens(samples, torch.device("cpu"))
+    b = head.targets.point_tokens(samples, torch.device("cpu"))
     assert torch.equal(a, b)
     assert head.coord_frame(samples[0]) == (64, 64)  # img_shape (64, 56) rounded up to 32
 
@@ -148,8 +149,8 @@ def test_incremental_decoding_matches_full_decoding(flags, batch):
     feats = torch.randn(batch, 16, 2, 2)
     lang = torch.randn(batch, 16) if flags.get("language_token") else None
     with torch.no_grad():
-        tokens = head.predict(feats, lang, samples)
-        enc = head.encode(feats, lang, samples)
+        tokens = head(HeadInputs(feats, lang), samples)
+        enc = head.encode(HeadInputs(feats, lang), samples)
         start = head._start(batch, "mask", enc)
         inputs = torch.cat([start, head._embed(tokens[:, :-1], enc)], 1)
         full = head.decode(inputs, enc).argmax(-1)
@@ -163,16 +164,16 @@ def test_task_embedding_changes_mask_inputs_only():
     torch.manual_seed(0)
     head = _head(task_prompt=True, task_embedding=True, box_loss_weight=1.0)
     _, samples = seqtr_samples(2)
-    enc = head.encode(torch.randn(2, 16, 2, 2), None, samples)
+    enc = head.encode(HeadInputs(torch.randn(2, 16, 2, 2), None), samples)
     tokens = torch.randint(0, 1000, (2, 5))
     plain = head.token_embed(tokens)
     torch.testing.assert_close(head._embed(tokens, enc, task="box"), plain)
     torch.testing.assert_close(head._embed(tokens, enc, task="mask"), plain + head.mask_task_embed)
-    losses = head.loss(torch.randn(2, 16, 2, 2), None, samples)
+    losses = head.loss(HeadInputs(torch.randn(2, 16, 2, 2), None), samples)
     (losses["loss_mask"] + losses["loss_box"]).backward()
     assert head.mask_task_embed.grad.abs().sum() > 0
     head.zero_grad()
-    head.loss(torch.randn(2, 16, 2, 2), None, samples)["loss_box"].backward()
+    head.loss(HeadInputs(torch.randn(2, 16, 2, 2), None), samples)["loss_box"].backward()
     assert head.mask_task_embed.grad is None or head.mask_task_embed.grad.abs().sum() == 0
 
 
@@ -196,7 +197,7 @@ def test_dense_targets_follow_mask_and_box_supervision():
     samples[1].set_metainfo(dict(supervision="box"))
     samples[1].gt_mask.data[:] = False  # box samples must not read their (absent) mask
     samples[2].set_metainfo(dict(supervision="none"))
-    targets, valid = head.dense_targets(samples, (8, 8), torch.device("cpu"))
+    targets, valid = head.dense_pred.targets(samples, (8, 8), torch.device("cpu"))
     assert targets.shape == (3, 1, 8, 8) and valid.tolist() == [True, True, False]
     # 64 px input -> 8 px cells; sample 0 is rows 8-27, cols 10-33 (480 px = 7.5 cells)
     assert torch.isclose(targets[0].sum() * 64, torch.tensor(480.0))
@@ -204,7 +205,7 @@ def test_dense_targets_follow_mask_and_box_supervision():
     # the box of sample 1 (rows 12-31, cols 12-35) is filled although its mask is empty
     assert torch.isclose(targets[1].sum() * 64, torch.tensor(480.0))
     no_box = _head(dense_loss_weight=1.0, dense_box_targets=False)
-    assert no_box.dense_targets(samples, (8, 8), torch.device("cpu"))[1].tolist() == [
+    assert no_box.dense_pred.targets(samples, (8, 8), torch.device("cpu"))[1].tolist() == [
         True, False, False
     ]
 
@@ -213,17 +214,17 @@ def test_dense_loss_trains_the_encoder_and_is_weighted():
     head = _head(dense_loss_weight=2.0)
     _, samples = seqtr_samples(2)
     feats = torch.randn(2, 16, 4, 4, requires_grad=True)
-    losses = head.loss(feats, None, samples)
+    losses = head.loss(HeadInputs(feats, None), samples)
     assert set(losses) == {"loss_mask", "loss_dense"} and losses["loss_dense"] > 0
     losses["loss_dense"].backward()
     assert feats.grad.abs().sum() > 0
     ref = head.dense_loss_weight
     head.dense_loss_weight = 1.0
-    torch.testing.assert_close(head.loss(feats, None, samples)["loss_dense"] * ref,
+    torch.testing.assert_close(head.loss(HeadInputs(feats, None), samples)["loss_dense"] * ref,
                                losses["loss_dense"].detach())
     for s in samples:
         s.set_metainfo(dict(supervision="none"))
-    assert float(head.loss(feats, None, samples)["loss_dense"].detach()) == 0.0
+    assert float(head.loss(HeadInputs(feats, None), samples)["loss_dense"].detach()) == 0.0
 
 
 def test_dense_guided_start_depends_on_the_dense_map():
@@ -231,11 +232,12 @@ def test_dense_guided_start_depends_on_the_dense_map():
     head = _head(dense_loss_weight=1.0, dense_guided_start=True).eval()
     _, samples = seqtr_samples(1)
     feats = torch.randn(1, 16, 4, 4)
-    start = head._start(1, "mask", head.encode(feats, None, samples))
+    start = head._start(1, "mask", head.encode(HeadInputs(feats, None), samples))
     with torch.no_grad():
         head.dense_pred.bias.fill_(0.0)
         head.dense_pred.weight.mul_(50.0)  # sharper pooling weights -> another start token
-    assert not torch.allclose(start, head._start(1, "mask", head.encode(feats, None, samples)))
+    again = head._start(1, "mask", head.encode(HeadInputs(feats, None), samples))
+    assert not torch.allclose(start, again)
     with pytest.raises(ValueError, match="dense_loss_weight"):
         _head(dense_guided_start=True)
 
@@ -248,10 +250,10 @@ def test_min_points_forbids_an_early_end():
         head.predictor[-1].bias[head.end] = 100.0
     _, samples = seqtr_samples(2)
     feats = torch.randn(2, 16, 2, 2)
-    tokens = head.predict(feats, None, samples)
+    tokens = head(HeadInputs(feats, None), samples)
     assert tokens.shape == (2, 9)
     assert (tokens[:, :6] < head.end).all() and (tokens[:, 6:] == head.end).all()
     head.min_points = 0
-    assert (head.predict(feats, None, samples) == head.end).all()
+    assert (head(HeadInputs(feats, None), samples) == head.end).all()
     with pytest.raises(ValueError, match="min_points"):
         _head(num_points=4, min_points=5)

@@ -60,7 +60,7 @@ def test_postprocess_maps_polygon_to_original():
     # a square (10, 10)-(30, 30) in the 64 x 64 padded input, scale 0.5 -> (20..60) original
     pts = torch.tensor([[10, 10], [30, 10], [30, 30], [10, 30]], dtype=torch.float32)
     tokens = torch.cat([torch.floor(pts / 64 * 1000).long().flatten(), torch.tensor([1000])])
-    model._postprocess(tokens, sample)
+    model.head.postprocess(tokens[None], [sample], model.test_cfg)
     ys, xs = torch.nonzero(sample.pred_mask.data[0], as_tuple=True)
     assert 19 <= xs.min() <= 22 and 58 <= xs.max() <= 62
     assert torch.allclose(sample.pred_bbox, torch.tensor([20.0, 20, 60, 60]), atol=1.5)
@@ -104,7 +104,7 @@ def test_two_points_decode(two_points, rows, cols):
     cfg["test_cfg"] = dict(frame="pad", pixel_offset=0.0, two_points=two_points)
     model = MODELS.build(cfg).eval()
     _, samples = seqtr_samples(1)
-    model._postprocess(_tokens([[8, 16], [24, 8]]), samples[0])
+    model.head.postprocess(_tokens([[8, 16], [24, 8]])[None], [samples[0]], model.test_cfg)
     expected = torch.zeros(64, 64, dtype=torch.bool)
     expected[rows[0] : rows[1], cols[0] : cols[1]] = True
     assert torch.equal(samples[0].pred_mask.data[0], expected)
@@ -142,7 +142,7 @@ def test_release_protocol_differs_from_the_default_on_a_hand_made_case():
         sample = samples[0]
         sample.gt_mask = PixelData(data=gt)
         sample.set_metainfo(dict(gt_iscrowd=True))
-        model._postprocess(_tokens([[8, 16], [24, 8]]), sample)
+        model.head.postprocess(_tokens([[8, 16], [24, 8]])[None], [sample], model.test_cfg)
         evaluator = Evaluator([dict(type="RefSegMetric", **metric_cfg)])
         evaluator.process(data_samples=[sample])
         assert evaluator.evaluate(1)["mIoU"] == pytest.approx(100 * expected)
@@ -154,7 +154,8 @@ def test_release_protocol_iou_equals_pycocotools():
     cfg["test_cfg"] = dict(frame="pad", pixel_offset=0.0, two_points="xywh")
     model = MODELS.build(cfg).eval()
     _, samples = seqtr_samples(1)
-    model._postprocess(_tokens([[8, 16], [40, 8], [48, 40], [16, 56]]), samples[0])
+    tokens = _tokens([[8, 16], [40, 8], [48, 40], [16, 56]])
+    model.head.postprocess(tokens[None], [samples[0]], model.test_cfg)
     pred = samples[0].pred_mask.data[0]
     gt = samples[0].gt_mask.data[0]
     rles = [mask_utils.encode(np.asfortranarray(m.numpy().astype(np.uint8))) for m in (pred, gt)]

@@ -152,8 +152,12 @@ def compare(records: list[dict], release: list[dict], sentence: str, seed: int,
     )
 
 
-def synthref(pred: str, ann: str, labeled: str | None, seed: int) -> dict:
-    """Kept count and pseudo-mask mIoU with the GT of the release's rule and risseg's options."""
+def synthref(pred: str, ann: str, labeled: str | None, seed: int, oracle: bool = False) -> dict:
+    """Kept count and pseudo-mask mIoU with the GT of the release's rule and risseg's options.
+
+    With ``oracle`` every prediction is replaced by its GT mask (what the rule does to perfect
+    predictions).
+    """
     records = json.loads(Path(pred).read_text())
     anns = json.loads(Path(ann).read_text())
     by_ann = {a["id"]: a for a in anns["annotations"]}
@@ -163,6 +167,9 @@ def synthref(pred: str, ann: str, labeled: str | None, seed: int) -> dict:
         a = by_ann[int(rec["ann_id"])]
         gt_of_ref[int(rec["ref_id"])] = segmentation_to_mask(a["segmentation"],
                                                              *sizes[a["image_id"]])
+    if oracle:
+        records = [dict(r, pred_rle=mask_to_rle(gt_of_ref[int(r["ref_id"])]), iou=1.0)
+                   for r in records]
     lab = load_labeled(labeled) if labeled else None
     out = {}
     for sentence, multi in (("random", False), ("best", False), ("random", True), ("best", True)):
@@ -197,6 +204,7 @@ def main() -> None:
     syn.add_argument("--ann", default="data/synthref/instances.json")
     syn.add_argument("--labeled", help="supervision file of the mask ratio")
     syn.add_argument("--seed", type=int, default=0)
+    syn.add_argument("--oracle", action="store_true", help="score the GT masks instead")
     args = parser.parse_args()
     if args.cmd == "generate":
         records = generate(args.refs, args.seed)
@@ -213,7 +221,8 @@ def main() -> None:
                       args.keep_multi_polygon)
         print(json.dumps(res, indent=1))
     else:
-        print(json.dumps(synthref(args.pred, args.ann, args.labeled, args.seed), indent=1))
+        print(json.dumps(synthref(args.pred, args.ann, args.labeled, args.seed, args.oracle),
+                         indent=1))
 
 
 if __name__ == "__main__":

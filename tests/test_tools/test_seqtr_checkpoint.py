@@ -117,3 +117,35 @@ def test_vocabulary_pickle_may_not_hold_code(tmp_path):
     path.write_bytes(pickle.dumps({"PAD": 0, "UNK": 1, "x": Path("y")}))
     with pytest.raises(pickle.UnpicklingError, match="refusing"):
         tool.load_token_to_ix(str(path))
+
+
+def test_point_bias_rows_follow_the_release_layout():
+    """The release's point MLP gives all heads' centres (x, y), then all heads' scales; after
+    conversion PointGaussianBias reproduces the release's bias, written out here per head."""
+    from risseg.models.layers.point_gaussian_bias import PointGaussianBias
+
+    heads, (h, w), ratio = 8, (2, 3), (1.0, 0.5)
+    bias = torch.randn(4 * heads, generator=torch.Generator().manual_seed(3))
+    name = "head.transformer.decoder.layers.0.point."
+    official = {name + "4.weight": torch.zeros(4 * heads, 64), name + "4.bias": bias}
+    converted = tool.convert_seqtr_state_dict(
+        {**_official(True, fill=False), **official}
+    )
+    layer = PointGaussianBias(256, heads)
+    layer.mlp[4].load_state_dict(
+        {k.rsplit(".", 1)[1]: v for k, v in converted.items()
+         if k.startswith("head.decoder.0.point_bias.mlp.4.")}
+    )
+    with torch.no_grad():
+        out = layer(torch.zeros(1, 1, 256), (h, w), torch.tensor([ratio]), h * w + 1)  # (8, 1, 7)
+    for head in range(heads):
+        cx = torch.sigmoid(bias[2 * head]) * w * ratio[0]
+        cy = torch.sigmoid(bias[2 * head + 1]) * h * ratio[1]
+        sx, sy = bias[2 * heads + 2 * head], bias[2 * heads + 2 * head + 1]
+        for gy in range(h):
+            for gx in range(w):
+                expected = -(sx**2 * (cx - gx - 0.5) ** 2 + sy**2 * (cy - gy - 0.5) ** 2) / 8
+                assert float(out[head, 0, gy * w + gx]) == pytest.approx(float(expected), abs=1e-5)
+        assert out[head, 0, h * w] == 0  # the language token gets no bias
+    with pytest.raises(ValueError, match="4 outputs per head"):
+        tool.point_rows(torch.zeros(30), "point.4.bias")

@@ -73,11 +73,31 @@ def convert_key(key: str) -> str:
     raise KeyError(f"Unknown SeqTR / Partial-RES key: {key}")
 
 
+def point_rows(value: Tensor, key: str) -> Tensor:
+    """Reorder the rows of the point-bias MLP's last layer (weight (4H, 64) or bias (4H,)).
+
+    The release reads its 4H outputs as the H centres (x, y) of all heads, then their H
+    scales: head h uses rows 2h, 2h + 1 (centre) and 2H + 2h, 2H + 2h + 1 (scale). risseg's
+    :class:`PointGaussianBias` reads four rows per head, [cx, cy, sx, sy] at 4h .. 4h + 3.
+    """
+    rows = value.shape[0]
+    if rows % 4:
+        raise ValueError(f"{key}: expected 4 outputs per head, got {rows} rows")
+    heads = rows // 4
+    order = [2 * heads * part + 2 * h + axis for h in range(heads) for part in (0, 1)
+             for axis in (0, 1)]  # head h: centre x, y, then scale x, y
+    return value[order]
+
+
+_POINT_LAST = re.compile(r"^head\.decoder\.\d+\.point_bias\.mlp\.4\.(weight|bias)$")
+
+
 def convert_seqtr_state_dict(state: dict[str, Tensor]) -> dict[str, Tensor]:
     """Rename an official state dict (``state_dict`` or ``ema_state_dict``) to risseg's.
 
     The input projection is a 1x1 ``Conv2d`` (256, C, 1, 1) in the release and a ``Conv1d``
-    (256, C, 1) in risseg; its weight loses the last axis.
+    (256, C, 1) in risseg; its weight loses the last axis. The point-bias MLP's last layer
+    has its output rows reordered (:func:`point_rows`).
     """
     out = {}
     for key, value in state.items():
@@ -88,6 +108,8 @@ def convert_seqtr_state_dict(state: dict[str, Tensor]) -> dict[str, Tensor]:
                     f"{key}: expected a (D, C, 1, 1) 1x1 conv, got {tuple(value.shape)}"
                 )
             value = value[..., 0]  # (D, C, 1, 1) -> (D, C, 1)
+        elif _POINT_LAST.match(new):
+            value = point_rows(value, key)
         out[new] = value
     for needed in ("text_encoder.embed.weight", "head.token_embed.weight"):
         if needed not in out:

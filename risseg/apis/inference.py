@@ -1,8 +1,9 @@
-"""Single-image inference: build a model from a config and checkpoint, then segment(image, text).
+"""Inference: build a model from a config and checkpoint, then segment(images, texts).
 
     model = init_segmentor("configs/seqtr/segm_synthref.py", "work_dirs/.../epoch_5.pth")
     result = segment(model, "image.png", "the red star left of the circle")
     result.mask  # (H, W) bool at the image's own resolution
+    results = segment(model, "image.png", ["the red star", "the blue circle"])  # batched
 
 The image goes through the config's test pipeline without the transforms that read
 annotations, so it is resized, padded and tokenised exactly as at evaluation time.
@@ -91,33 +92,37 @@ def inference_pipeline(cfg: Config) -> Compose:
     return Compose([TRANSFORMS.build(t) for t in steps])  # risseg's registry, any scope
 
 
-@torch.no_grad()
-def segment(model: nn.Module, image: str | np.ndarray, text: str) -> Segmentation:
-    """Segment the object ``text`` refers to in ``image``.
+ImageInput = str | np.ndarray
 
-    Args:
-        model: from :func:`init_segmentor`.
-        image: image file, or an (H, W, 3) uint8 RGB array.
-        text: the referring expression (empty text raises ValueError).
 
-    Returns:
-        The :class:`Segmentation` at the image's resolution.
-    """
-    pipeline = model.inference_pipeline
+def _loaded(model: nn.Module, image: ImageInput) -> dict:
+    """The pipeline's results after loading ``image`` (a file through ``LoadImage``)."""
     if isinstance(image, str):
-        results = dict(img_path=image, text=text)
-    else:
-        img = np.asarray(image)
-        if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
-            raise ValueError(f"image must be an (H, W, 3) uint8 RGB array, got "
-                             f"{img.shape} {img.dtype}.")
-        h, w = img.shape[:2]
-        results = dict(img_path="<array>", text=text, img=img, ori_shape=(h, w),
-                       img_shape=(h, w), pad_shape=(h, w), img_offset=(0, 0),
-                       scale_factor=(1.0, 1.0), flip=False)
-        pipeline = Compose(pipeline.transforms[1:])  # the image is already loaded
-    data = pseudo_collate([pipeline(results)])
-    sample = model.test_step(data)[0]
+        return model.inference_pipeline.transforms[0](dict(img_path=image))
+    img = np.asarray(image)
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise ValueError(f"image must be an (H, W, 3) uint8 RGB array, got "
+                         f"{img.shape} {img.dtype}.")
+    h, w = img.shape[:2]
+    return dict(img_path="<array>", img=img, ori_shape=(h, w), img_shape=(h, w),
+                pad_shape=(h, w), img_offset=(0, 0), scale_factor=(1.0, 1.0), flip=False)
+
+
+def _pairs(images: ImageInput | list[ImageInput], texts: str | list[str]) -> list:
+    """(image, text) pairs: one image with one or several texts, or equal-length lists."""
+    if isinstance(texts, str):
+        texts = [texts]
+    if isinstance(images, (str, np.ndarray)):
+        return [(images, text) for text in texts]
+    images = list(images)
+    if len(images) != len(texts):
+        raise ValueError(f"{len(images)} images and {len(texts)} texts: give one image with "
+                         f"any number of texts, or as many images as texts.")
+    return list(zip(images, texts, strict=True))
+
+
+def _segmentation(sample) -> Segmentation:
+    """The :class:`Segmentation` of one predicted sample."""
 
     def numpy_field(name: str) -> np.ndarray | None:
         value = sample.get(name)
@@ -125,3 +130,52 @@ def segment(model: nn.Module, image: str | np.ndarray, text: str) -> Segmentatio
 
     return Segmentation(mask=sample.pred_mask.data[0].cpu().numpy().astype(bool),
                         points=numpy_field("pred_points"), box=numpy_field("pred_bbox"))
+
+
+@torch.no_grad()
+def segment(
+    model: nn.Module,
+    images: ImageInput | list[ImageInput],
+    texts: str | list[str],
+    batch_size: int = 16,
+) -> Segmentation | list[Segmentation]:
+    """Segment the object each expression refers to, in batches.
+
+    Each image is loaded once. Inputs are batched only with inputs of the same padded shape, so
+    every result equals the one of a call with that (image, text) pair alone.
+
+    Args:
+        model: from :func:`init_segmentor`.
+        images: an image file or (H, W, 3) uint8 RGB array, or a list of them.
+        texts: one referring expression, or a list. One image with a list of texts segments
+            each text in that image; a list of images needs a list of texts of the same length
+            (pairs). Empty text raises ValueError.
+        batch_size: pairs per forward pass.
+
+    Returns:
+        One :class:`Segmentation` at its image's resolution when ``images`` is one image and
+        ``texts`` one string, else a list in the order of the pairs.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    pairs = _pairs(images, texts)
+    rest = Compose(model.inference_pipeline.transforms[1:])  # after LoadImage
+    loaded: dict[tuple, dict] = {}
+    packed = []
+    for image, text in pairs:
+        key = ("array", id(image)) if isinstance(image, np.ndarray) else ("file", image)
+        if key not in loaded:
+            loaded[key] = _loaded(model, image)
+        packed.append(rest(dict(loaded[key], text=text)))
+    by_shape: dict[tuple, list[int]] = {}
+    for index, item in enumerate(packed):
+        by_shape.setdefault(tuple(item["inputs"].shape), []).append(index)
+    results: list[Segmentation | None] = [None] * len(pairs)
+    for indices in by_shape.values():
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start : start + batch_size]
+            samples = model.test_step(pseudo_collate([packed[i] for i in chunk]))
+            for i, sample in zip(chunk, samples, strict=True):
+                results[i] = _segmentation(sample)
+    single = isinstance(images, (str, np.ndarray)) and isinstance(texts, str)
+    return results[0] if single else results

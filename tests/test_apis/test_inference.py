@@ -67,3 +67,31 @@ def test_checkpoint_round_trip_and_bad_input(tmp_path):
         segment(model, info["img_path"], "   ")
     with pytest.raises(ValueError, match="uint8"):
         segment(model, np.zeros((8, 8), np.uint8), text)
+
+
+@pytest.mark.parametrize("config", ["configs/seqtr/segm_synthref.py",
+                                    "configs/lavt/lavt_tiny_synthref.py"])
+def test_batched_segment_equals_one_pair_at_a_time(tmp_path, config):
+    cfg, model, dataset = _setup(tmp_path, config)
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    texts = [text for info in infos for text in info["texts"]]
+    one_image = segment(model, infos[0]["img_path"], texts, batch_size=2)
+    assert isinstance(one_image, list) and len(one_image) == len(texts)
+    for text, result in zip(texts, one_image, strict=True):
+        np.testing.assert_array_equal(result.mask, segment(model, infos[0]["img_path"], text).mask)
+    # pairs: a file and an array of other images, their own sentences
+    images = [infos[1]["img_path"], np.asarray(Image.open(infos[2]["img_path"]).convert("RGB")),
+              infos[0]["img_path"]]
+    sentences = [infos[1]["texts"][0], infos[2]["texts"][0], infos[0]["texts"][-1]]
+    paired = segment(model, images, sentences, batch_size=3)
+    for image, text, result in zip(images, sentences, paired, strict=True):
+        np.testing.assert_array_equal(result.mask, segment(model, image, text).mask)
+
+
+def test_batched_segment_refuses_bad_arguments(tmp_path):
+    _, model, dataset = _setup(tmp_path, "configs/seqtr/segm_synthref.py")
+    path = dataset.get_data_info(0)["img_path"]
+    with pytest.raises(ValueError, match="2 images and 1 texts"):
+        segment(model, [path, path], ["the star"])
+    with pytest.raises(ValueError, match="batch_size"):
+        segment(model, path, ["the star"], batch_size=0)

@@ -65,6 +65,14 @@ def test_predictions_json_grid_and_single_image(tmp_path):
     assert mask.shape == (image.height, image.width)
     assert summary["mask_area"] == int((mask > 0).sum()) and len(summary["box"]) == 4
     assert Path(summary["overlay"]).is_file()
+    # several texts: one batch, one JSON line and one file pair each, same mask for the same text
+    lines = _run("tools/infer.py", str(config), str(ckpt), "--image", info["img_path"],
+                 "--text", info["texts"][0], "the other shape", "--out-dir",
+                 str(tmp_path / "infer2")).strip().splitlines()
+    both = [json.loads(line) for line in lines]
+    assert [s["text"] for s in both] == [info["texts"][0], "the other shape"]
+    assert both[0]["mask"].endswith("_0_mask.png") and both[1]["mask"].endswith("_1_mask.png")
+    np.testing.assert_array_equal(np.asarray(Image.open(both[0]["mask"])), mask)
 
 
 def test_show_predictions_names_the_incomplete_record(tmp_path):

@@ -7,6 +7,10 @@ class registered in the role's registry from the role's package. ``tests/test_te
 test_contract_coverage.py`` fails for a class without a contract subclass. A new role (e.g.
 heads) plugs in by adding a contract class here and a row to ``CONTRACTS``.
 
+Heads (:class:`HeadContract`) are checked through the head contract of
+``risseg.models.heads.base``: ``loss`` / ``forward`` / ``predict`` on :class:`HeadInputs` and
+samples whose metainfo carries the input size.
+
 Checks shared by every model contract: the outputs are finite, every trainable parameter gets
 a gradient (so DistributedDataParallel needs no ``find_unused_parameters``), a sample's output
 does not depend on the other samples of the batch (eval mode), and building under one seed is
@@ -19,9 +23,12 @@ from typing import Any, NamedTuple
 
 import torch
 from mmengine.registry import Registry
+from mmengine.structures import PixelData
 from torch import Tensor, nn
 
+from risseg.models.heads.base import BaseMaskHead, BaseRISHead, HeadInputs
 from risseg.registry import LABELERS, MODELS
+from risseg.structures import RISDataSample, SampleList
 from risseg.testing._labeler_contract import PseudoLabelerContract
 
 
@@ -189,6 +196,120 @@ class NeckContract(ModelPartContract):
             assert all(d == channels for d in dims), f"output dims {dims} vs {channels}"
 
 
+def head_samples(batch: int, size: int = 64) -> SampleList:
+    """``batch`` samples of a ``size`` x ``size`` input (no padding, original = input) with a
+    rectangular ``gt_mask``, its ``gt_bbox`` and the input size in the metainfo; sample i's
+    rectangle is shifted by 4 i pixels."""
+    samples = []
+    for i in range(batch):
+        side = (size, size)
+        sample = RISDataSample(metainfo=dict(
+            ori_shape=side, img_shape=side, pad_shape=side, batch_input_shape=side,
+            img_offset=(0, 0), scale_factor=(1.0, 1.0), flip=False, supervision="mask",
+            ref_id=i))
+        y0, x0 = size // 8 + 4 * i, size // 4
+        mask = torch.zeros(1, *side, dtype=torch.bool)
+        mask[:, y0 : y0 + size // 2, x0 : x0 + size // 3] = True
+        sample.gt_mask = PixelData(data=mask)
+        sample.gt_bbox = torch.tensor([x0, y0, x0 + size // 3, y0 + size // 2], dtype=torch.float32)
+        samples.append(sample)
+    return samples
+
+
+class HeadContract:
+    """Heads (``risseg.models.heads.base.BaseRISHead``): ``loss`` returns finite scalars that
+    train every parameter, ``forward`` is per-sample and deterministic, ``predict`` fills a
+    bool ``pred_mask`` at the original size; dense mask heads also give (B, 2, H, W) class
+    probabilities. Subclasses set ``cfg`` and implement ``make_feats``.
+    """
+
+    registry: Registry = MODELS
+    cfg: dict = {}
+    batch: int = 2
+    size: int = 64  # input side of head_samples
+    atol: float = 1e-5
+
+    def build(self) -> nn.Module:
+        """The head of ``cfg`` (``type``: built from the registry; ``module``: called)."""
+        cfg = dict(self.cfg)
+        return self.registry.build(cfg) if "type" in cfg else cfg["module"]()
+
+    def make_feats(self, batch: int) -> HeadInputs:
+        """Seeded features of ``batch`` samples."""
+        raise NotImplementedError(f"{type(self).__name__} must define make_feats")
+
+    def make_samples(self, batch: int) -> SampleList:
+        """Samples of the batch (default: :func:`head_samples`)."""
+        return head_samples(batch, self.size)
+
+    def test_contract_is_a_base_head(self):
+        assert isinstance(self.build(), BaseRISHead)
+
+    def test_contract_loss_trains_every_parameter(self):
+        torch.manual_seed(0)
+        head = self.build().train()
+        losses = head.loss(self.make_feats(self.batch), self.make_samples(self.batch))
+        assert losses and any(k.startswith("loss_") for k in losses), list(losses)
+        total = 0.0
+        for key, value in losses.items():
+            assert value.ndim == 0 and torch.isfinite(value), f"{key}: {value}"
+            if key.startswith("loss_"):
+                total = total + value
+        total.backward()
+        missing = [n for n, p in head.named_parameters() if p.requires_grad and p.grad is None]
+        assert not missing, f"trainable parameters without a gradient: {missing[:8]}"
+
+    def test_contract_predict_fills_pred_mask(self):
+        head = self.build().eval()
+        samples = self.make_samples(self.batch)
+        with torch.no_grad():
+            out = head.predict(self.make_feats(self.batch), samples, {})
+        assert len(out) == self.batch
+        for sample in out:
+            mask = sample.pred_mask.data
+            assert mask.dtype == torch.bool, mask.dtype
+            assert tuple(mask.shape) == (1, *sample.metainfo["ori_shape"]), tuple(mask.shape)
+
+    def test_contract_samples_are_independent(self):
+        head = self.build().eval()
+        with torch.no_grad():
+            full = head(self.make_feats(self.batch), self.make_samples(self.batch))
+            first = head(_take_feats(self.make_feats(self.batch), 1), self.make_samples(1))
+        assert full.shape[0] == self.batch
+        if full.is_floating_point():
+            assert torch.isfinite(full).all()
+            torch.testing.assert_close(full[:1], first, atol=self.atol, rtol=1e-4)
+        else:
+            assert torch.equal(full[:1], first)
+
+    def test_contract_deterministic(self):
+        outs = []
+        for _ in range(2):
+            torch.manual_seed(0)
+            head = self.build().eval()
+            with torch.no_grad():
+                outs.append(head(self.make_feats(self.batch), self.make_samples(self.batch)))
+        assert torch.equal(*outs)
+
+    def test_contract_mask_heads_give_class_probabilities(self):
+        head = self.build().eval()
+        if isinstance(head, BaseMaskHead):
+            with torch.no_grad():
+                probs = head.seg_probs(self.make_feats(self.batch), self.make_samples(self.batch))
+            assert probs.shape == (self.batch, 2, self.size, self.size), tuple(probs.shape)
+            torch.testing.assert_close(probs.sum(1), torch.ones_like(probs[:, 0]))
+        else:  # sequence heads have no dense class scores
+            assert not hasattr(head, "seg_probs"), "class scores belong to BaseMaskHead"
+
+
+def _take_feats(feats: HeadInputs, n: int) -> HeadInputs:
+    """The first ``n`` samples of every tensor of ``feats``."""
+    return HeadInputs(**{
+        name: None if value is None else _take(value, n)
+        for name, value in vars(feats).items()
+    })
+
+
 class Role(NamedTuple):
     """A role whose registered classes each need a contract subclass."""
 
@@ -202,6 +323,7 @@ CONTRACTS: dict[str, Role] = {
     "text_encoder": Role(MODELS, "risseg.models.text_encoders", TextEncoderContract),
     "neck": Role(MODELS, "risseg.models.necks", NeckContract),
     "labeler": Role(LABELERS, "risseg.labelers", PseudoLabelerContract),
+    "head": Role(MODELS, "risseg.models.heads", HeadContract),
 }
 
 

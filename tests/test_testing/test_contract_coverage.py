@@ -1,5 +1,5 @@
-"""Every registered backbone, text encoder, neck and labeler has a contract test (as timm tests
-every registered model): a new component without a ``Test*`` subclass of its role's contract
+"""Every registered backbone, text encoder, neck, head and labeler has a contract test (as timm
+tests every registered model): a new component without a ``Test*`` subclass of its role's contract
 (risseg.testing.CONTRACTS) fails here."""
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def test_every_registered_class_has_a_contract_test(role, cases):
     missing = missing_contracts(role, cases)
     assert not missing, (
         f"{role}s without a contract test: {missing}. Subclass "
-        f"risseg.testing.{CONTRACTS[role].contract.__name__} in a test file (class Test<Name>)."
+        f"{CONTRACTS[role].contract.__module__}.{CONTRACTS[role].contract.__name__} in a test "
+        "file (class Test<Name>)."
     )
 
 

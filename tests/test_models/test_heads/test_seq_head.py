@@ -257,3 +257,17 @@ def test_min_points_forbids_an_early_end():
     assert (head(HeadInputs(feats, None), samples) == head.end).all()
     with pytest.raises(ValueError, match="min_points"):
         _head(num_points=4, min_points=5)
+
+
+def test_parameter_names_are_those_of_checkpoints():
+    """Checkpoints (official conversions, earlier risseg runs) name the head's parameters so."""
+    head = _head(language_token=True, task_prompt=True, cctf=True, point_bias=True,
+                 dense_loss_weight=1.0, dense_guided_start=True, task_embedding=True)
+    names = set(head.state_dict())
+    assert {n.split(".")[0] for n in names} == {
+        "input_proj", "input_norm", "encoder", "decoder", "decoder_norm", "token_embed",
+        "pos_1d", "task_prompt", "mask_task_embed", "predictor", "dense_pred", "start_proj"}
+    assert {n for n in names if n.startswith(("dense_pred", "start_proj"))} == {
+        "dense_pred.weight", "dense_pred.bias", "start_proj.weight", "start_proj.bias"}
+    assert {"encoder.0.self_attn.in_proj_weight", "decoder.0.cross_attn.in_proj_weight",
+            "predictor.4.bias", "pos_1d.embedding.weight"} <= names

@@ -30,10 +30,14 @@ from transformers import BertConfig, BertForMaskedLM
 from risseg.datasets.refer import load_refs
 from risseg.datasets.synthref.pretraining import attribute_targets, mask_tokens
 from risseg.engine.checkpoint import load_local_checkpoint
+from risseg.models.layers.swin_window import swin_stage_pad_shift
 
 
 class SwinClassifier(nn.Module):
     """The Swin stages of a ``SwinPWAM`` (no language fusion) + mean pool + linear classifier.
+
+    The stages run as in ``SwinPWAM`` (:func:`swin_stage_pad_shift`: pad to the window grid,
+    then shift, as the official Swin), so what is pretrained here is the network LAVT fine-tunes.
 
     Args:
         backbone: a built ``SwinPWAM``; only ``patch_embed`` and ``layers`` are used (and
@@ -49,7 +53,9 @@ class SwinClassifier(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, 3, H, W) normalised images -> (B, K) logits."""
-        x = self.layers(self.patch_embed(x))  # (B, h, w, C) channels-last
+        x = self.patch_embed(x)  # (B, H / 4, W / 4, C) channels-last
+        for stage in self.layers:
+            x = swin_stage_pad_shift(stage, x)  # (B, h, w, C_i)
         return self.head(x.mean(dim=(1, 2)))
 
     def swin_state_dict(self) -> dict[str, Tensor]:

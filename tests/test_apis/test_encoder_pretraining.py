@@ -9,10 +9,12 @@ import torch
 from mmengine.config import Config
 
 from risseg.apis import pretrain_bert, pretrain_swin
+from risseg.apis.encoder_pretraining import SwinClassifier
 from risseg.datasets.synthref import generate_synthref
 from risseg.datasets.tokenizers import WordVocabTokenizer
 from risseg.models.backbones import SwinPWAM
 from risseg.models.text_encoders import BertTextEncoder
+from risseg.registry import MODELS
 from risseg.testing import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +111,35 @@ def test_tool_makes_the_configs_synthref_before_pretraining(corpus, tmp_path, mo
     assert json.load(open(bench / "synthref_meta.json"))["preset"] == "tiny"
     assert calls[0] == "swin" and calls[1][0] == "bert" and calls[1][1] >= len(vocab)
     assert (tmp_path / "out" / "pretrain_log.json").exists()
+
+
+def _timm_order_logits(model: SwinClassifier, x: torch.Tensor) -> torch.Tensor:
+    """The classifier with timm's own stage forward (shift, then pad to the window grid)."""
+    return model.head(model.layers(model.patch_embed(x)).mean(dim=(1, 2)))
+
+
+def test_swin_classifier_pads_then_shifts_like_swin_pwam():
+    """Two blocks per stage (the second shifted), window 4: at 120 px the stage sides 30 and 15
+    are not multiples of the window and the two orders differ; at 128 px (32, 16) they agree."""
+    torch.manual_seed(0)
+    swin = dict(SWIN, depths=(2, 2))
+    model = SwinClassifier(SwinPWAM(**swin), 3).eval()
+    with torch.no_grad():
+        x = torch.randn(2, 3, 120, 120)
+        assert not torch.allclose(model(x), _timm_order_logits(model, x), atol=1e-4)
+        x = torch.randn(2, 3, 128, 128)
+        assert torch.allclose(model(x), _timm_order_logits(model, x), atol=1e-6)
+
+
+def test_synthref_pretraining_is_unchanged_by_the_window_order():
+    """The toy LAVT's Swin on the 128 px SynthRef images: stage sides 32, 16, 8, 4 are multiples
+    of its window 4 (and each stage has one unshifted block), so both orders are one network."""
+    cfg = Config.fromfile(str(ROOT / "configs" / "lavt" / "lavt_tiny_synthref.py"))
+    backbone = cfg.model.backbone
+    sides = [128 // 4 // 2**i for i in range(len(backbone.depths))]
+    assert all(side % backbone.window_size == 0 for side in sides)
+    torch.manual_seed(0)
+    model = SwinClassifier(MODELS.build(backbone), 5).eval()
+    with torch.no_grad():
+        x = torch.randn(2, 3, 128, 128)
+        assert torch.equal(model(x), _timm_order_logits(model, x))

@@ -11,7 +11,8 @@ _common = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
     dict(type="LoadReferAnnotations"),
-    dict(type="Resize", scale=(480, 480), keep_ratio=False),
+    # PIL bilinear, as the release (torchvision resize of a PIL image); masks nearest
+    dict(type="Resize", scale=(480, 480), keep_ratio=False, backend="pillow"),
     dict(type="TokenizeText", tokenizer=_tokenizer, max_length=20),
     dict(type="PackRISInputs"),
 ]

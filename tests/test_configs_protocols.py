@@ -1,6 +1,6 @@
-"""The SeqTR / Partial-RES RefCOCO configs select SeqTR's release evaluation protocol
-(configs/_base_/protocols/seqtr_release.py) and their test pipelines give a GT in the frame the
-model predicts in."""
+"""Release protocols of the RefCOCO configs: the SeqTR / Partial-RES ones select SeqTR's release
+evaluation (configs/_base_/protocols/seqtr_release.py) and their test pipelines give a GT in the
+frame the model predicts in; the SemiRES semi-supervised pipelines resize with PIL."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,3 +68,10 @@ def test_release_pipeline_gives_the_gt_in_the_padded_frame(tmp_path):
     assert sample.metainfo["gt_iscrowd"]
     ys, xs = np.nonzero(gt)
     assert (ys.min(), xs.min(), ys.max(), xs.max()) == (64, 128, 319, 511)
+
+
+def test_semires_semi_pipelines_resize_with_pil():
+    cfg = Config.fromfile(str(CONFIG_ROOT / "_base_/datasets/refcoco_unc_semi-1pct.py"))
+    for name in ("labeled_pipeline", "unlabeled_pipeline"):
+        resizes = [t for t in cfg[name] if t["type"] == "Resize"]
+        assert resizes and all(t.get("backend") == "pillow" for t in resizes), name

@@ -65,10 +65,14 @@ DEFAULT_CUSTOM_HOOKS = (dict(type="TextCoverageHook"),)
 
 
 def add_default_hooks(cfg: Config) -> None:
-    """Append each of :data:`DEFAULT_CUSTOM_HOOKS` missing from ``cfg.custom_hooks``."""
+    """Append each of :data:`DEFAULT_CUSTOM_HOOKS` missing from ``cfg.custom_hooks``, and
+    ``ChannelsLastHook`` when ``env_cfg.channels_last`` is true."""
+    wanted = list(DEFAULT_CUSTOM_HOOKS)
+    if cfg.get("env_cfg", {}).get("channels_last", False):
+        wanted.append(dict(type="ChannelsLastHook"))
     hooks = list(cfg.get("custom_hooks") or [])
     present = {hook.get("type") for hook in hooks}
-    hooks += [dict(hook) for hook in DEFAULT_CUSTOM_HOOKS if hook["type"] not in present]
+    hooks += [dict(hook) for hook in wanted if hook["type"] not in present]
     cfg.custom_hooks = hooks
 
 

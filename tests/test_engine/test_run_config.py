@@ -45,3 +45,11 @@ def test_text_coverage_hook_is_added_once(tmp_path):
     own = Config(dict(custom_hooks=[dict(type="TextCoverageHook"), dict(type="EMAHook")]))
     add_default_hooks(own)
     assert [hook["type"] for hook in own.custom_hooks] == ["TextCoverageHook", "EMAHook"]
+
+
+def test_channels_last_option_adds_its_hook(tmp_path):
+    cfg = load_run_config(_args("--work-dir", str(tmp_path), "--cfg-options",
+                                "env_cfg.channels_last=True"))
+    assert "ChannelsLastHook" in [hook["type"] for hook in cfg.custom_hooks]
+    plain = load_run_config(_args("--work-dir", str(tmp_path)))
+    assert "ChannelsLastHook" not in [hook["type"] for hook in plain.custom_hooks]

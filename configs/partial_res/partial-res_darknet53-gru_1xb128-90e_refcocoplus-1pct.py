@@ -26,7 +26,7 @@ test_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
     dict(type="LoadReferAnnotations"),  # before the geometry (SeqTR release protocol)
-    dict(type="Resize", scale=(640, 640), keep_ratio=True),
+    dict(type="Resize", scale=(640, 640), keep_ratio=True, mask_interpolation="nearest_cv2"),
     dict(type="Pad", size_divisor=32),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=15),
     dict(type="PackRISInputs"),

@@ -37,7 +37,12 @@ test_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
     dict(type="LoadReferAnnotations"),  # before the geometry: GT in the padded frame (release)
-    dict(type="Resize", scale=(image_size, image_size), keep_ratio=True),
+    dict(
+        type="Resize",
+        scale=(image_size, image_size),
+        keep_ratio=True,
+        mask_interpolation="nearest_cv2",  # the release's GT resize (cv2 INTER_NEAREST)
+    ),
     dict(type="Pad", size_divisor=32),
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=max_length),
     dict(type="PackRISInputs"),

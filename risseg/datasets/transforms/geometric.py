@@ -54,13 +54,12 @@ def _present(results: dict, keys: Sequence[str]) -> list[str]:
 
 
 def _resize_mask(mask: np.ndarray, new_w: int, new_h: int, interpolation: str) -> np.ndarray:
-    """Resize a bool mask. 'nearest' samples pixel centres (cv2's INTER_NEAREST_EXACT, as PIL;
-    plain INTER_NEAREST shifts masks by up to one pixel); other modes threshold at 0.5."""
-    if interpolation == "nearest":
-        out = cv2.resize(
-            mask.astype(np.uint8), (new_w, new_h), interpolation=cv2.INTER_NEAREST_EXACT
-        )
-        return out > 0
+    """Resize a bool mask. 'nearest' samples pixel centres (cv2's INTER_NEAREST_EXACT, as PIL);
+    'nearest_cv2' is cv2's plain INTER_NEAREST (the SeqTR release's GT resize), which shifts
+    masks by up to one pixel; other modes threshold at 0.5."""
+    if interpolation in ("nearest", "nearest_cv2"):
+        flag = cv2.INTER_NEAREST_EXACT if interpolation == "nearest" else cv2.INTER_NEAREST
+        return cv2.resize(mask.astype(np.uint8), (new_w, new_h), interpolation=flag) > 0
     out = mmcv.imresize(mask.astype(np.float32), (new_w, new_h), interpolation=interpolation)
     return out >= 0.5
 
@@ -103,12 +102,13 @@ class Resize(BaseTransform):
         keep_ratio: False resizes to exactly (W, H); True scales by ``min(W / w, H / h)`` so the
             image fits inside (W, H) (SeqTR's test-time resize; pad afterwards).
         interpolation: image interpolation ('bilinear', 'bicubic', 'nearest', 'area', ...).
-        mask_interpolation: 'nearest' (default) or 'bilinear' (then thresholded at 0.5).
+        mask_interpolation: 'nearest' (default; pixel-centre nearest, equal to PIL's NEAREST),
+            'nearest_cv2' (cv2's INTER_NEAREST, the SeqTR release protocol's GT resize) or
+            'bilinear' (then thresholded at 0.5).
         backend: image resizing library, 'cv2' (default) or 'pillow'. 'pillow' is
             ``PIL.Image.resize`` of the uint8 image, i.e. exactly what torchvision's
             ``resize`` does to a PIL image (LAVT, SemiRES and TRIS releases); PIL's bilinear
-            widens its kernel when shrinking (antialiasing), cv2's does not. Masks always
-            resize with pixel-centre nearest, which equals PIL's NEAREST.
+            widens its kernel when shrinking (antialiasing), cv2's does not.
     """
 
     def __init__(

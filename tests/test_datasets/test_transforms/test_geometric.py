@@ -177,3 +177,19 @@ def test_pillow_backend_equals_pil_resize(size):
 def test_unknown_resize_backend_is_refused():
     with pytest.raises(ValueError, match="backend"):
         Resize(scale=(32, 32), backend="PIL")
+
+
+def test_nearest_cv2_mask_resize_is_cv2_inter_nearest():
+    """'nearest_cv2' is the SeqTR release's GT resize; 'nearest' samples pixel centres."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    mask = rng.random((37, 53)) > 0.5
+    img = np.zeros((37, 53, 3), np.uint8)
+    out = Resize(scale=(64, 64), keep_ratio=True, mask_interpolation="nearest_cv2").transform(
+        dict(img=img, gt_mask=mask))
+    h, w = out["img"].shape[:2]
+    expected = cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    np.testing.assert_array_equal(out["gt_mask"], expected)
+    centre = Resize(scale=(64, 64), keep_ratio=True).transform(dict(img=img, gt_mask=mask))
+    assert not np.array_equal(centre["gt_mask"], out["gt_mask"])  # the two rules differ here

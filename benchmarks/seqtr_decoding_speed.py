@@ -1,10 +1,11 @@
-"""CPU time and FLOPs of a SeqTR config's greedy decoding (the head's ``predict``), and its tokens.
+"""CPU time and FLOPs of a SeqTR config's greedy decoding (the head's forward), and its tokens.
 
 Builds CONFIG's model with random weights (seed 0; missing checkpoint paths dropped), runs the
 backbone, text encoder and neck once on a synthetic batch (benchmarks/model_speed.py), then times
-``head.predict`` alone at 1 thread (best CPU time of ``--repeats``, ``time.process_time``) and
-counts its FLOPs (``FlopCounterMode``). The tokens are saved to ``--tokens`` so that two checkouts
-can be compared, e.g. before and after a change to the decoder:
+the head's greedy decoding (``model.head(feats, samples)``) alone at 1 thread (best CPU time of
+``--repeats``, ``time.process_time``) and counts its FLOPs (``FlopCounterMode``). The tokens are
+saved to ``--tokens`` so that two checkouts can be compared, e.g. before and after a change
+to the decoder:
 
     (cd OLD && PYTHONPATH=$PWD python benchmarks/seqtr_decoding_speed.py CFG --batch 64 \
         --tokens /tmp/old.pt)
@@ -36,7 +37,7 @@ from risseg.utils import register_all_modules  # noqa: E402
 
 
 def measure(config: str, batch: int, size: int, repeats: int = 5) -> tuple[dict, torch.Tensor]:
-    """Best CPU seconds and GFLOP of ``head.predict`` on a batch; returns (figures, tokens)."""
+    """Best CPU seconds and GFLOP of the head's decoding on a batch; returns (figures, tokens)."""
     torch.set_num_threads(1)
     register_all_modules()
     cfg = Config.fromfile(config)
@@ -49,15 +50,15 @@ def measure(config: str, batch: int, size: int, repeats: int = 5) -> tuple[dict,
     with torch.no_grad():
         data = model.data_preprocessor(data, False)
         samples = data["data_samples"]
-        fused, lang = model.extract_feat(data["inputs"], samples)
-        tokens = model.head.predict(fused, lang, samples)  # warm-up
+        feats = model.extract_feat(data["inputs"], samples)
+        tokens = model.head(feats, samples)  # warm-up
         best = float("inf")
         for _ in range(repeats):
             start = time.process_time()
-            tokens = model.head.predict(fused, lang, samples)
+            tokens = model.head(feats, samples)
             best = min(best, time.process_time() - start)
         with FlopCounterMode(display=False) as counter:
-            model.head.predict(fused, lang, samples)
+            model.head(feats, samples)
     figures = dict(config=config, batch=batch, size=size, threads=1,
                    predict_cpu_s=best, predict_gflop=counter.get_total_flops() / 1e9)
     return figures, tokens

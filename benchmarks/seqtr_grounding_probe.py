@@ -54,15 +54,15 @@ def evaluate(model, items: list, with_iou: bool) -> dict:
     model.eval()
     with torch.no_grad():
         data = model.data_preprocessor(pseudo_collate(items), False)
-        fused, lang = model.extract_feat(data["inputs"], data["data_samples"])
-        tokens = model.head.predict(fused, lang, data["data_samples"])  # (B, 2N + 1)
-        gt = model.head.point_tokens(data["data_samples"], tokens.device)  # (B, 2N)
+        feats = model.extract_feat(data["inputs"], data["data_samples"])
+        tokens = model.head(feats, data["data_samples"])  # (B, 2N + 1)
+        gt = model.head.targets.point_tokens(data["data_samples"], tokens.device)  # (B, 2N)
         samples = model.predict(data["inputs"], data["data_samples"]) if with_iou else []
         dense_iou = float("nan")
         if getattr(model.head, "dense_pred", None) is not None:
-            enc = model.head.encode(fused, lang, data["data_samples"])
+            enc = model.head.encode(feats, data["data_samples"])
             pred = enc["dense_logits"] > 0  # (B, h, w)
-            target, valid = model.head.dense_targets(
+            target, valid = model.head.dense_pred.targets(
                 data["data_samples"], enc["feat_shape"], pred.device
             )
             target = target[:, 0] > 0.5

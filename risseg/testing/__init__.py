@@ -17,6 +17,7 @@ from risseg.testing._configs import (
 from risseg.testing._contracts import (
     CONTRACTS,
     BackboneContract,
+    HeadContract,
     ModelPartContract,
     NeckContract,
     TextEncoderContract,
@@ -33,6 +34,7 @@ from risseg.testing._scripts import load_script, run_script
 
 __all__ = [
     "BackboneContract",
+    "HeadContract",
     "CHECKPOINT_KEYS",
     "COLOURS",
     "CONTRACTS",

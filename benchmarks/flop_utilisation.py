@@ -4,9 +4,9 @@ For CONFIG, on the CPU at ``--threads`` (default 1) intra-op threads, with the c
 loaders (real batches, SynthRef generated on first use) and random weights (checkpoint paths that
 do not exist here are dropped, as benchmarks/model_speed.py does):
 
-- **peak**: GFLOP/s of a dense fp32 ``n x n @ n x n`` matmul in this process, measured before,
-  between and after the phases below (interleaved, so that a change in machine load shows as a
-  spread); the median is the reference;
+- **peak**: GFLOP per CPU-second of a dense fp32 ``n x n @ n x n`` matmul in this process,
+  measured before, between and after the phases below (interleaved, so that a change in machine
+  load shows as a spread); the median is the reference;
 - **training**: a short real run of ``--iters`` steps (``model.train_step``: data preprocessor,
   forward, loss, backward, the config's optimiser): CPU seconds of this process per step
   (``time.process_time``, which other processes on the machine do not inflate), wall seconds, and
@@ -53,14 +53,19 @@ from risseg.utils import register_all_modules  # noqa: E402
 
 
 def matmul_gflops(n: int = 1024, reps: int = 5) -> float:
-    """Best-of-``reps`` GFLOP/s of an fp32 (n, n) @ (n, n) matmul at the current thread count."""
+    """Best-of-``reps`` GFLOP/s of an fp32 (n, n) @ (n, n) matmul at the current thread count.
+
+    Timed in CPU seconds of this process (``time.process_time``, summed over its threads), as
+    the steps are, so that time the process spends descheduled on a shared machine counts in
+    neither and the rate is per CPU-second at any thread count.
+    """
     a, b = torch.randn(n, n), torch.randn(n, n)
     a @ b  # warm-up
     best = float("inf")
     for _ in range(reps):
-        start = time.perf_counter()
+        start = time.process_time()
         a @ b
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return 2 * n**3 / best / 1e9
 
 
@@ -79,6 +84,17 @@ def batches(loader, n: int) -> list[dict]:
         if len(out) == n:
             break
     return out
+
+
+def cycle(loader) -> Iterator[dict]:
+    """Batches of ``loader``, epoch after epoch (small subsets have only a few per epoch)."""
+    while True:
+        empty = True
+        for batch in loader:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError("the training data loader yields no batch")
 
 
 def timed_run(loader_iter: Iterator[dict], step: Callable[[dict], None], iters: int) -> dict:
@@ -146,7 +162,7 @@ def measure(config: str, iters: int = 10, warmup: int = 2, threads: int = 1,
             ema_update(model.teacher, model.student, keep_rate)
 
     model.train()
-    loader_iter = iter(train_loader)
+    loader_iter = cycle(train_loader)
     timed_run(loader_iter, train_step, warmup)
     run = timed_run(loader_iter, train_step, iters)
     peaks.append(matmul_gflops())

@@ -74,3 +74,7 @@ VISBACKENDS = Registry("vis_backend", parent=MMENGINE_VISBACKENDS, locations=["r
 LABELERS = Registry("labeler", locations=["risseg.labelers"])
 # Tokenizers used by the TokenizeText transform (word vocabulary, BERT wordpiece, CLIP BPE).
 TOKENIZERS = Registry("tokenizer", locations=["risseg.datasets.tokenizers"])
+# Foundation models behind one interface per role (mask generators, image-text scorers,
+# captioners, grounded detectors, text parsers), wrapping library classes and loaded from local
+# paths. A root registry: labelers and tools build them, the Runner never does.
+FOUNDATION_MODELS = Registry("foundation model", locations=["risseg.foundation"])

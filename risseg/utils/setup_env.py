@@ -13,6 +13,7 @@ _PACKAGES = (
     "risseg.evaluation",
     "risseg.engine",
     "risseg.labelers",
+    "risseg.foundation",
 )
 
 

@@ -21,7 +21,7 @@ from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
-# Datasets (REFER-format, SynthRef, pseudo-label datasets).
+# Datasets (REFER-format files, SynthRef; pseudo-label files are merged by ReferDataset).
 DATASETS = Registry("dataset", parent=MMENGINE_DATASETS, locations=["risseg.datasets"])
 # Samplers (labeled/unlabeled co-iteration for semi-supervised training).
 DATA_SAMPLERS = Registry(
@@ -44,23 +44,24 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
     locations=["risseg.engine"],
 )
-# Optimizers (none of our own yet: the child makes the 'risseg' scope resolve to torch's).
+# Optimizers: none of risseg's own; the child makes the 'risseg' scope resolve to torch's.
 OPTIMIZERS = Registry("optimizer", parent=MMENGINE_OPTIMIZERS, locations=["risseg.engine"])
 # Optimizer wrappers (bf16 autocast on the CPU, where mmengine's AmpOptimWrapper refuses).
 OPTIM_WRAPPERS = Registry(
     "optim_wrapper", parent=MMENGINE_OPTIM_WRAPPERS, locations=["risseg.engine"]
 )
-# Parameter schedulers (SeqTR's per-epoch warm-up multi-step schedule).
+# Parameter schedulers: none of risseg's own (configs use mmengine's); scope resolution only.
 PARAM_SCHEDULERS = Registry(
     "parameter scheduler", parent=MMENGINE_PARAM_SCHEDULERS, locations=["risseg.engine"]
 )
-# Training / evaluation loops (semi-supervised loops, pseudo-label export).
+# Training / evaluation loops: none of risseg's own (mmengine's); scope resolution only.
 LOOPS = Registry("loop", parent=MMENGINE_LOOPS, locations=["risseg.engine"])
-# Hooks (EMA teacher, pseudo-label refresh).
+# Hooks (SemiRES's EMA teacher, resumable early stopping, option switches, text coverage,
+# channels-last weights).
 HOOKS = Registry("hook", parent=MMENGINE_HOOKS, locations=["risseg.engine"])
-# Metrics (RefSegMetric, RefBoxMetric, pseudo-label quality).
+# Metrics (RefSegMetric, RefBoxMetric, DumpPredictions).
 METRICS = Registry("metric", parent=MMENGINE_METRICS, locations=["risseg.evaluation"])
-# Evaluators.
+# Evaluators: mmengine's; scope resolution only.
 EVALUATOR = Registry("evaluator", parent=MMENGINE_EVALUATOR, locations=["risseg.evaluation"])
 # Log processors, visualizers and their backends: risseg uses mmengine's own; these children
 # only let the Runner resolve them in the 'risseg' scope without a fallback warning.

@@ -27,7 +27,7 @@ SCOPE_ONLY = {
     "VISUALIZERS",
 }
 # Root registries by design: the Runner never builds their classes (registry.py).
-ROOTS = {"LABELERS", "TOKENIZERS"}
+ROOTS = {"FOUNDATION_MODELS", "LABELERS", "TOKENIZERS"}
 CHILDREN = sorted(set(REGISTRIES) - ROOTS)
 
 

@@ -10,8 +10,8 @@ from torch import Tensor, nn
 
 from risseg.models.backbones.swin_checkpoint import convert_official_swin_keys
 from risseg.models.layers.language_gate import LanguageGate
+from risseg.models.layers.pwam import PWAM
 from risseg.models.layers.swin_window import swin_stage_pad_shift
-from risseg.models.necks.pwam import PWAM
 from risseg.registry import MODELS
 
 

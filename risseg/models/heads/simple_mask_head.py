@@ -5,8 +5,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from risseg.models.heads.base import BaseMaskHead, HeadInputs
+from risseg.models.layers.conv_blocks import conv_bn_relu
 from risseg.models.losses.dice_loss import DiceLoss
-from risseg.models.necks.film_fusion_neck import conv_bn_relu
 from risseg.models.utils import stack_gt_masks
 from risseg.registry import MODELS
 from risseg.structures import SampleList

@@ -1,7 +1,7 @@
 """Fusion necks: image features + text features -> fused features."""
 
+from risseg.models.layers.pwam import PWAM  # a shared block, also usable as a neck
 from risseg.models.necks.film_fusion_neck import FiLMFusionNeck
-from risseg.models.necks.pwam import PWAM
 from risseg.models.necks.seqtr_fusion import SeqTRFusionNeck
 
 __all__ = [

@@ -6,25 +6,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from risseg.models.layers.conv_blocks import conv_bn_relu, coord_map
 from risseg.registry import MODELS
-
-
-def coord_map(x: Tensor) -> Tensor:
-    """Normalised (x, y) coordinates in [-1, 1] for every pixel of ``x``: (B, 2, H, W)."""
-    b, _, h, w = x.shape
-    ys = torch.linspace(-1.0, 1.0, h, device=x.device, dtype=x.dtype)
-    xs = torch.linspace(-1.0, 1.0, w, device=x.device, dtype=x.dtype)
-    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
-    return torch.stack([grid_x, grid_y])[None].expand(b, -1, -1, -1)
-
-
-def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int) -> nn.Sequential:
-    """Conv -> BatchNorm -> ReLU with 'same' padding."""
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False),
-        nn.BatchNorm2d(out_channels),
-        nn.ReLU(inplace=True),
-    )
 
 
 class FiLMFusionLevel(nn.Module):

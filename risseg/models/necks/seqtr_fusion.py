@@ -7,7 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from risseg.models.backbones.darknet import DarknetConv
-from risseg.models.necks.film_fusion_neck import coord_map
+from risseg.models.layers.conv_blocks import coord_map
 from risseg.registry import MODELS
 
 

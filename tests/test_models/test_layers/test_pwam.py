@@ -1,7 +1,6 @@
 import torch
 
-from risseg.models.layers import LanguageGate
-from risseg.models.necks import PWAM
+from risseg.models.layers import PWAM, LanguageGate
 
 
 def _inputs(b=2, n=12, c=8, length=6, c_l=5):

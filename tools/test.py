@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import argparse
 
-from mmengine.runner import Runner
-
 import risseg.engine  # noqa: F401  (safe checkpoint loading, CPU DDP wrapper)
 from risseg.engine.dist import shutdown_distributed
 from risseg.engine.run_config import add_run_args, load_run_config
+from risseg.engine.runner import RISRunner as Runner  # the checkpoint must fit the model
 
 
 def parse_args() -> argparse.Namespace:

@@ -6,11 +6,12 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import find_latest_checkpoint
 
 import risseg.engine  # noqa: F401  (safe checkpoint loading, CPU DDP wrapper, WarmupEMA)
 from risseg.engine.dist import shutdown_distributed
 from risseg.engine.run_config import add_run_args, load_run_config
+from risseg.engine.runner import RISRunner as Runner  # load_from must fit (or load_cfg)
 
 
 def parse_args() -> argparse.Namespace:

@@ -8,7 +8,9 @@ env_cfg = dict(
 )
 default_hooks = dict(
     timer=dict(type="IterTimerHook"),
-    logger=dict(type="LoggerHook", interval=50),
+    # every 10 iterations of training, validation and test alike (mmengine logs val / test
+    # progress at the same interval): a short evaluation still reports progress
+    logger=dict(type="LoggerHook", interval=10),
     param_scheduler=dict(type="ParamSchedulerHook"),
     # 'mIoU' is the key RefSegMetric reports; the best checkpoint is kept besides the last.
     checkpoint=dict(
@@ -21,6 +23,11 @@ vis_backends = [dict(type="LocalVisBackend")]
 visualizer = dict(type="Visualizer", vis_backends=vis_backends, name="visualizer")
 log_level = "INFO"
 load_from = None
+# how load_from is loaded (risseg.engine.runner.RISRunner, built by tools/train.py and test.py):
+# strict=True refuses a checkpoint with missing, unexpected or reshaped weights; configs that
+# start from a related model set strict=False (what fits loads, the rest is logged) and may
+# rename checkpoint keys with revise_keys=[(pattern, replacement), ...].
+load_cfg = dict(strict=True)
 resume = False
 # `--cfg-options ema=True` appends ema_cfg to custom_hooks (tools/train.py). mmengine's EMA
 # (momentum 2e-4, its default); SeqTR-style configs set ema_type="WarmupEMA", max_decay=0.999.

@@ -10,6 +10,8 @@
 #       configs/partial_res/partial-res_darknet53-gru_1xb128-90e_refcoco-1pct.py \
 #       --cfg-options ema=True load_from=work_dirs/det_refcoco_unc/best.pth
 _base_ = ["../seqtr/segm_refcoco.py"]
+# load_from (the box model) lacks the Partial-RES head weights: loaded partially, logged
+load_cfg = dict(strict=False)
 model = dict(
     neck=dict(return_text_token=True),
     head=dict(

@@ -20,6 +20,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 from risseg.engine import load_local_checkpoint
+from risseg.engine.checkpoint import check_state_dict_fit
 from risseg.registry import MODELS, TRANSFORMS
 
 # transforms that need a dataset entry (sentences, GT masks or boxes) rather than an image
@@ -59,6 +60,10 @@ def init_segmentor(config: str | Config, checkpoint: str | None = None, device: 
     Returns:
         The model, with the config as ``model.cfg`` and its inference pipeline as
         ``model.inference_pipeline``.
+
+    Raises:
+        CheckpointMismatchError: (a ``KeyError``) the checkpoint has missing, unexpected or
+            reshaped weights (:func:`risseg.engine.checkpoint.check_state_dict_fit`).
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
     if cfg_options:
@@ -71,12 +76,8 @@ def init_segmentor(config: str | Config, checkpoint: str | None = None, device: 
     if checkpoint is not None:
         state = load_local_checkpoint(checkpoint, map_location="cpu")
         state = state.get("state_dict", state)
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        missing = [k for k in missing if not k.startswith("data_preprocessor.")]
-        if missing or unexpected:
-            raise KeyError(f"{checkpoint} does not fit {type(model).__name__}: "
-                           f"missing {missing[:5]}, unexpected {unexpected[:5]} "
-                           f"({len(missing)} / {len(unexpected)} in all).")
+        check_state_dict_fit(model, state, checkpoint)  # the rule of tools/train.py, test.py
+        model.load_state_dict(state, strict=False)  # tolerated keys aside, every key fits
     model.cfg = cfg
     # built once: its tokenizer reads a vocabulary or tokenizer files from disk
     model.inference_pipeline = inference_pipeline(cfg)

@@ -23,12 +23,15 @@ from __future__ import annotations
 import os.path as osp
 import pickle
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner import checkpoint as mm_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
+from torch import nn
 
 # The statistics functions a HistoryBuffer keeps in its state; pickle (protocol 2) writes
 # them as getattr(HistoryBuffer, name).
@@ -224,6 +227,106 @@ def load_local_checkpoint(filename: str, map_location: str | None = None) -> dic
             "and trust it, allow-list the class with torch.serialization.add_safe_globals([...]) "
             f"before loading. Original error: {err}"
         ) from err
+
+
+# Keys a checkpoint may lack or carry beyond the model without being a different model: the data
+# preprocessor's (normalisation constants, rebuilt from the config) and the update counter of
+# an averaged copy (mmengine's ExponentialMovingAverage ``steps``).
+TOLERATED_KEY_PREFIXES = ("data_preprocessor.",)
+TOLERATED_KEYS = frozenset({"steps"})
+
+
+class CheckpointMismatchError(KeyError):
+    """A checkpoint's weights do not fit the model (missing, unexpected or reshaped keys)."""
+
+    def __str__(self) -> str:  # KeyError would print the repr of the message
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass
+class CheckpointFit:
+    """How a state dict fits a model.
+
+    Attributes:
+        missing: model keys the state dict lacks.
+        unexpected: state dict keys the model lacks.
+        mismatched: ``(key, checkpoint shape, model shape)`` of keys in both with other shapes.
+    """
+
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, tuple, tuple]] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        """True when every weight loads (tolerated keys aside)."""
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self, limit: int = 10) -> str:
+        """The problems, ``limit`` names of each kind at most (with the total count)."""
+
+        def listing(name: str, items: list) -> str:
+            more = f", ... ({len(items)} in all)" if len(items) > limit else ""
+            return f"{name} ({len(items)}): {', '.join(map(str, items[:limit]))}{more}"
+
+        shapes = [f"{k} {list(c)} vs model {list(m)}" for k, c, m in self.mismatched]
+        parts = [listing(name, items) for name, items in (
+            ("missing keys", self.missing), ("unexpected keys", self.unexpected),
+            ("shape mismatches", shapes)) if items]
+        return "; ".join(parts)
+
+
+def _tolerated(key: str) -> bool:
+    return key in TOLERATED_KEYS or key.startswith(TOLERATED_KEY_PREFIXES)
+
+
+def state_dict_fit(model: nn.Module, state_dict: Mapping[str, object]) -> CheckpointFit:
+    """Compare a state dict with ``model.state_dict()`` (nothing is loaded).
+
+    Keys of the data preprocessor and an EMA update counter (:data:`TOLERATED_KEY_PREFIXES`,
+    :data:`TOLERATED_KEYS`) are ignored.
+
+    Args:
+        model: the model the weights are meant for.
+        state_dict: ``{key: tensor}`` as saved (prefixes already revised).
+
+    Returns:
+        The :class:`CheckpointFit`.
+    """
+    own = model.state_dict()
+    fit = CheckpointFit(
+        missing=[k for k in own if k not in state_dict and not _tolerated(k)],
+        unexpected=[k for k in state_dict if k not in own and not _tolerated(k)])
+    for key, value in state_dict.items():
+        if key in own and hasattr(value, "shape") and tuple(value.shape) != tuple(own[key].shape):
+            fit.mismatched.append((key, tuple(value.shape), tuple(own[key].shape)))
+    return fit
+
+
+def check_state_dict_fit(model: nn.Module, state_dict: Mapping[str, object],
+                         source: str) -> CheckpointFit:
+    """:func:`state_dict_fit`, raising when the weights do not fit exactly.
+
+    Args:
+        model: the model the weights are meant for.
+        state_dict: ``{key: tensor}``.
+        source: the checkpoint's file name, for the message.
+
+    Returns:
+        The (exact) :class:`CheckpointFit`.
+
+    Raises:
+        CheckpointMismatchError: naming ``source``, the model and every kind of problem.
+    """
+    fit = state_dict_fit(model, state_dict)
+    if not fit.exact:
+        raise CheckpointMismatchError(
+            f"Checkpoint {source} does not fit {type(model).__name__}: {fit.describe()}. "
+            "Is it a checkpoint of another model or config? To initialise from it on purpose, "
+            "load it partially: load_cfg = dict(strict=False) in the config or "
+            "`--cfg-options load_cfg.strict=False` (add load_cfg.revise_keys to rename keys); "
+            "the weights that fit are loaded and the rest are listed in the log.")
+    return fit
 
 
 install_safe_checkpoint_loading()

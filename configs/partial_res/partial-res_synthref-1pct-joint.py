@@ -9,6 +9,7 @@
 #       --cfg-options ema=True
 _base_ = ["../seqtr/segm_synthref.py"]
 load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
+load_cfg = dict(strict=False)  # the box model lacks this model's new head weights (logged)
 model = dict(
     neck=dict(return_text_token=True),
     head=dict(
@@ -27,8 +28,8 @@ model = dict(
     ),
 )
 supervision_file = "supervision_1pct.json"
-_synthref = dict(type="SynthRefDataset", data_root="data/synthref", preset="default", seed=0,
-                 split="train", supervision_file=supervision_file)
+_synthref = dict(type="SynthRefDataset", data_root={{_base_.data_root}}, preset="default",
+                 seed=0, split="train", supervision_file=supervision_file)
 train_dataloader = dict(
     _delete_=True,
     batch_size=32,
@@ -43,3 +44,4 @@ train_dataloader = dict(
         ],
     ),
 )
+train_cfg = dict(val_interval=5)  # validated after the last of the 5 epochs only

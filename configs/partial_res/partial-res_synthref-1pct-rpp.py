@@ -5,6 +5,7 @@
 _base_ = ["../seqtr/segm_synthref.py"]
 max_epochs = 100
 load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
+load_cfg = dict(strict=False)  # the box model lacks this model's new head weights (logged)
 model = dict(
     neck=dict(return_text_token=True),
     head=dict(language_token=True, task_prompt=True, cctf=True, cctf_axes="natural",
@@ -13,8 +14,9 @@ model = dict(
 train_dataloader = dict(
     dataset=dict(
         supervision_file="supervision_1pct.json",
-        # relative to data_root (the annotation folder), or absolute
-        pseudo_ann_file="../../work_dirs/partial-res_synthref-1pct/pseudo_rpp_1pct.json",
+        # relative to data_root (where tools/choose_pseudo.py --out data/synthref/... puts
+        # it, like the supervision files and proposals), or absolute
+        pseudo_ann_file="pseudo_rpp_1pct.json",
         keep_supervision=["mask"],
     )
 )

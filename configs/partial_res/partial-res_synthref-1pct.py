@@ -6,6 +6,7 @@
 _base_ = ["../seqtr/segm_synthref.py"]
 max_epochs = 100
 load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
+load_cfg = dict(strict=False)  # the box model lacks this model's new head weights (logged)
 model = dict(
     neck=dict(return_text_token=True),
     head=dict(

@@ -1,7 +1,7 @@
 # Partial-RES step 1 on SynthRef: the SeqTR box (REC) model, trained on the boxes of ALL train
 # refs (every ref has a box). Its checkpoint initialises the mask models of steps 2 and 3.
 _base_ = ["../seqtr/segm_synthref.py"]
-tokenizer = dict(type="WordVocabTokenizer", vocab="data/synthref/vocab.json")
+tokenizer = {{_base_.tokenizer}}
 train_pipeline = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),
@@ -18,3 +18,4 @@ train_dataloader = dict(
 val_evaluator = dict(type="RefBoxMetric")
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best="auto"))
+train_cfg = dict(val_interval=5)  # validated after the last of the 5 epochs only

@@ -4,9 +4,10 @@
 #   torchrun --nproc_per_node 4 tools/generate_pseudo_labels.py \
 #       configs/semires/sam_proposals_refcoco.py --out data/refcoco/sam_proposals
 _base_ = ["../_base_/default_runtime.py"]
+data_root = "data/"
 pseudo_label_dataset = dict(
     type="ReferDataset",
-    data_root="data/",
+    data_root=data_root,
     dataset="refcoco",
     split_by="unc",
     split="train",

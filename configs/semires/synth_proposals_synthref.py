@@ -3,9 +3,10 @@
 #   python tools/generate_pseudo_labels.py configs/semires/synth_proposals_synthref.py \
 #       --out data/synthref/proposals
 _base_ = ["../_base_/default_runtime.py"]
+data_root = "data/synthref"
 pseudo_label_dataset = dict(
     type="SynthRefDataset",
-    data_root="data/synthref",
+    data_root=data_root,
     preset="default",
     seed=0,
     split="train",

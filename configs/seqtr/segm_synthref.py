@@ -84,8 +84,7 @@ param_scheduler = [
          convert_to_iter_based=True),
     dict(type="MultiStepLR", milestones=[4], gamma=0.1, by_epoch=True, begin=0, end=max_epochs),
 ]
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-default_hooks = dict(logger=dict(interval=50))
+train_cfg = dict(max_epochs=max_epochs, val_interval=1)  # val mIoU after every epoch
 # SeqTR averages parameters and buffers with decay min(0.999, (t + 1) / (t + 10));
 # `--cfg-options ema=True` adds this hook (tools/train.py) and evaluation uses the EMA model.
 ema_cfg = dict(ema_type="WarmupEMA", max_decay=0.999)

@@ -2,9 +2,14 @@
 # (semi_1pct.json 'mask', from tools/data/make_supervision_subsets.py) and the unlabeled rest
 # ('none') with SAM proposals (configs/semires/sam_proposals_refcoco.py). 480x480, BERT ids.
 # Per GPU 3 labeled + 3 unlabeled samples (the release's --batch-size 3 for each loader).
-proposal_dir = "data/refcoco/sam_proposals"
-_tokenizer = dict(type="BertTokenizer", vocab="data/pretrained/bert-base-uncased", mode="slice")
-_refcoco = dict(type="ReferDataset", data_root="data/", dataset="refcoco", split_by="unc",
+# Every path derives from _data_root, the data_root of the RefCOCO config this fragment is
+# combined with (--data-root moves both). Proposals: set proposal_dir (or
+# --cfg-options proposal_dir=DIR, which reaches LoadProposals).
+_data_root = "data/"
+proposal_dir = _data_root + "refcoco/sam_proposals"
+_tokenizer = dict(type="BertTokenizer", vocab=_data_root + "pretrained/bert-base-uncased",
+                  mode="slice")
+_refcoco = dict(type="ReferDataset", data_root=_data_root, dataset="refcoco", split_by="unc",
                 img_prefix="images/mscoco/images/train2014", text_field="raw", split="train",
                 supervision_file="semi_1pct.json")
 _common = [

@@ -1,9 +1,13 @@
 # SynthRef semi-supervised training data (SemiRES setting): the 1% labeled images
 # (semi_1pct.json 'mask') and the unlabeled rest ('none') with stored class-agnostic proposals
 # (configs/semires/synth_proposals_synthref.py). Each batch: 4 labeled + 8 unlabeled samples.
-proposal_dir = "data/synthref/proposals"
-_tokenizer = dict(type="WordVocabTokenizer", vocab="data/synthref/vocab.json")
-_synthref = dict(type="SynthRefDataset", data_root="data/synthref", preset="default", seed=0,
+# Every path derives from _data_root, the data_root of the SynthRef config this fragment is
+# combined with (--data-root moves both). Proposals: set proposal_dir (or
+# --cfg-options proposal_dir=DIR, which reaches LoadProposals).
+_data_root = "data/synthref"
+proposal_dir = _data_root + "/proposals"
+_tokenizer = dict(type="WordVocabTokenizer", vocab=_data_root + "/vocab.json")
+_synthref = dict(type="SynthRefDataset", data_root=_data_root, preset="default", seed=0,
                  split="train", supervision_file="semi_1pct.json")
 _common = [
     dict(type="LoadImage"),

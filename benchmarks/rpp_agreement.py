@@ -120,7 +120,8 @@ def compare(records: list[dict], release: list[dict], sentence: str, seed: int,
     """Agreement of risseg's rule with the release's decisions (fractions in [0, 1])."""
     if len(release) != len(records):
         raise ValueError(f"release decisions: {len(release)} entries for {len(records)} records")
-    samples = score_records(records, RPPLabeler(keep_multi_polygon=keep_multi_polygon))
+    # every record is a candidate here (the release's run had no labeled subset)
+    samples = score_records(records, RPPLabeler(keep_multi_polygon=keep_multi_polygon), set())
     ours = np.array([s.pseudo_keep for s in samples])
     theirs = np.array([bool(d["keep"]) for d in release])
     same_mask = [np.array_equal(s.pseudo_mask.data[0].numpy(), rle_to_mask(d["mask_rle"]))

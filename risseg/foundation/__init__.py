@@ -3,6 +3,11 @@
 Every part loads its weights from a local path (:mod:`risseg.foundation.weights`); tests build
 tiny randomly initialised instances of the same library classes.
 """
+from risseg.foundation.colour_regions import ColourRegionGenerator
+from risseg.foundation.mask_generator import MaskGenerator, best_of_multimask
+from risseg.foundation.sam_segment_anything import SegmentAnythingGenerator
+from risseg.foundation.sam_transformers import HFSam2Generator, HFSamGenerator
+from risseg.foundation.text_mask_generator import HFSam3Generator, TextMaskGenerator
 from risseg.foundation.weights import (
     load_hf_pretrained,
     load_torch_weights,
@@ -10,4 +15,17 @@ from risseg.foundation.weights import (
     local_weights_file,
 )
 
-__all__ = ["load_hf_pretrained", "load_torch_weights", "local_weights_dir", "local_weights_file"]
+__all__ = [
+    "ColourRegionGenerator",
+    "HFSam2Generator",
+    "HFSam3Generator",
+    "HFSamGenerator",
+    "MaskGenerator",
+    "SegmentAnythingGenerator",
+    "TextMaskGenerator",
+    "best_of_multimask",
+    "load_hf_pretrained",
+    "load_torch_weights",
+    "local_weights_dir",
+    "local_weights_file",
+]

@@ -17,8 +17,11 @@ pseudo_label_dataset = dict(
     pipeline=[dict(type="LoadImage"), dict(type="PackRISInputs")],
 )
 pseudo_labeler = dict(
-    type="SAMProposalLabeler",
-    checkpoint="data/pretrained/sam_vit_h_4b8939.pth",
-    model_type="vit_h",
-    generator_cfg=dict(),  # SamAutomaticMaskGenerator defaults, as the SemiRES release
+    type="MaskProposalLabeler",
+    mask_generator=dict(
+        type="SegmentAnythingGenerator",  # any FOUNDATION_MODELS mask generator fits
+        checkpoint="data/pretrained/sam_vit_h_4b8939.pth",
+        model_type="vit_h",
+        amg_cfg=dict(),  # SamAutomaticMaskGenerator defaults, as the SemiRES release
+    ),
 )

@@ -1,7 +1,7 @@
 """Pseudo-label generators and selectors (registered in LABELERS)."""
 from risseg.labelers.base import BaseProposalLabeler, BasePseudoLabeler
 from risseg.labelers.rpp import RPPLabeler, projection_score
-from risseg.labelers.sam_proposals import SAMProposalLabeler
+from risseg.labelers.sam_proposals import MaskProposalLabeler
 from risseg.labelers.sam_refine import (
     SAMRefineLabeler,
     cpi_refine,
@@ -11,14 +11,16 @@ from risseg.labelers.sam_refine import (
     top_refine,
 )
 from risseg.labelers.synth_proposals import SynthProposalLabeler
+from risseg.labelers.text_prompted_masks import TextPromptedMaskLabeler
 
 __all__ = [
     "BasePseudoLabeler",
     "BaseProposalLabeler",
+    "MaskProposalLabeler",
     "RPPLabeler",
-    "SAMProposalLabeler",
     "SAMRefineLabeler",
     "SynthProposalLabeler",
+    "TextPromptedMaskLabeler",
     "cpi_refine",
     "iom_refine",
     "projection_score",

@@ -1,53 +1,54 @@
-"""SAM's automatic mask generator as a class-agnostic proposal labeler."""
+"""Class-agnostic proposals from any mask generator (SemiRES step 2)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 from mmengine.structures import PixelData
-from segment_anything import SamAutomaticMaskGenerator, sam_model_registry
-from torch import Tensor, nn
+from torch import Tensor
 
+from risseg.foundation.mask_generator import MaskGenerator
 from risseg.labelers.base import BaseProposalLabeler
-from risseg.registry import LABELERS
+from risseg.registry import FOUNDATION_MODELS, LABELERS
 from risseg.structures import SampleList
 
 
-@LABELERS.register_module()
-class SAMProposalLabeler(BaseProposalLabeler):
-    """Class-agnostic masks from Segment Anything (https://arxiv.org/abs/2304.02643).
+def build_part(cfg: dict | MaskGenerator, what: str):
+    """A foundation part from its config (built in FOUNDATION_MODELS) or the built part."""
+    if isinstance(cfg, dict):
+        return FOUNDATION_MODELS.build(cfg)
+    if cfg is None:
+        raise ValueError(f"{what} is required (a FOUNDATION_MODELS config or a built part).")
+    return cfg
 
-    SemiRES runs SAM ViT-H's ``SamAutomaticMaskGenerator`` with its default parameters
-    (32 points per side, predicted-IoU 0.88, stability 0.95, box NMS 0.7) on every unlabeled
-    image; those are the defaults here too.
+
+@LABELERS.register_module()
+class MaskProposalLabeler(BaseProposalLabeler):
+    """The automatic masks of a mask generator as an image's proposals.
+
+    SemiRES runs SAM ViT-H's ``SamAutomaticMaskGenerator`` with its default parameters on every
+    unlabeled image (``mask_generator=dict(type='SegmentAnythingGenerator', ...)``); any
+    :class:`~risseg.foundation.mask_generator.MaskGenerator` can stand in (transformers SAM /
+    SAM 2, or the SynthRef colour regions).
 
     Args:
-        sam: a built ``segment_anything.modeling.Sam`` (tests inject a tiny random one), or
-            None to build ``model_type`` from ``checkpoint``.
-        checkpoint: local path of the SAM weights (e.g. ``sam_vit_h_4b8939.pth``).
-        model_type: ``'vit_h'``, ``'vit_l'`` or ``'vit_b'``.
-        generator_cfg: keyword arguments of ``SamAutomaticMaskGenerator``.
-        max_proposals: keep at most this many masks (highest predicted IoU first).
+        mask_generator: a FOUNDATION_MODELS config of a mask generator, or a built one.
+        max_proposals: keep at most this many masks (the generator's best first).
     """
 
     def __init__(
-        self,
-        sam: nn.Module | None = None,
-        checkpoint: str | None = None,
-        model_type: str = "vit_h",
-        generator_cfg: dict | None = None,
-        max_proposals: int | None = None,
+        self, mask_generator: dict | MaskGenerator, max_proposals: int | None = None
     ) -> None:
         super().__init__()
-        if sam is None:
-            if checkpoint is None:
-                raise ValueError("SAMProposalLabeler needs `sam` or a local `checkpoint` path.")
-            sam = sam_model_registry[model_type](checkpoint=checkpoint)
-        self.sam = sam.eval()
-        self.generator = SamAutomaticMaskGenerator(self.sam, **(generator_cfg or {}))
+        self.mask_generator = build_part(mask_generator, "mask_generator")
         self.max_proposals = max_proposals
 
-    @torch.no_grad()
+    def propose(self, image: np.ndarray) -> tuple[np.ndarray, list[float]]:
+        """Proposals for one (H, W, 3) uint8 RGB image: bool (N, H, W) and N scores."""
+        masks, scores = self.mask_generator.generate(image)
+        masks, scores = masks[: self.max_proposals], scores[: self.max_proposals]
+        return masks.cpu().numpy().astype(bool), [float(s) for s in scores]
+
     def forward(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
         """Generate proposals for every sample's image.
 
@@ -59,13 +60,7 @@ class SAMProposalLabeler(BaseProposalLabeler):
             The samples with ``proposals`` bool (N, H, W) and ``proposal_scores``.
         """
         for i, sample in enumerate(data_samples):
-            img = self.image_of(inputs, i, sample).cpu().numpy()
-            records = sorted(self.generator.generate(img), key=lambda r: -r["predicted_iou"])
-            records = records[: self.max_proposals]
-            h, w = img.shape[:2]
-            masks = np.zeros((len(records), h, w), dtype=bool)
-            for j, rec in enumerate(records):
-                masks[j] = rec["segmentation"]
+            masks, scores = self.propose(self.image_of(inputs, i, sample).cpu().numpy())
             sample.proposals = PixelData(data=torch.from_numpy(masks))
-            sample.set_metainfo(dict(proposal_scores=[float(r["predicted_iou"]) for r in records]))
+            sample.set_metainfo(dict(proposal_scores=scores))
         return data_samples

@@ -1,84 +1,52 @@
+"""MaskProposalLabeler over any mask generator, and the resumable proposal driver."""
+
 import json
-from functools import partial
 
 import pytest
 import torch
-from segment_anything.modeling import (
-    ImageEncoderViT,
-    MaskDecoder,
-    PromptEncoder,
-    Sam,
-    TwoWayTransformer,
-)
 
 from risseg.apis import generate_proposals
-from risseg.labelers import SAMProposalLabeler, SynthProposalLabeler
+from risseg.foundation import HFSam2Generator, SegmentAnythingGenerator
+from risseg.labelers import MaskProposalLabeler, SynthProposalLabeler
+from risseg.registry import LABELERS
 from risseg.structures import RISDataSample
 from risseg.testing import PseudoLabelerContract
+from risseg.testing.tiny_sam import tiny_hf_sam2, tiny_segment_anything
 from risseg.utils.proposal_io import read_proposals
 
 # Accept every mask a random SAM produces, with few prompts, so the test is fast.
 LOOSE = dict(points_per_side=4, pred_iou_thresh=0.0, stability_score_thresh=0.0)
 
 
-def tiny_sam(img_size: int = 64, dim: int = 16) -> Sam:
-    """A randomly initialised SAM with SAM's own classes, a few thousand parameters."""
-    torch.manual_seed(0)
-    grid = img_size // 16
-    return Sam(
-        image_encoder=ImageEncoderViT(
-            img_size=img_size,
-            patch_size=16,
-            embed_dim=dim,
-            depth=1,
-            num_heads=1,
-            mlp_ratio=1.0,
-            out_chans=dim,
-            norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
-            window_size=0,
-            global_attn_indexes=(),
-        ),
-        prompt_encoder=PromptEncoder(
-            embed_dim=dim,
-            image_embedding_size=(grid, grid),
-            input_image_size=(img_size, img_size),
-            mask_in_chans=4,
-        ),
-        mask_decoder=MaskDecoder(
-            num_multimask_outputs=3,
-            transformer=TwoWayTransformer(depth=1, embedding_dim=dim, mlp_dim=16, num_heads=1),
-            transformer_dim=dim,
-            iou_head_depth=1,
-            iou_head_hidden_dim=8,
-        ),
-    )
+def sam_generator() -> SegmentAnythingGenerator:
+    return SegmentAnythingGenerator(sam=tiny_segment_anything(), amg_cfg=LOOSE)
 
 
-class TestSAMProposalLabeler(PseudoLabelerContract):
-    cfg = dict(module=lambda: SAMProposalLabeler(sam=tiny_sam(), generator_cfg=LOOSE))
+class TestMaskProposalLabeler(PseudoLabelerContract):
+    cfg = dict(module=lambda: LABELERS.build(dict(
+        type="MaskProposalLabeler",
+        mask_generator=dict(type="SegmentAnythingGenerator", sam=tiny_segment_anything(),
+                            amg_cfg=LOOSE))))
 
 
-def test_needs_model_or_checkpoint():
-    with pytest.raises(ValueError, match="checkpoint"):
-        SAMProposalLabeler()
+class TestMaskProposalLabelerHFSam2(PseudoLabelerContract):
+    cfg = dict(module=lambda: MaskProposalLabeler(HFSam2Generator(
+        *tiny_hf_sam2(), amg_cfg=dict(points_per_crop=4, pred_iou_thresh=0.0,
+                                      stability_score_thresh=0.0))))
 
 
-def test_local_checkpoint(tmp_path, monkeypatch):
-    from segment_anything import sam_model_registry
+def test_proposals_are_the_generators_masks_best_first():
+    gen = sam_generator()
+    inputs, samples = TestMaskProposalLabeler().make_batch()
+    masks, scores = gen.generate(inputs[0].permute(1, 2, 0).numpy())
+    out = MaskProposalLabeler(gen, max_proposals=3)(inputs, samples)[0]
+    assert torch.equal(out.proposals.data, masks[:3])
+    assert out.metainfo["proposal_scores"] == [float(s) for s in scores[:3]]
 
-    path = tmp_path / "sam.pth"
-    torch.save(tiny_sam().state_dict(), path)
-    seen = []
 
-    def build_tiny(checkpoint=None):
-        seen.append(checkpoint)
-        sam = tiny_sam()
-        sam.load_state_dict(torch.load(checkpoint))
-        return sam
-
-    monkeypatch.setitem(sam_model_registry, "tiny", build_tiny)
-    labeler = SAMProposalLabeler(checkpoint=str(path), model_type="tiny", generator_cfg=LOOSE)
-    assert seen == [str(path)] and not labeler.sam.training
+def test_needs_a_mask_generator():
+    with pytest.raises(ValueError, match="mask_generator"):
+        MaskProposalLabeler(None)
 
 
 class _ImageDataset:
@@ -146,7 +114,7 @@ def test_sharding_partitions_images(tmp_path):
 
 def test_sam_through_driver(tmp_path):
     ds = _ImageDataset()
-    labeler = SAMProposalLabeler(sam=tiny_sam(), generator_cfg=LOOSE, max_proposals=5)
+    labeler = MaskProposalLabeler(sam_generator(), max_proposals=5)
     generate_proposals(ds, labeler, tmp_path, progress=False)
     masks, scores = read_proposals(tmp_path, 12)
     assert masks.dtype == bool and masks.shape[1:] == (24, 32) and len(masks) <= 5

@@ -30,7 +30,8 @@ def test_finds_each_flat_coloured_object():
 def test_background_only_gives_no_proposal():
     rng = np.random.default_rng(1)
     img = np.clip(120 + rng.normal(0, 10, (64, 64, 3)), 0, 255).astype(np.uint8)
-    props, _ = SynthProposalLabeler(max_area_frac=0.5).propose(img)
+    props, _ = SynthProposalLabeler(dict(type="ColourRegionGenerator", max_area_frac=0.5)).propose(
+        img)
     assert len(props) == 0
 
 
@@ -44,3 +45,14 @@ class TestSynthProposalLabeler(PseudoLabelerContract):
         assert out[1].proposals.data.shape[1:] == (20, 30)
         assert out[0].proposals.data.shape[1:] == self.size
         assert torch.is_tensor(out[0].proposals.data)
+
+
+def test_is_the_colour_region_generator_behind_the_proposal_labeler():
+    from risseg.foundation import ColourRegionGenerator
+    from risseg.labelers import MaskProposalLabeler
+
+    img, _ = _scene()
+    gen = ColourRegionGenerator(min_area=30)
+    a = SynthProposalLabeler(gen).propose(img)
+    b = MaskProposalLabeler(dict(type="ColourRegionGenerator", min_area=30)).propose(img)
+    assert np.array_equal(a[0], b[0]) and a[1] == b[1] and isinstance(a[1][0], float)

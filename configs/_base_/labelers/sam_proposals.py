@@ -1,8 +1,13 @@
-# SemiRES class-agnostic proposals: SAM ViT-H automatic masks (risseg/labelers/sam_proposals.py)
-# with SamAutomaticMaskGenerator's defaults, from a local checkpoint (never downloaded).
+# SemiRES class-agnostic proposals: the automatic masks of a mask generator
+# (risseg/labelers/sam_proposals.py), here SAM ViT-H through segment-anything's
+# SamAutomaticMaskGenerator with its defaults, from a local checkpoint (never downloaded).
+# Any FOUNDATION_MODELS mask generator fits, e.g. dict(type="HFSam2Generator", path=...).
 pseudo_labeler = dict(
-    type="SAMProposalLabeler",
-    checkpoint="data/pretrained/sam_vit_h_4b8939.pth",
-    model_type="vit_h",
-    generator_cfg=dict(),
+    type="MaskProposalLabeler",
+    mask_generator=dict(
+        type="SegmentAnythingGenerator",
+        checkpoint="data/pretrained/sam_vit_h_4b8939.pth",
+        model_type="vit_h",
+        amg_cfg=dict(),
+    ),
 )

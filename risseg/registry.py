@@ -68,7 +68,10 @@ EVALUATOR = Registry("evaluator", parent=MMENGINE_EVALUATOR, locations=["risseg.
 LOG_PROCESSORS = Registry(
     "log_processor", parent=MMENGINE_LOG_PROCESSORS, locations=["risseg.engine"]
 )
-VISUALIZERS = Registry("visualizer", parent=MMENGINE_VISUALIZERS, locations=["risseg.engine"])
+VISUALIZERS = Registry(
+    "visualizer", parent=MMENGINE_VISUALIZERS,
+    locations=["risseg.engine", "risseg.visualization"],  # RISLocalVisualizer
+)
 VISBACKENDS = Registry("vis_backend", parent=MMENGINE_VISBACKENDS, locations=["risseg.engine"])
 # Pseudo-label generators and selectors. A root registry: the Runner never builds labelers,
 # and sibling children of one mmengine root cannot share the scope 'risseg'.

@@ -3,8 +3,10 @@
     python tools/infer.py CONFIG CHECKPOINT --image IMG --text "the red star" ["the circle" ...] \
         [--out-dir work_dirs/infer] [--device cpu] [--cfg-options ...]
 
-Writes ``<out-dir>/<image stem>_mask.png`` (0/255) and ``<image stem>_overlay.png`` (the mask in
-red, contour points and box when the model predicts them) and prints a JSON summary; several
+Writes ``<out-dir>/<image stem>_mask.png`` (0/255) and ``<image stem>_overlay.png`` (drawn by
+``RISLocalVisualizer``: the sentence above, the image as it is on the left and, on the right,
+the mask as a magenta fill with its outline, plus contour points and box when the model
+predicts them) and prints a JSON summary; several
 texts are segmented in one batch and write ``<image stem>_<k>_mask.png`` etc., one JSON line
 each. A missing,
 truncated or undecodable image, or a checkpoint that is not a safe local file, ends the run with
@@ -23,8 +25,8 @@ from mmengine.config import DictAction
 from PIL import Image
 
 from risseg.apis import init_segmentor, segment
-from risseg.utils.drawing import draw_prediction
 from risseg.utils.image_io import read_image
+from risseg.visualization import RISLocalVisualizer
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,9 +53,9 @@ def run(args: argparse.Namespace) -> list[dict]:
     model = init_segmentor(args.config, args.checkpoint, args.device, args.cfg_options)
     results = segment(model, args.image, list(args.text))  # LoadImage refuses truncated files
     image = read_image(args.image, backend="pillow")
-    scale = max(1, 512 // max(image.shape[:2]))  # small images are hard to read otherwise
-    overlays = [draw_prediction(image, r.mask, points=r.points, box=r.box, scale=scale)
-                for r in results]
+    visualizer = RISLocalVisualizer(name="infer")  # upscales small images to be readable
+    overlays = [visualizer.draw_ris(image, text=text, pred_mask=r.mask, points=r.points,
+                                    box=r.box) for text, r in zip(args.text, results, strict=True)]
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(args.image).stem

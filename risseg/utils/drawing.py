@@ -1,83 +1,83 @@
-"""Overlays of predictions on images, for looking at what a model does."""
+"""Small array helpers for pictures: upscaling, mask outlines, caption wrapping and grids.
+
+The drawing itself is done by :class:`risseg.visualization.RISLocalVisualizer`.
+"""
 from __future__ import annotations
 
+import math
+import textwrap
+
+import cv2
 import numpy as np
-from PIL import Image, ImageDraw
-
-PRED_COLOUR = (230, 40, 40)
-GT_COLOUR = (40, 200, 40)
-BOX_COLOUR = (230, 0, 230)
+from PIL import Image
 
 
-def draw_prediction(image: np.ndarray, mask: np.ndarray | None = None,
-                    gt_mask: np.ndarray | None = None, points: np.ndarray | None = None,
-                    box: np.ndarray | None = None, scale: int = 1,
-                    alpha: float = 0.5, dim: float = 0.5) -> np.ndarray:
-    """Draw a prediction (red), the GT mask (green), contour points and a box on an image.
+def upscale_factor(height: int, width: int, min_side: int) -> int:
+    """Integer factor that brings the longer side of an image to at least ``min_side``."""
+    return max(1, math.ceil(min_side / max(height, width, 1)))
 
-    Contour points are joined in their predicted order and coloured from white (the first) to
-    yellow (the last), so that a sequence's start and direction can be read off the picture.
+
+def upscale(array: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upscaling of an (H, W) or (H, W, C) array by an integer factor."""
+    if factor == 1:
+        return array
+    return np.repeat(np.repeat(array, factor, axis=0), factor, axis=1)
+
+
+def mask_outlines(mask: np.ndarray, min_points: int = 3) -> list[np.ndarray]:
+    """External outlines of every region of a mask, for drawing as polygons.
 
     Args:
-        image: (H, W, 3) uint8 RGB.
-        mask, gt_mask: (H, W) bool masks, or None.
-        points: (M, 2) x, y points in image pixels (negative rows are padding), or None.
-        box: (4,) x1, y1, x2, y2 in image pixels, or None.
-        scale: integer up-scaling of the output (nearest neighbour), for small images.
-        alpha: opacity of the mask colours.
-        dim: the image is shown in grey at this brightness (1 keeps it as is), so that the
-            mask colours stand out on colourful scenes.
+        mask: (H, W) bool mask.
+        min_points: outlines with fewer points (single pixels, thin lines) are dropped.
 
     Returns:
-        (H * scale, W * scale, 3) uint8 RGB image.
+        A list of (P, 2) float x, y arrays in pixel-corner coordinates (a pixel ``i`` spans
+        ``[i, i + 1)``), one per region.
     """
-    out = np.asarray(image, dtype=np.float32).copy()
-    if dim != 1:
-        out = np.repeat(out.mean(axis=2, keepdims=True), 3, axis=2) * dim
-    for m, colour in ((gt_mask, GT_COLOUR), (mask, PRED_COLOUR)):
-        if m is not None:
-            m = np.asarray(m, dtype=bool)
-            out[m] = (1 - alpha) * out[m] + alpha * np.asarray(colour, np.float32)
-    canvas = Image.fromarray(out.round().astype(np.uint8))
-    if scale != 1:
-        canvas = canvas.resize((canvas.width * scale, canvas.height * scale), Image.NEAREST)
-    draw = ImageDraw.Draw(canvas)
-    if box is not None:
-        draw.rectangle([float(v) * scale for v in np.asarray(box).reshape(4)],
-                       outline=BOX_COLOUR)
-    if points is not None:
-        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        pts = pts[(pts >= 0).all(axis=1)] * scale
-        if len(pts) > 1:
-            draw.line([tuple(p) for p in pts], fill=(0, 140, 255))
-        r = max(1.5, scale)
-        for i, (x, y) in enumerate(pts):
-            blue = int(255 * (1 - i / max(len(pts) - 1, 1)))
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 255, blue))
-    return np.asarray(canvas)
+    contours, _ = cv2.findContours(np.ascontiguousarray(mask, dtype=np.uint8),
+                                   cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    # OpenCV returns pixel indices on the boundary; +0.5 puts the line on the pixel centres
+    return [c.reshape(-1, 2).astype(np.float64) + 0.5 for c in contours if len(c) >= min_points]
 
 
-def tile(images: list[np.ndarray], columns: int, cell: int = 256) -> np.ndarray:
-    """Grid of images, each scaled to fit a ``cell`` x ``cell`` square (aspect kept, black
-    borders), ``columns`` per row, blank cells at the end.
+def wrap_caption(text: str, width_px: float, font_px: float) -> list[str]:
+    """Split ``text`` into lines that fit ``width_px`` at a font of ``font_px`` pixels.
+
+    The width of a character is taken as 0.55 of the font size (DejaVu Sans, lower case).
+    """
+    chars = max(8, int(width_px / (0.55 * font_px)))
+    return textwrap.wrap(text, chars) or [""]
+
+
+def tile(images: list[np.ndarray], columns: int, cell: int | tuple[int, int] = 256,
+         background: tuple[int, int, int] = (0, 0, 0), gap: int = 0) -> np.ndarray:
+    """Grid of images, each scaled to fit a cell (aspect kept, ``background`` borders),
+    ``columns`` per row, blank cells at the end.
 
     Args:
         images: (H_i, W_i, 3) uint8 RGB images of any sizes.
         columns: cells per row.
-        cell: side of a cell in pixels.
+        cell: side of a square cell, or (width, height), in pixels.
+        background: RGB colour of the borders and blank cells.
+        gap: pixels of background between two cells.
 
     Returns:
-        (rows * cell, columns * cell, 3) uint8 RGB image.
+        (rows * (cell height + gap) - gap, columns * (cell width + gap) - gap, 3) uint8 RGB.
     """
     if not images:
         raise ValueError("tile needs at least one image")
+    cw, ch = (cell, cell) if isinstance(cell, int) else (int(cell[0]), int(cell[1]))
     rows = -(-len(images) // columns)
-    grid = np.zeros((rows * cell, columns * cell, 3), dtype=np.uint8)
+    grid = np.empty((rows * (ch + gap) - gap, columns * (cw + gap) - gap, 3), dtype=np.uint8)
+    grid[:] = background
     for i, img in enumerate(images):
         h, w = img.shape[:2]
-        f = cell / max(h, w)
+        f = min(cw / w, ch / h)
         nh, nw = max(1, round(h * f)), max(1, round(w * f))
-        small = np.asarray(Image.fromarray(np.asarray(img, np.uint8)).resize((nw, nh)))
+        small = np.asarray(Image.fromarray(np.asarray(img, np.uint8)).resize(
+            (nw, nh), Image.LANCZOS))
         r, c = divmod(i, columns)
-        grid[r * cell:r * cell + nh, c * cell:c * cell + nw] = small
+        y, x = r * (ch + gap), c * (cw + gap)
+        grid[y:y + nh, x:x + nw] = small
     return grid

@@ -14,6 +14,7 @@ _PACKAGES = (
     "risseg.engine",
     "risseg.labelers",
     "risseg.foundation",
+    "risseg.visualization",
 )
 
 

@@ -3,6 +3,7 @@ from risseg.engine.hooks.channels_last_hook import ChannelsLastHook
 from risseg.engine.hooks.early_stopping_hook import ResumableEarlyStoppingHook
 from risseg.engine.hooks.ema_teacher_hook import EMATeacherHook, ema_update
 from risseg.engine.hooks.model_option_hook import ModelOptionSwitchHook
+from risseg.engine.hooks.ris_visualization_hook import RISVisualizationHook
 from risseg.engine.hooks.text_coverage_hook import TextCoverageHook
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "EMATeacherHook",
     "ModelOptionSwitchHook",
     "ResumableEarlyStoppingHook",
+    "RISVisualizationHook",
     "TextCoverageHook",
     "ema_update",
 ]

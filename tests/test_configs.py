@@ -45,6 +45,12 @@ KEY_REGISTRY: dict[str, Registry] = {
     "constructor": reg.OPTIM_WRAPPER_CONSTRUCTORS,
     "vis_backends": reg.VISBACKENDS,
     "ema_type": reg.MODELS,
+    "pseudo_labeler": reg.LABELERS,  # a labeler inside a model config (SemiRES)
+    # foundation parts inside labeler configs
+    "mask_generator": reg.FOUNDATION_MODELS,
+    "text_mask_generator": reg.FOUNDATION_MODELS,
+    "detector": reg.FOUNDATION_MODELS,
+    "text_parser": reg.FOUNDATION_MODELS,
 }
 # ... else by the top-level key.
 ROOT_REGISTRY: dict[str, Registry] = {
@@ -195,9 +201,19 @@ def test_every_labeler_has_its_base_fragment():
         assert Config.fromfile(str(path)).pseudo_labeler["type"] == name, rel(path)
 
 
+def _missing_weights(cfg: dict) -> str | None:
+    """The first ``checkpoint`` / ``path`` entry (at any depth) that does not exist here."""
+    for key, value in cfg.items():
+        if key in ("checkpoint", "path") and isinstance(value, str) and not Path(value).exists():
+            return value
+        if isinstance(value, dict) and (missing := _missing_weights(value)):
+            return missing
+    return None
+
+
 @pytest.mark.parametrize("path", LABELER_FRAGMENTS, ids=rel)
 def test_labeler_fragment_builds(path):
     cfg = Config.fromfile(str(path)).pseudo_labeler.to_dict()
-    if isinstance(cfg.get("checkpoint"), str) and not Path(cfg["checkpoint"]).exists():
-        pytest.skip(f"needs local weights {cfg['checkpoint']}")
+    if missing := _missing_weights(cfg):
+        pytest.skip(f"needs local weights {missing}")
     assert type(reg.LABELERS.build(cfg)).__name__ == cfg["type"]

@@ -8,7 +8,7 @@ model = dict(
     _delete_=True,  # the model becomes a teacher-student wrapper around the LAVT config
     type="SemiRESSegmentor",
     segmentor={{_base_.model}},
-    refine="cpi",
+    pseudo_labeler=dict(type="SAMRefineLabeler", strategy="cpi"),
     sup_weight=1.0,  # train_semi_CPI.py keeps L_sup unscaled
     unsup_weight=1.0,  # --unsup_lambda
     burn_in_checkpoint="work_dirs/lavt_swin-b-bert_4xb2-40e_refcoco-1pct-burnin/best.pth",

@@ -7,7 +7,7 @@ model = dict(
     _delete_=True,  # the model becomes a teacher-student wrapper around the LAVT config
     type="SemiRESSegmentor",
     segmentor={{_base_.model}},
-    refine="pwa",
+    pseudo_labeler=dict(type="SAMRefineLabeler", strategy="pwa"),
     sup_weight=10.0,  # as the IOM setting
     unsup_weight=1.0,  # --unsup_lambda
     burn_in_checkpoint="work_dirs/lavt_swin-b-bert_4xb2-40e_refcoco-1pct-burnin/best.pth",

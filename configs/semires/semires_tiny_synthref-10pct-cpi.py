@@ -9,7 +9,7 @@ model = dict(
     _delete_=True,
     type="SemiRESSegmentor",
     segmentor={{_base_.model}},
-    refine="cpi",
+    pseudo_labeler=dict(type="SAMRefineLabeler", strategy="cpi"),
     sup_weight=1.0,
     unsup_weight=1.0,
     dice_loss=dict(type="DiceLoss"),

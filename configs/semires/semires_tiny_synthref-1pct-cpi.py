@@ -5,7 +5,7 @@ model = dict(
     _delete_=True,  # the model becomes a teacher-student wrapper around the LAVT config
     type="SemiRESSegmentor",
     segmentor={{_base_.model}},
-    refine="cpi",
+    pseudo_labeler=dict(type="SAMRefineLabeler", strategy="cpi"),
     sup_weight=1.0,  # train_semi_CPI.py keeps L_sup unscaled
     unsup_weight=1.0,  # lambda
     dice_loss=dict(type="DiceLoss"),  # as the toy LAVT (not in the release)

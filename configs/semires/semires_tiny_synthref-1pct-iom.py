@@ -8,7 +8,7 @@ model = dict(
     _delete_=True,  # the model becomes a teacher-student wrapper around the LAVT config
     type="SemiRESSegmentor",
     segmentor={{_base_.model}},
-    refine="iom",
+    pseudo_labeler=dict(type="SAMRefineLabeler", strategy="iom"),
     sup_weight=10.0,  # train_semi_IOM.py multiplies L_sup by 10
     unsup_weight=1.0,  # lambda
     dice_loss=dict(type="DiceLoss"),  # as the toy LAVT (not in the release)

@@ -6,7 +6,7 @@ model = dict(
     _delete_=True,  # the model becomes a teacher-student wrapper around the LAVT config
     type="SemiRESSegmentor",
     segmentor={{_base_.model}},
-    refine="pwa",
+    pseudo_labeler=dict(type="SAMRefineLabeler", strategy="pwa"),
     sup_weight=10.0,  # as the IOM setting
     unsup_weight=1.0,  # lambda
     dice_loss=dict(type="DiceLoss"),  # as the toy LAVT (not in the release)

@@ -1,12 +1,11 @@
 """Pseudo-label generators and selectors (registered in LABELERS)."""
-from risseg.labelers.base import BaseProposalLabeler, BasePseudoLabeler
+from risseg.labelers.base import BaseProposalLabeler, BasePseudoLabeler, is_kept
 from risseg.labelers.rpp import RPPLabeler, projection_score
 from risseg.labelers.sam_proposals import MaskProposalLabeler
 from risseg.labelers.sam_refine import (
     SAMRefineLabeler,
     cpi_refine,
     iom_refine,
-    pwa_weights,
     refine_batch,
     top_refine,
 )
@@ -23,8 +22,8 @@ __all__ = [
     "TextPromptedMaskLabeler",
     "cpi_refine",
     "iom_refine",
+    "is_kept",
     "projection_score",
-    "pwa_weights",
     "refine_batch",
     "top_refine",
 ]

@@ -2,8 +2,9 @@
 
 A labeler is a pure ``nn.Module``: no file IO, optimizer or global state, deterministic under
 ``torch.manual_seed``; heavy models (SAM, CLIP) are injected or built from local checkpoints.
-The same object serves offline use (``tools/generate_pseudo_labels.py CONFIG --out DIR``) and
-online use (a segmentor or hook calls it).
+The same object serves offline use (``tools/generate_pseudo_labels.py CONFIG --out OUT``:
+proposal files, or a pseudo annotation file that datasets read with ``pseudo_ann_file``) and
+online use (a segmentor builds it from ``pseudo_labeler=dict(type=...)`` and calls it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ class BasePseudoLabeler(nn.Module, metaclass=ABCMeta):
     """Base class of labelers that give one mask per sample.
 
     ``forward`` sets on every sample ``pseudo_mask`` (PixelData, ``data`` bool (1, H, W) in the
-    frame of ``inputs``) and the metainfo ``pseudo_score`` (float, higher = more confident).
+    frame of ``inputs``) and the metainfo ``pseudo_score`` (float, higher = more confident). A
+    labeler that also decides whether its mask is usable sets the metainfo ``pseudo_keep``
+    (bool; absent means kept): ``tools/generate_pseudo_labels.py`` and
+    ``tools/choose_pseudo.py`` store kept masks only, and ``SemiRESSegmentor`` trains kept masks
+    with its plain loss and the others with its pixel-weighted (PWA) loss.
 
     Class attribute ``output``: which field the labeler writes (``'pseudo_mask'`` here), so
     drivers know what to store.
@@ -40,6 +45,11 @@ class BasePseudoLabeler(nn.Module, metaclass=ABCMeta):
         Returns:
             The same samples with the output fields set.
         """
+
+
+def is_kept(sample: RISDataSample) -> bool:
+    """Whether a labelled sample's ``pseudo_mask`` is kept (its ``pseudo_keep``, default True)."""
+    return bool(sample.metainfo.get("pseudo_keep", True))
 
 
 class BaseProposalLabeler(BasePseudoLabeler):

@@ -6,8 +6,6 @@ Expression Segmentation", ICML 2024 (https://arxiv.org/abs/2406.01451).
 
 from __future__ import annotations
 
-import math
-
 import torch
 from mmengine.structures import PixelData
 from torch import Tensor
@@ -102,23 +100,6 @@ def top_refine(
     return None, float(score[best])
 
 
-def pwa_weights(p_fg: Tensor, variance: float = 0.1, offset: float = 1.3) -> Tensor:
-    """Pixel-Wise Adjustment weights: w(p) = offset - N(p; 0.5, variance).
-
-    ``N`` is the Gaussian density with mean 0.5 and *variance* ``variance``:
-    w(p) = 1.3 - exp(-(p - 0.5)^2 / (2 * 0.1)) / sqrt(2 * pi * 0.1), so uncertain pixels
-    (p near 0.5) get w ~ 0.04 and confident ones (p near 0 or 1) w ~ 0.94.
-
-    Args:
-        p_fg: foreground probabilities, any shape.
-
-    Returns:
-        Weights of the same shape.
-    """
-    density = torch.exp(-((p_fg - 0.5) ** 2) / (2 * variance)) / math.sqrt(2 * math.pi * variance)
-    return offset - density
-
-
 def refine_batch(
     preds: Tensor,
     proposals: list[Tensor],
@@ -174,7 +155,10 @@ class SAMRefineLabeler(BasePseudoLabeler):
     Reads ``pseudo_mask`` bool (1, H, W) and ``proposals`` bool (N, H, W) (same frame), and
     for ``'top'`` the teacher's foreground probability ``pseudo_prob`` float (1, H, W) when a
     sample has it (otherwise the mask itself, as 0/1); writes the refined ``pseudo_mask`` and
-    the metainfo ``pseudo_score`` (1.0 when a proposal matched, else 0.0) and ``sam_matched``.
+    the metainfo ``pseudo_score`` (1.0 when a proposal matched, else 0.0), ``sam_matched`` and
+    ``pseudo_keep`` (both True when a proposal matched). ``SemiRESSegmentor`` builds it from
+    ``pseudo_labeler=dict(type='SAMRefineLabeler', strategy=...)`` and trains the kept masks with
+    its plain loss, the others (the teacher mask itself) with PWA weights.
 
     Args:
         strategy: ``'iom'`` (best single proposal with IoU > 0.5), ``'cpi'`` (union of
@@ -205,5 +189,5 @@ class SAMRefineLabeler(BasePseudoLabeler):
         refined, matched = refine_batch(preds, props, self.strategy, self.thr, p_fg)
         for s, mask, ok in zip(data_samples, refined, matched, strict=True):
             s.pseudo_mask = PixelData(data=mask[None])
-            s.set_metainfo(dict(pseudo_score=float(ok), sam_matched=bool(ok)))
+            s.set_metainfo(dict(pseudo_score=float(ok), sam_matched=bool(ok), pseudo_keep=bool(ok)))
         return data_samples

@@ -24,7 +24,7 @@ def test_rebased_config_moves_roots_vocab_proposals_and_preset(tmp_path, load_be
     tokenize = [t for t in unlabeled.pipeline if t.type == "TokenizeText"][0]
     assert tokenize.tokenizer.vocab == "data/synthref_large/vocab.json"
     # everything else is untouched
-    assert cfg.model.type == "SemiRESSegmentor" and cfg.model.refine == "cpi"
+    assert cfg.model.type == "SemiRESSegmentor" and cfg.model.pseudo_labeler.strategy == "cpi"
     assert cfg.train_cfg.max_epochs == Config.fromfile(config).train_cfg.max_epochs
 
 

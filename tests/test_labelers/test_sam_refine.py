@@ -2,7 +2,7 @@ import pytest
 import torch
 from mmengine.structures import PixelData
 
-from risseg.labelers import cpi_refine, iom_refine, pwa_weights, refine_batch, top_refine
+from risseg.labelers import cpi_refine, iom_refine, refine_batch, top_refine
 from risseg.registry import LABELERS
 from risseg.testing import PseudoLabelerContract
 
@@ -54,13 +54,6 @@ def test_top_picks_the_proposal_the_teacher_is_surest_of():
     assert none is None and score == pytest.approx(0.6)
     assert top_refine(p_fg, torch.zeros(0, 10, 10, dtype=torch.bool))[0] is None
     assert top_refine(p_fg, torch.zeros(2, 10, 10, dtype=torch.bool)) == (None, 0.0)
-
-
-def test_pwa_weights_values():
-    w = pwa_weights(torch.tensor([0.0, 0.5, 1.0, 0.25]))
-    assert w[1] == pytest.approx(0.0384, abs=1e-3)
-    assert w[0] == pytest.approx(0.9386, abs=1e-3) and w[2] == pytest.approx(w[0].item())
-    assert w[1] < w[3] < w[0]
 
 
 def test_refine_batch_strategies():

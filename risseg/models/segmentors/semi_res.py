@@ -8,21 +8,48 @@ import math
 import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
-from torch import Tensor
+from mmengine.structures import PixelData
+from torch import Tensor, nn
 
 from risseg.engine.checkpoint import load_local_checkpoint
-from risseg.labelers.sam_refine import STRATEGIES, pwa_weights, refine_batch
+from risseg.labelers.base import BasePseudoLabeler, is_kept
 from risseg.models.heads.base import BaseMaskHead
 from risseg.models.layers.semi_views import WeakStrongViews
 from risseg.models.segmentors.base import BaseRISSegmentor
 from risseg.models.utils import build, stack_gt_masks
-from risseg.registry import MODELS
+from risseg.registry import LABELERS, MODELS
 from risseg.structures import RISDataSample, SampleList
+
+
+def _build_labeler(cfg: dict | BasePseudoLabeler) -> BasePseudoLabeler:
+    """The frozen mask labeler of ``cfg`` (a LABELERS config or a labeler)."""
+    labeler = LABELERS.build(cfg) if isinstance(cfg, dict) else cfg
+    if not isinstance(labeler, nn.Module) or getattr(labeler, "output", None) != "pseudo_mask":
+        raise TypeError(f"SemiRES needs a mask labeler (BasePseudoLabeler with output "
+                        f"'pseudo_mask'), got {type(labeler).__name__} from {cfg!r}.")
+    return labeler.requires_grad_(False)
 
 
 def _pad_to(x: Tensor, shape: tuple[int, int]) -> Tensor:
     """Zero-pad (..., h, w) at the bottom/right to (..., H, W) (as the data preprocessor)."""
     return F.pad(x, (0, shape[1] - x.shape[-1], 0, shape[0] - x.shape[-2]))
+
+
+def pwa_weights(p_fg: Tensor, variance: float = 0.1, offset: float = 1.3) -> Tensor:
+    """Pixel-Wise Adjustment weights: w(p) = offset - N(p; 0.5, variance).
+
+    ``N`` is the Gaussian density with mean 0.5 and *variance* ``variance``:
+    w(p) = 1.3 - exp(-(p - 0.5)^2 / (2 * 0.1)) / sqrt(2 * pi * 0.1), so uncertain pixels
+    (p near 0.5) get w ~ 0.04 and confident ones (p near 0 or 1) w ~ 0.94.
+
+    Args:
+        p_fg: foreground probabilities, any shape.
+
+    Returns:
+        Weights of the same shape.
+    """
+    density = torch.exp(-((p_fg - 0.5) ** 2) / (2 * variance)) / math.sqrt(2 * math.pi * variance)
+    return offset - density
 
 
 @MODELS.register_module()
@@ -36,10 +63,11 @@ class SemiRESSegmentor(BaseRISSegmentor):
     1. weak/strong views of the unlabeled images (:class:`WeakStrongViews`);
     2. the student runs on [labeled, strong]; L_sup = CE(0.9/1.1) on the labeled part;
     3. the teacher (eval mode, no grad) runs on the weak views -> hard mask c and p_fg;
-    4. ``refine`` ('iom', 'cpi' or 'pwa'; or risseg's 'top') replaces c by SAM proposals
-       where they match;
-    5. matched samples: CE(0.9/1.1) vs the refined label; unmatched: PWA, per-pixel CE times
-       w(p_fg); L_unsup = their mean when both kinds occur;
+    4. the injected ``pseudo_labeler`` turns c into the pseudo label (SemiRES: a
+       ``SAMRefineLabeler`` replaces c by SAM proposals where they match: IOM, CPI; PWA keeps c);
+    5. samples whose pseudo label is kept (``pseudo_keep``, e.g. a matched proposal): CE(0.9/1.1)
+       vs the pseudo label; the others: PWA, per-pixel CE times w(p_fg) (:func:`pwa_weights`);
+       L_unsup = their mean when both kinds occur;
     6. L = sup_weight * L_sup + unsup_weight * L_unsup (the IOM release uses sup_weight 10).
 
     The teacher is updated by ``EMATeacherHook`` and is the model evaluated by ``predict``
@@ -50,9 +78,15 @@ class SemiRESSegmentor(BaseRISSegmentor):
             ``extract_feat`` and a :class:`~risseg.models.heads.base.BaseMaskHead` ``head``,
             whose ``seg_logits`` (student) and ``seg_probs`` (teacher) give the (B, 2, H, W)
             class scores.
-        refine: 'iom', 'cpi' or 'pwa'; or 'top' (not in SemiRES, a risseg option: the proposal
-            with the highest mean teacher p_fg, when that mean is above 0.5).
-        refine_thr: threshold override (IOM IoU 0.5, CPI ratio 0.7, top mean p_fg 0.5).
+        pseudo_labeler: a LABELERS config (or module) of a mask labeler
+            (:class:`~risseg.labelers.base.BasePseudoLabeler`), e.g. ``dict(type=
+            'SAMRefineLabeler', strategy='iom')`` ('iom', 'cpi', 'pwa', or 'top', a risseg
+            option). Per unlabeled sample it is given, in the padded batch frame, the teacher's
+            hard mask ``pseudo_mask`` bool (1, H, W), its foreground probability ``pseudo_prob``
+            float (1, H, W) and the sample's ``proposals`` bool (N, H, W) when it has them (the
+            metainfo too), with the weak views as ``inputs`` (normalised, as the teacher sees
+            them); it returns the pseudo label ``pseudo_mask`` and ``pseudo_keep``. It is a
+            frozen submodule (weights it has are saved with the model).
         sup_weight: weight of L_sup.
         unsup_weight: lambda, weight of L_unsup.
         sup_loss: loss on labeled samples (SemiRES normalisation: plain pixel mean).
@@ -81,8 +115,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
     def __init__(
         self,
         segmentor: dict,
-        refine: str = "iom",
-        refine_thr: float | None = None,
+        pseudo_labeler: dict | BasePseudoLabeler,
         sup_weight: float = 1.0,
         unsup_weight: float = 1.0,
         *,
@@ -100,8 +133,6 @@ class SemiRESSegmentor(BaseRISSegmentor):
         init_cfg: dict | None = None,
     ) -> None:
         super().__init__(data_preprocessor, train_cfg, test_cfg, init_cfg)
-        if refine not in STRATEGIES:
-            raise ValueError(f"refine must be one of {STRATEGIES}, got {refine!r}.")
         self.student = build(segmentor)
         if not isinstance(getattr(self.student, "head", None), BaseMaskHead):
             raise TypeError(f"SemiRES needs a segmentor whose head is a BaseMaskHead (class "
@@ -109,7 +140,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
                             f"with head {type(getattr(self.student, 'head', None)).__name__}.")
         self.teacher = copy.deepcopy(self.student)
         self.teacher.requires_grad_(False)
-        self.refine, self.refine_thr = refine, refine_thr
+        self.pseudo_labeler = _build_labeler(pseudo_labeler)
         self.sup_weight, self.unsup_weight = sup_weight, unsup_weight
         ce = dict(type="WeightedCrossEntropyLoss", class_weight=(0.9, 1.1), normalize="pixel")
         self.sup_loss = build(sup_loss or ce)
@@ -145,6 +176,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         """The teacher always stays in eval mode (BN statistics, dropout)."""
         super().train(mode)
         self.teacher.eval()
+        self.pseudo_labeler.eval()
         return self
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict[str, Tensor]:
@@ -175,10 +207,7 @@ class SemiRESSegmentor(BaseRISSegmentor):
         prob = self.teacher_probs(weak, unl_samples)  # (Bu, 2, H, W)
         # argmax over the 2 classes (ties -> background); a comparison is ~100x faster on CPU
         hard = prob[:, 1] > prob[:, 0]  # (Bu, H, W)
-        proposals = [_pad_to(s.proposals.data.to(inputs.device).bool(), shape) for s in unl_samples]
-        refined, matched = refine_batch(
-            hard, proposals, self.refine, self.refine_thr, p_fg=prob[:, 1]
-        )
+        refined, matched = self.pseudo_labels(weak, unl_samples, hard, prob[:, 1])
         kept = self._confident(prob[:, 1], hard)
         stu = logits[len(lab) :]
         parts = []
@@ -194,6 +223,36 @@ class SemiRESSegmentor(BaseRISSegmentor):
         losses["unsup_loss"] = self.unsup_weight * sum(parts) / len(parts)
         losses["sam_matched"] = matched.float().mean()  # logged, not summed (no 'loss' in name)
         return losses
+
+    @torch.no_grad()
+    def pseudo_labels(
+        self, weak: Tensor, data_samples: SampleList, hard: Tensor, p_fg: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        """Run the pseudo labeler on the teacher's output.
+
+        Args:
+            weak: (Bu, 3, H, W) weak views.
+            data_samples: the Bu unlabeled samples (their ``proposals``, when present, are
+                padded to (H, W)).
+            hard: (Bu, H, W) bool teacher masks.
+            p_fg: (Bu, H, W) float teacher foreground probabilities.
+
+        Returns:
+            The pseudo labels (Bu, H, W) bool and which are kept (Bu,) bool.
+        """
+        batch = []
+        for sample, mask, prob in zip(data_samples, hard, p_fg, strict=True):
+            item = RISDataSample(metainfo=sample.metainfo)
+            item.pseudo_mask = PixelData(data=mask[None])
+            item.pseudo_prob = PixelData(data=prob[None])
+            if "proposals" in sample:
+                props = sample.proposals.data.to(hard.device).bool()
+                item.proposals = PixelData(data=_pad_to(props, tuple(hard.shape[-2:])))
+            batch.append(item)
+        batch = self.pseudo_labeler(weak, batch)
+        refined = torch.stack([s.pseudo_mask.data[0].to(hard.device).bool() for s in batch])
+        kept = torch.tensor([is_kept(s) for s in batch], dtype=torch.bool, device=hard.device)
+        return refined, kept
 
     @torch.no_grad()
     def teacher_probs(self, weak: Tensor, data_samples: SampleList) -> Tensor:

@@ -6,8 +6,10 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
 from risseg.engine.hooks import ema_update
+from risseg.labelers import BasePseudoLabeler
 from risseg.models.heads.base import input_shape_of
 from risseg.models.layers import WeakStrongViews
+from risseg.models.segmentors.semi_res import pwa_weights
 from risseg.models.utils import build
 from risseg.testing import demo_lavt_samples, tiny_lavt_cfg
 
@@ -18,11 +20,11 @@ def _risseg_scope():
     init_default_scope("risseg")
 
 
-def _semi_cfg(refine="iom", **kw):
+def _semi_cfg(strategy="iom", thr=None, **kw):
     return dict(
         type="SemiRESSegmentor",
         segmentor=tiny_lavt_cfg(with_preprocessor=False),
-        refine=refine,
+        pseudo_labeler=dict(type="SAMRefineLabeler", strategy=strategy, thr=thr),
         **kw,
     )
 
@@ -111,7 +113,7 @@ def test_top_refinement_uses_the_teacher_probability(monkeypatch):
     # matched; sample 3 has no proposal (PWA)
     monkeypatch.setattr(model.teacher.head, "seg_logits", _foreground_everywhere)
     assert model(inputs, samples, mode="loss")["sam_matched"].item() == pytest.approx(0.5)
-    strict = build(_semi_cfg("top", refine_thr=0.8))  # 0.73 is not above 0.8
+    strict = build(_semi_cfg("top", thr=0.8))  # 0.73 is not above 0.8
     monkeypatch.setattr(strict.teacher.head, "seg_logits", _foreground_everywhere)
     assert strict(inputs, samples, mode="loss")["sam_matched"].item() == 0.0
 
@@ -222,7 +224,7 @@ def test_confident_fraction_keeps_the_most_confident_teacher_masks():
 
 def test_teacher_all_sentences_averages_over_the_refs_sentences():
     torch.manual_seed(0)
-    model = build(_semi_cfg(refine="cpi", teacher_all_sentences=True))
+    model = build(_semi_cfg("cpi", teacher_all_sentences=True))
     inputs, samples = _mixed_batch()
     unl = samples[2:]
     # sample 2: its own sentence and another one; sample 3: one sentence (its own)
@@ -233,7 +235,7 @@ def test_teacher_all_sentences_averages_over_the_refs_sentences():
     weak = torch.randn(2, 3, 64, 64)
     prob = model.teacher_probs(weak, unl)
     assert prob.shape == (2, 2, 64, 64)
-    single = build(_semi_cfg(refine="cpi"))
+    single = build(_semi_cfg("cpi"))
     single.load_state_dict(model.state_dict())
     own = single.teacher_probs(weak, unl)  # one sentence each: the sample's own
     other.set_metainfo(unl[0].metainfo)
@@ -246,3 +248,51 @@ def test_teacher_all_sentences_averages_over_the_refs_sentences():
     del unl[1].all_text_ids
     with pytest.raises(KeyError, match="all_sentences=True"):
         model(inputs, samples, mode="loss")
+
+
+def test_pwa_weights_values():
+    w = pwa_weights(torch.tensor([0.0, 0.5, 1.0, 0.25]))
+    assert w[1] == pytest.approx(0.0384, abs=1e-3)
+    assert w[0] == pytest.approx(0.9386, abs=1e-3) and w[2] == pytest.approx(w[0].item())
+    assert w[1] < w[3] < w[0]
+
+
+class _KeepEmpty(BasePseudoLabeler):
+    """Records what it is given; labels every sample empty and keeps it."""
+
+    def forward(self, inputs, data_samples):
+        self.seen = (inputs.shape, [(s.pseudo_mask.data.dtype, s.pseudo_mask.data.shape,
+                                     s.pseudo_prob.data.dtype, "proposals" in s,
+                                     s.metainfo["supervision"]) for s in data_samples])
+        for s in data_samples:
+            s.pseudo_mask = PixelData(data=torch.zeros_like(s.pseudo_mask.data))
+            s.set_metainfo(dict(pseudo_score=1.0, pseudo_keep=True))
+        return data_samples
+
+
+def test_injected_labeler_decides_the_pseudo_label(monkeypatch):
+    torch.manual_seed(0)
+    labeler = _KeepEmpty()
+    model = build(dict(_semi_cfg(), pseudo_labeler=labeler))
+    assert model.pseudo_labeler is labeler
+    targets = []
+    ce = model.unsup_loss.forward
+    monkeypatch.setattr(model.unsup_loss, "forward",
+                        lambda logits, target, **kw: targets.append(target) or ce(logits, target))
+    inputs, samples = _mixed_batch()
+    losses = model(inputs, samples, mode="loss")
+    shape, seen = labeler.seen
+    assert shape == (2, 3, 64, 64)
+    assert seen == [(torch.bool, (1, 64, 64), torch.float32, True, "none")] * 2
+    assert losses["sam_matched"].item() == 1.0  # every sample kept: no PWA
+    # the labeler's (empty) masks are the unsupervised targets
+    assert len(targets) == 1 and targets[0].shape == (2, 64, 64) and not targets[0].any()
+    assert torch.isfinite(losses["unsup_loss"])
+
+
+def test_a_proposal_labeler_is_refused():
+    cfg = _semi_cfg()
+    cfg["pseudo_labeler"] = dict(
+        type="SynthProposalLabeler", mask_generator=dict(type="ColourRegionGenerator"))
+    with pytest.raises(TypeError, match="mask labeler"):
+        build(cfg)

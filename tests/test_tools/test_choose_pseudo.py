@@ -127,3 +127,77 @@ def test_labeled_from_supervision_file(tmp_path):
     proc = _run("--pred", tmp_path / "p.json", "--labeled", tmp_path / "sup.json", "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert sorted(json.loads(out.read_text())) == ["1"]
+
+
+def _dumped_without_split(tmp_path):
+    """Records as tools/test.py --out writes them on a dataset without supervision_file (every
+    ref 'mask'), images under data/ds/images, the dataset's 5 % file labelling ref 3."""
+    box = (2, 2, 8, 8)
+    img = tmp_path / "data" / "ds" / "images" / "1.png"
+    records = [dict(_record(r, 10 * r, _fits(12, 12, box), box, supervision="mask"),
+                    img_path=str(img)) for r in (1, 2, 3)]
+    pred = tmp_path / "work" / "train_preds.json"
+    pred.parent.mkdir()
+    pred.write_text(json.dumps(records))
+    ann = tmp_path / "data" / "ds"
+    ann.mkdir(parents=True)
+    (ann / "supervision_5pct.json").write_text(json.dumps(
+        {"ratio": 0.05, "seed": 0, "mask": [3], "box": [1, 2]}))
+    (ann / "supervision_1pct.json").write_text(json.dumps(
+        {"ratio": 0.01, "seed": 0, "mask": [], "box": [1, 2, 3]}))
+    return pred, ann
+
+
+def test_ratio_reads_the_datasets_supervision_file(tmp_path):
+    pred, ann = _dumped_without_split(tmp_path)
+    proc = _run("--pred", pred, "--ratio", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert "supervision_5pct.json" in proc.stderr
+    out = pred.with_name("pseudo_rpp_5pct.json")
+    assert sorted(json.loads(out.read_text())) == ["1", "2"]  # ref 3 has its GT mask
+    stats = json.loads(proc.stdout.splitlines()[0])
+    assert stats["num_labeled"] == 1 and stats["num_candidates"] == 2
+    # --ann-dir names the folder when the images do not lie below it
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (ann / "supervision_5pct.json").rename(moved / "supervision_5pct.json")
+    proc = _run("--pred", pred, "--ratio", "5")
+    assert proc.returncode != 0 and "supervision_5pct.json" in proc.stderr
+    assert "--ann-dir" in proc.stderr
+    proc = _run("--pred", pred, "--ratio", "5", "--ann-dir", moved, "--out", tmp_path / "o.json")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_labeled_file_must_match_the_ratio(tmp_path):
+    pred, ann = _dumped_without_split(tmp_path)
+    proc = _run("--pred", pred, "--labeled", ann / "supervision_1pct.json", "--ratio", "5")
+    assert proc.returncode != 0
+    assert "supervision_1pct.json is a 1 % mask split, not the --ratio 5 % one" in proc.stderr
+    assert not pred.with_name("pseudo_rpp_5pct.json").exists()
+
+
+def test_nothing_to_choose_from_is_an_error(tmp_path):
+    pred, _ = _dumped_without_split(tmp_path)
+    out = tmp_path / "o.json"
+    proc = _run("--pred", pred, "--out", out)
+    assert proc.returncode != 0 and not out.exists()
+    assert "nothing to choose from" in proc.stderr and "--ratio" in proc.stderr
+    # a supervision file of another dataset labels none of these refs
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"mask": [99], "box": [98]}))
+    proc = _run("--pred", pred, "--labeled", other, "--out", out)
+    assert proc.returncode != 0 and "lists none of the 3 refs" in proc.stderr
+
+
+def test_labeler_comes_from_the_config(tmp_path):
+    pred, _ = _dumped_without_split(tmp_path)
+    out = tmp_path / "o.json"
+    proc = _run("--pred", pred, "--ratio", "5", "--out", out,
+                "--cfg-options", "pseudo_labeler.score_thr=0.0")  # P < 0 never holds
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text()) == {}
+    cfg = tmp_path / "not_a_mask_labeler.py"
+    cfg.write_text("pseudo_labeler = dict(type='SynthProposalLabeler', "
+                   "mask_generator=dict(type='ColourRegionGenerator'))\n")
+    proc = _run("--pred", pred, "--ratio", "5", "--out", out, "--config", cfg)
+    assert proc.returncode != 0 and "does not write pseudo masks" in proc.stderr

@@ -20,6 +20,7 @@ setup(
     install_requires=read_requirements("runtime.txt"),
     extras_require={
         "all": read_requirements("optional.txt"),
+        "demo": read_requirements("demo.txt"),
         "tests": read_requirements("tests.txt"),
     },
     license="Apache-2.0",

@@ -1,10 +1,15 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out results.pkl]``."""
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out results.pkl]``.
+
+``--show-dir DIR`` draws every test sample (sentence, predicted mask, GT outline, IoU) into
+DIR; ``--show`` shows them in a window, each for ``--wait-time`` seconds.
+"""
 from __future__ import annotations
 
 import argparse
 
 import risseg.engine  # noqa: F401  (safe checkpoint loading, CPU DDP wrapper)
 from risseg.engine.dist import shutdown_distributed
+from risseg.engine.hooks.ris_visualization_hook import enable_visualization
 from risseg.engine.run_config import add_run_args, load_run_config
 from risseg.engine.runner import RISRunner as Runner  # the checkpoint must fit the model
 
@@ -17,6 +22,10 @@ def parse_args() -> argparse.Namespace:
         "--out", help="also write the per-sample predictions: .pkl (mmengine's DumpResults, "
         "every field) or .json (risseg's DumpPredictions: RLE masks, GT masks, points, boxes; "
         "read by tools/analysis/show_predictions.py)")
+    parser.add_argument("--show", action="store_true", help="show each prediction in a window")
+    parser.add_argument("--show-dir", help="write one picture per test sample to this folder")
+    parser.add_argument("--wait-time", type=float, default=2.0,
+                        help="seconds each --show window stays (0: until a key)")
     add_run_args(parser)
     return parser.parse_args()
 
@@ -35,6 +44,8 @@ def main() -> dict:
         evaluator = cfg.test_evaluator
         evaluators = list(evaluator) if isinstance(evaluator, list) else [evaluator]
         cfg.test_evaluator = evaluators + [dump]
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args.show_dir, args.show, args.wait_time)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     runner.logger.info(f"Test metrics: {metrics}")

@@ -34,6 +34,11 @@ def load_official_checkpoint(path: str, safe_globals: Sequence[type] = ()) -> di
     return ckpt
 
 
+def add_prefix(state: dict, prefix: str) -> dict:
+    """``state`` with ``prefix`` before every key (e.g. ``'teacher.'`` for a wrapper model)."""
+    return {prefix + k: v for k, v in state.items()}
+
+
 def save_converted_checkpoint(state: dict, dst: str, **meta) -> None:
     """Write ``{'state_dict': state, 'meta': meta}`` to ``dst`` (the ``load_from`` layout)."""
     torch.save(dict(state_dict=state, meta=meta), dst)

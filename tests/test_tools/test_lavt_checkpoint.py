@@ -161,3 +161,72 @@ def test_unknown_keys_fail_loudly():
         )
     with pytest.raises(KeyError, match="BERT"):
         tool.convert_lavt_checkpoint({"model": {}})
+
+
+def _semires_file(path, official_model, bert, epoch, **args):
+    """An official SemiRES file as its training scripts save it: LAVT's layout plus the
+    optimizer and scheduler states and the pickled argparse.Namespace of the run."""
+    import argparse
+
+    namespace = argparse.Namespace(model="lavt", model_id="semires_refcoco_1pct",
+                                   burn_in_ckpt="burn_in/model_best_lavt.pth", ema_rate=0.9996,
+                                   unsup_lambda=1.0, img_size=480, **args)
+    torch.save({"model": official_model, "bert_model": bert, "optimizer": {"state": {}},
+                "epoch": epoch, "args": namespace, "lr_scheduler": {"last_epoch": 7}}, path)
+
+
+def test_semires_teacher_and_student_files_load_into_semires_segmentor(tmp_path):
+    """SemiRES (nini0919/SemiRES) saves teacher and student with LAVT's key names; the CLI reads
+    them (Namespace included, weights_only) and writes teacher.* / student.* keys."""
+    import subprocess
+    import sys
+
+    teacher_sd, student_sd = _official_lavt(), _official_lavt()
+    for v in student_sd.values():
+        if v.is_floating_point():
+            v.add_(1.0)  # a student that differs from the teacher
+    bert = _bert_state()
+    teacher = tmp_path / "teacher_model_latest_x.pth"
+    student = tmp_path / "student_model_latest_x.pth"
+    _semires_file(teacher, teacher_sd, bert, epoch=7)
+    _semires_file(student, student_sd, bert, epoch=7)
+    dst = tmp_path / "semires.pth"
+    subprocess.run(
+        [sys.executable, str(_TOOL), str(teacher), str(dst), "--layout", "semires",
+         "--student", str(student)],
+        check=True, env={"PYTHONPATH": str(_TOOL.parents[2])},
+    )
+    saved = torch.load(dst)
+    assert saved["meta"]["layout"] == "semires"
+    model = build(dict(type="SemiRESSegmentor", segmentor=tiny_lavt_cfg(with_preprocessor=False),
+                       pseudo_labeler=dict(type="SAMRefineLabeler", strategy="cpi")))
+    model.load_state_dict(saved["state_dict"], strict=True)
+    key = "backbone.layers.2.fusion.image_lang_att.f_query.0.weight"
+    assert torch.equal(model.teacher.backbone.pwams[2].attention.query.weight, teacher_sd[key])
+    assert torch.equal(model.student.backbone.pwams[2].attention.query.weight, student_sd[key])
+    assert torch.equal(model.teacher.head.cls.weight, teacher_sd["classifier.conv1_1.weight"])
+
+
+def test_semires_best_teacher_as_lavt_model(tmp_path):
+    """The default layout turns SemiRES's model_best file into a LAVTSegmentor checkpoint (for a
+    LAVT config or model.burn_in_checkpoint)."""
+    official = _official_lavt()
+    src = tmp_path / "model_best_x.pth"
+    _semires_file(src, official, _bert_state(), epoch=3)
+    ckpt = tool.load_official_checkpoint(str(src), safe_globals=[__import__("argparse").Namespace])
+    state = tool.convert_lavt_checkpoint(ckpt)
+    model = build(tiny_lavt_cfg(with_preprocessor=False))
+    model.load_state_dict(state, strict=True)
+    assert torch.equal(model.backbone.out_norms[1].weight, official["backbone.norm1.weight"])
+    both = tool.semires_state(ckpt)
+    assert torch.equal(both["student.head.cls.bias"], both["teacher.head.cls.bias"])
+
+
+def test_student_without_semires_layout_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(_TOOL), "a.pth", "b.pth", "--student", "c.pth"],
+                          capture_output=True, text=True,
+                          env={"PYTHONPATH": str(_TOOL.parents[2])})
+    assert proc.returncode == 2 and "--student needs --layout semires" in proc.stderr

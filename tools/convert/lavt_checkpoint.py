@@ -1,11 +1,22 @@
-"""Convert an official LAVT release checkpoint (yz93/LAVT-RIS) to risseg's LAVTSegmentor.
+"""Convert an official LAVT or SemiRES checkpoint to risseg's LAVTSegmentor / SemiRESSegmentor.
 
 Usage:
     python tools/convert/lavt_checkpoint.py refcoco.pth lavt_refcoco_risseg.pth
+    # SemiRES (nini0919/SemiRES): the kept teacher, as a LAVT model or as a teacher-student pair
+    python tools/convert/lavt_checkpoint.py model_best_ID.pth semires_lavt.pth
+    python tools/convert/lavt_checkpoint.py teacher_model_latest_ID.pth semires.pth \
+        --layout semires --student student_model_latest_ID.pth
 
-The official file is ``{'model': ..., 'bert_model': ..., 'optimizer': ..., 'epoch': ...}``
-(``lavt``) or has the BERT inside ``model`` under ``text_encoder.*`` (``lavt_one``). The
-output is an mmengine checkpoint ``{'state_dict': ..., 'meta': ...}`` for ``load_from``.
+The official LAVT file is ``{'model': ..., 'bert_model': ..., 'optimizer': ..., 'epoch': ...,
+'args': ...}`` (``lavt``) or has the BERT inside ``model`` under ``text_encoder.*``
+(``lavt_one``). SemiRES saves its teacher (``model_best_<id>.pth``,
+``teacher_model_latest_<id>.pth``), its student (``student_model_latest_<id>.pth``) and its
+burn-in in exactly this layout, with LAVT's module names, so the same renaming applies.
+``--layout lavt`` (default) writes a ``LAVTSegmentor`` state dict (``load_from`` of a LAVT
+config, or ``model.burn_in_checkpoint`` of a SemiRES one); ``--layout semires`` writes a
+``SemiRESSegmentor`` one (``teacher.*`` from SRC, ``student.*`` from ``--student`` or SRC) for
+``tools/test.py`` with a SemiRES config. The output is an mmengine checkpoint
+``{'state_dict': ..., 'meta': ...}``.
 """
 
 from __future__ import annotations
@@ -13,7 +24,11 @@ from __future__ import annotations
 import argparse
 import re
 
-from risseg.engine.checkpoint_convert import load_official_checkpoint, save_converted_checkpoint
+from risseg.engine.checkpoint_convert import (
+    add_prefix,
+    load_official_checkpoint,
+    save_converted_checkpoint,
+)
 
 # official name inside backbone.layers.i.<...>  ->  risseg name (i is filled in)
 _STAGE_RULES = (
@@ -98,15 +113,47 @@ def convert_lavt_checkpoint(ckpt: dict) -> dict:
     return out
 
 
+def semires_state(teacher: dict, student: dict | None = None) -> dict:
+    """A ``SemiRESSegmentor`` state dict from official SemiRES (LAVT-layout) checkpoints.
+
+    Args:
+        teacher: the loaded teacher file (``model_best_<id>.pth`` or
+            ``teacher_model_latest_<id>.pth``).
+        student: the loaded ``student_model_latest_<id>.pth``; None copies the teacher (as
+            SemiRES starts both from its burn-in).
+
+    Returns:
+        ``teacher.*`` and ``student.*`` keys, each a converted ``LAVTSegmentor`` state dict.
+    """
+    teacher_state = convert_lavt_checkpoint(teacher)
+    student_state = teacher_state if student is None else convert_lavt_checkpoint(student)
+    return {**add_prefix(teacher_state, "teacher."), **add_prefix(student_state, "student.")}
+
+
+def _load(path: str) -> dict:
+    # The official files also pickle their argparse.Namespace: allow exactly that class.
+    return load_official_checkpoint(path, safe_globals=[argparse.Namespace])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("src", help="official LAVT checkpoint (.pth)")
+    parser.add_argument("src", help="official LAVT or SemiRES checkpoint (.pth)")
     parser.add_argument("dst", help="output mmengine checkpoint (.pth)")
+    parser.add_argument("--layout", choices=("lavt", "semires"), default="lavt",
+                        help="LAVTSegmentor (default) or SemiRESSegmentor (teacher + student)")
+    parser.add_argument("--student", help="--layout semires: the official student file "
+                        "(default: the teacher's weights for both)")
     args = parser.parse_args()
-    # The official file also pickles its argparse.Namespace: allow exactly that class.
-    ckpt = load_official_checkpoint(args.src, safe_globals=[argparse.Namespace])
-    state = convert_lavt_checkpoint(ckpt)
-    save_converted_checkpoint(state, args.dst, converted_from=args.src)
+    if args.student and args.layout != "semires":
+        parser.error("--student needs --layout semires")
+    if args.layout == "lavt":
+        state = convert_lavt_checkpoint(_load(args.src))
+    else:
+        state = semires_state(_load(args.src), _load(args.student) if args.student else None)
+    meta = dict(converted_from=args.src, layout=args.layout)
+    if args.student:
+        meta["student_from"] = args.student
+    save_converted_checkpoint(state, args.dst, **meta)
 
 
 if __name__ == "__main__":

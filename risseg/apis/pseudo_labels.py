@@ -1,4 +1,10 @@
-"""The offline pseudo-label loop: dataset -> labeler -> one file per image, sharded, resumable."""
+"""The offline pseudo-label loops, sharded and resumable.
+
+Proposal labelers write one file per image (:func:`generate_proposals`); mask labelers write a
+pseudo annotation file ``{ref_id: COCO RLE}`` that REFER-format datasets read with
+``pseudo_ann_file=`` (:func:`generate_pseudo_masks`). :func:`generate_pseudo_labels` picks the
+loop from the labeler's ``output``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ import torch
 from mmengine.logging import print_log
 from tqdm import tqdm
 
-from risseg.labelers.base import BasePseudoLabeler
+from risseg.labelers.base import BasePseudoLabeler, is_kept
+from risseg.utils.masks import mask_to_rle
 from risseg.utils.proposal_io import encode_masks, proposal_path, write_json_atomic
 
 
@@ -94,3 +101,138 @@ def generate_proposals(
     write_index(out_dir)
     print_log(f"proposals: {json.dumps(counts)} -> {out_dir}", "current")
     return counts
+
+
+def _shard_refs(dataset, shard_id: int, num_shards: int) -> dict[int, int]:
+    """ref_id -> first dataset index, for the refs of this shard (sorted ids, strided)."""
+    if not 0 <= shard_id < num_shards:
+        raise ValueError(f"shard_id {shard_id} not in [0, {num_shards}).")
+    first: dict[int, int] = {}
+    for i in range(len(dataset)):
+        first.setdefault(int(dataset.get_data_info(i)["ref_id"]), i)
+    ids = sorted(first)[shard_id::num_shards]
+    return {k: first[k] for k in ids}
+
+
+def _read_part(path: Path) -> dict[int, dict]:
+    """ref_id -> record of a shard's JSON-lines file, rewritten without a torn last line."""
+    if not path.exists():
+        return {}
+    done, lines = {}, []
+    text = path.read_text()
+    for line in text.splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:  # a run killed mid-write
+            break
+        done[int(rec["ref_id"])] = rec
+        lines.append(line)
+    good = "".join(f"{line}\n" for line in lines)
+    if good != text:
+        path.write_text(good)
+    return done
+
+
+def merge_parts(out_file: str | Path, num_shards: int) -> bool:
+    """Write ``out_file`` ``{ref_id: rle}`` of the kept masks once every shard has finished.
+
+    Returns:
+        Whether the file was written (False while a shard is still running).
+    """
+    out_file = Path(out_file)
+    parts = out_file.with_name(out_file.name + ".parts")
+    names = [f"shard{r}-of-{num_shards}" for r in range(num_shards)]
+    if not all((parts / f"{n}.done").exists() for n in names):
+        return False
+    masks: dict[int, dict] = {}
+    for name in names:
+        for ref_id, rec in _read_part(parts / f"{name}.jsonl").items():
+            if rec["keep"]:
+                masks[ref_id] = rec["rle"]
+    write_json_atomic(out_file, {str(k): masks[k] for k in sorted(masks)})
+    return True
+
+
+def _label_ref(dataset, index: int, labeler: BasePseudoLabeler, ref_id: int) -> dict:
+    """The JSON-lines record of one ref: ``keep``, ``score`` and the kept mask's ``rle``."""
+    item = dataset[index]
+    sample = labeler(item["inputs"][None], [item["data_samples"]])[0]
+    mask = sample.pseudo_mask.data.reshape(sample.pseudo_mask.data.shape[-2:])
+    h, w = sample.metainfo.get("ori_shape", mask.shape)[:2]
+    if tuple(mask.shape) != (h, w):
+        raise ValueError(f"ref {ref_id} ({sample.metainfo.get('img_path', '')}): pseudo mask "
+                         f"{tuple(mask.shape)} != original {(h, w)}; load images at original "
+                         "resolution in pseudo_label_dataset's pipeline.")
+    keep = is_kept(sample)
+    rle = mask_to_rle(mask.cpu().numpy().astype(bool)) if keep else None
+    return dict(ref_id=ref_id, keep=keep, score=float(sample.metainfo.get("pseudo_score", 1.0)),
+                rle=rle)
+
+
+@torch.no_grad()
+def generate_pseudo_masks(
+    dataset,
+    labeler: BasePseudoLabeler,
+    out_file: str | Path,
+    shard_id: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+) -> dict[str, int]:
+    """Label every ref of a dataset with a mask labeler; write a pseudo annotation file.
+
+    Each shard appends one JSON line per ref (``ref_id``, ``keep``, ``score``, ``rle``) to
+    ``<out_file>.parts/shard<R>-of-<N>.jsonl`` and skips the refs already there, so a killed
+    run resumes where it stopped. When every shard has finished, ``out_file`` is written: the
+    kept masks (``pseudo_keep``, default True) as ``{ref_id: COCO RLE}`` at the original
+    resolution, the format of ``ReferDataset(pseudo_ann_file=...)``.
+
+    Args:
+        dataset: a dataset whose items are ``{'inputs': (3, H, W) uint8, 'data_samples'}`` at
+            original resolution and whose ``get_data_info(i)`` has ``ref_id``.
+        labeler: a mask labeler (``output == 'pseudo_mask'``).
+        out_file: the pseudo annotation JSON.
+        shard_id: this shard, in [0, num_shards); shard ``r`` labels every ``num_shards``-th
+            ref id.
+        num_shards: number of shards.
+        progress: show a progress bar.
+
+    Returns:
+        Counts ``{'done', 'skipped' (already labelled), 'kept' (of done), 'total' (this
+        shard), 'merged' (1 when out_file was written)}``.
+    """
+    if labeler.output != "pseudo_mask":
+        raise TypeError(f"{type(labeler).__name__} writes {labeler.output!r}, not pseudo masks.")
+    out_file = Path(out_file)
+    parts = out_file.with_name(out_file.name + ".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    name = f"shard{shard_id}-of-{num_shards}"
+    todo = _shard_refs(dataset, shard_id, num_shards)
+    done = _read_part(parts / f"{name}.jsonl")
+    counts = dict(done=0, skipped=0, kept=0, total=len(todo))
+    with open(parts / f"{name}.jsonl", "a") as f:
+        for ref_id, index in tqdm(todo.items(), desc=f"pseudo masks {name}",
+                                  disable=not progress):
+            if ref_id in done:
+                counts["skipped"] += 1
+                continue
+            rec = _label_ref(dataset, index, labeler, ref_id)
+            f.write(json.dumps(rec) + "\n")
+            f.flush()
+            counts["done"] += 1
+            counts["kept"] += int(rec["keep"])
+    (parts / f"{name}.done").touch()
+    counts["merged"] = int(merge_parts(out_file, num_shards))
+    print_log(f"pseudo masks: {json.dumps(counts)} -> {out_file}", "current")
+    return counts
+
+
+def generate_pseudo_labels(
+    dataset, labeler: BasePseudoLabeler, out: str | Path, shard_id: int = 0,
+    num_shards: int = 1, progress: bool = True,
+) -> dict[str, int]:
+    """Proposals (``out`` a folder) or pseudo masks (``out`` a JSON file), by ``labeler.output``.
+
+    See :func:`generate_proposals` and :func:`generate_pseudo_masks`.
+    """
+    run = generate_proposals if labeler.output == "proposals" else generate_pseudo_masks
+    return run(dataset, labeler, out, shard_id, num_shards, progress)

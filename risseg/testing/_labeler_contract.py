@@ -2,22 +2,43 @@
 
 Subclass ``PseudoLabelerContract`` with ``cfg = dict(type=..., <tiny injected models>)`` and,
 where needed, override ``make_batch`` to attach further fields the labeler reads.
+
+Also registers ``GTBoxLabeler`` (LABELERS), a deterministic mask labeler for tests of the
+pseudo-label drivers (``custom_imports=dict(imports=['risseg.testing'])`` in a config).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import torch
 from mmengine.registry import Registry
 from mmengine.structures import PixelData
 from torch import Tensor
 
+from risseg.labelers.base import BasePseudoLabeler
 from risseg.registry import LABELERS
-from risseg.structures import RISDataSample
+from risseg.structures import RISDataSample, SampleList
+from risseg.utils.masks import box_mask
 
-if TYPE_CHECKING:
-    from risseg.labelers.base import BasePseudoLabeler
+
+@LABELERS.register_module()
+class GTBoxLabeler(BasePseudoLabeler):
+    """A test stand-in: each sample's pseudo mask is its filled GT box.
+
+    Reads ``gt_bbox`` (4,) xyxy in the frame of ``inputs`` (e.g. ``supervision='box'`` refs
+    through ``LoadReferAnnotations``); writes ``pseudo_mask`` bool (1, H, W), ``pseudo_score``
+    1.0 and ``pseudo_keep`` (False for a box without pixels).
+    """
+
+    def forward(self, inputs: Tensor | None, data_samples: SampleList) -> SampleList:
+        """Fill every sample's box; ``inputs`` gives the frame (else ``img_shape``)."""
+        for s in data_samples:
+            h, w = (inputs.shape[-2:] if inputs is not None else s.metainfo["img_shape"])[:2]
+            if "gt_bbox" not in s:
+                raise KeyError(f"GTBoxLabeler: sample {s.metainfo.get('ref_id')} has no gt_bbox")
+            mask = torch.from_numpy(box_mask(s.gt_bbox.cpu().numpy(), int(h), int(w)))
+            s.pseudo_mask = PixelData(data=mask[None])
+            s.set_metainfo(dict(pseudo_score=1.0, pseudo_keep=bool(mask.any())))
+        return data_samples
 
 
 class PseudoLabelerContract:

@@ -5,6 +5,7 @@ from risseg.engine.hooks.ema_teacher_hook import EMATeacherHook, ema_update
 from risseg.engine.hooks.model_option_hook import ModelOptionSwitchHook
 from risseg.engine.hooks.ris_visualization_hook import RISVisualizationHook
 from risseg.engine.hooks.text_coverage_hook import TextCoverageHook
+from risseg.engine.hooks.val_prediction_grid_hook import ValPredictionGridHook
 
 __all__ = [
     "ChannelsLastHook",
@@ -13,5 +14,6 @@ __all__ = [
     "ResumableEarlyStoppingHook",
     "RISVisualizationHook",
     "TextCoverageHook",
+    "ValPredictionGridHook",
     "ema_update",
 ]

@@ -1,13 +1,15 @@
 """A browser demo: upload an image, type expressions, see the masks of one or two models.
 
     pip install -e ".[demo]"        # Gradio, not in the default install
-    python -m risseg.demo CONFIG CHECKPOINT [CONFIG2 CHECKPOINT2] [--port 7860] [--device cpu]
+    python -m risseg.demo CONFIG CHECKPOINT [CONFIG2 CHECKPOINT2] [--port 7860] [--device cpu] \
+        [--example IMAGE "the red star"]
 
 Then open http://127.0.0.1:7860. Each line of the text box is one expression; every model
 segments every line (one batch per model, :func:`risseg.apis.segment`) and shows, for each
 line, the sentence above the image with the mask as a magenta fill (contour points and box for
 sequence models), drawn by :class:`risseg.visualization.RISLocalVisualizer`. Two models are
-shown side by side. The server listens on 127.0.0.1 unless ``--host`` says otherwise.
+shown side by side. ``--example`` fills in an image and expressions and segments them when
+the page opens. The server listens on 127.0.0.1 unless ``--host`` says otherwise.
 """
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ from torch import nn
 
 from risseg.apis import init_segmentor, segment
 from risseg.visualization import RISLocalVisualizer
+from risseg.visualization.ris_visualizer import CAPTION_BG
+
+HEADER_PX = 40
 
 
 def split_texts(text: str | None) -> list[str]:
@@ -60,12 +65,19 @@ def draw_models(models: list[tuple[str, nn.Module]], image: np.ndarray | None,
                  for t, r in zip(texts, results, strict=True)]
         width = max(d.shape[1] for d in drawn)
         drawn = [np.pad(d, ((0, 8), (0, width - d.shape[1]), (0, 0))) for d in drawn]
-        pictures.append(np.concatenate(drawn, axis=0)[:-8])
+        # a blank strip on top, under the buttons Gradio lays over an image's corner
+        header = np.empty((HEADER_PX, width, 3), np.uint8)
+        header[:] = CAPTION_BG
+        pictures.append(np.concatenate([header, *drawn], axis=0)[:-8])
     return pictures
 
 
-def build_demo(models: list[tuple[str, nn.Module]]):
+def build_demo(models: list[tuple[str, nn.Module]], example: tuple[str, str] | None = None):
     """The Gradio app (``gradio.Blocks``); its ``segment`` endpoint takes (image, text).
+
+    Args:
+        models: (name, model) pairs, one output image each.
+        example: (image file, expressions) filled in and segmented when the page opens.
 
     Raises:
         ImportError: Gradio is not installed (``pip install -e ".[demo]"``).
@@ -87,15 +99,21 @@ def build_demo(models: list[tuple[str, nn.Module]]):
         gr.Markdown("## risseg: referring image segmentation\nUpload an image and type one "
                     "expression per line.")
         with gr.Row():
-            image = gr.Image(type="numpy", label="image", image_mode="RGB")
+            image = gr.Image(type="numpy", label="image", image_mode="RGB",
+                             value=None if example is None else example[0])
             with gr.Column():
                 text = gr.Textbox(label="expressions (one per line)", lines=3,
-                                  placeholder="the red star left of the circle")
+                                  placeholder="the red star left of the circle",
+                                  value=None if example is None else example[1])
                 button = gr.Button("Segment", variant="primary")
         with gr.Row():
-            outputs = [gr.Image(type="numpy", label=name, format="png") for name, _ in models]
+            # the model's name is in each picture's caption, which a label would cover
+            outputs = [gr.Image(type="numpy", label=name, show_label=False, format="png")
+                       for name, _ in models]
         button.click(run, [image, text], outputs, api_name="segment")
         text.submit(run, [image, text], outputs)
+        if example is not None:
+            demo.load(run, [image, text], outputs)
     return demo
 
 
@@ -107,6 +125,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--example", nargs=2, metavar=("IMAGE", "TEXT"),
+                        help="an image and expressions (lines) segmented when the page opens")
     args = parser.parse_args(argv)
     if len(args.models) not in (2, 4):
         parser.error("give CONFIG CHECKPOINT, or CONFIG CHECKPOINT CONFIG2 CHECKPOINT2")
@@ -115,12 +135,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def load_models(pairs: list[str], device: str = "cpu") -> list[tuple[str, nn.Module]]:
     """(name, model) for each (config, checkpoint) pair; the name is the config's stem (and
-    the checkpoint's when two models share a config)."""
+    the checkpoint's when two configs have the same stem)."""
     configs, checkpoints = pairs[0::2], pairs[1::2]
+    stems = [Path(config).stem for config in configs]
     models = []
     for config, checkpoint in zip(configs, checkpoints, strict=True):
         name = Path(config).stem
-        if configs.count(config) > 1:
+        if stems.count(name) > 1:
             name += f" ({Path(checkpoint).stem})"
         models.append((name, init_segmentor(config, checkpoint, device)))
     return models
@@ -128,7 +149,7 @@ def load_models(pairs: list[str], device: str = "cpu") -> list[tuple[str, nn.Mod
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    demo = build_demo(load_models(args.models, args.device))
+    demo = build_demo(load_models(args.models, args.device), args.example)
     demo.launch(server_name=args.host, server_port=args.port)
 
 

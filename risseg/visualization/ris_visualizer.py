@@ -72,7 +72,7 @@ class RISLocalVisualizer(Visualizer):
 
     def __init__(self, name: str = "visualizer", vis_backends: list | None = None,
                  save_dir: str | None = None, *, alpha: float = 0.45, min_side: int = 384,
-                 line_width: float = 2.0, font_px: float | None = None,
+                 line_width: float = 3.0, font_px: float | None = None,
                  pred_colour: Sequence[int] = PRED_COLOUR, gt_colour: Sequence[int] = GT_COLOUR,
                  box_colour: Sequence[int] = BOX_COLOUR, side_by_side: bool = True,
                  **kwargs) -> None:

@@ -47,7 +47,10 @@ def test_show_dir_pictures_and_their_grid(tiny_run, tmp_path):
     drawn = run_script(ROOT / "tools/analysis/show_predictions.py", str(show), "--out",
                        str(grid), "--num", "4", "--columns", "2", "--cell", "100")
     assert [d["file"] for d in drawn] == [str(f) for f in files[:4]]
-    assert Image.open(grid).size[0] == 2 * 100 + 8
+    assert Image.open(grid).size[0] == 2 * 100 + 8 and Image.open(grid).mode == "RGB"
+    run_script(ROOT / "tools/analysis/show_predictions.py", str(show), "--out", str(grid),
+               "--num", "4", "--palette", "16")
+    assert Image.open(grid).mode == "P" and len(Image.open(grid).getcolors()) <= 16
     with pytest.raises(SystemExit, match="--worst needs"):
         run_script(ROOT / "tools/analysis/show_predictions.py", str(show), "--out",
                    str(grid), "--worst")

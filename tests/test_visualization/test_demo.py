@@ -12,7 +12,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from risseg.apis import init_segmentor
-from risseg.demo import draw_models, load_models, parse_args, split_texts
+from risseg.demo import HEADER_PX, draw_models, load_models, parse_args, split_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = [
@@ -50,7 +50,7 @@ def test_every_model_draws_every_line(two_models):
     one = draw_models(models[:1], _image(), "the red square")
     two = draw_models(models, _image(), "the red square\n\n  the square \n")
     assert len(one) == 1 and len(two) == 2
-    assert two[0].shape[0] > 2 * one[0].shape[0]  # two sentences stacked
+    assert two[0].shape[0] - HEADER_PX > 2 * (one[0].shape[0] - HEADER_PX)  # stacked
     assert two[0].shape[1] == one[0].shape[1]
     rgba = np.concatenate([_image(), np.full((24, 40, 1), 255, np.uint8)], axis=2)
     assert draw_models(models[:1], rgba, "the red square")[0].shape == one[0].shape

@@ -80,6 +80,7 @@ def plot_curve(logs: list[str], keys: list[str], legend: list[str] | None = None
     if out is not None:
         matplotlib.use("Agg")  # no display needed to write a file
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     legend = legend or [_run_name(p) for p in logs]
     if len(legend) != len(logs):
@@ -90,6 +91,8 @@ def plot_curve(logs: list[str], keys: list[str], legend: list[str] | None = None
             x, y, x_label = series(path, key)
             ax.plot(x, y, marker="o" if len(x) < 20 else None, label=name)
             ax.set_xlabel(x_label)
+            if x_label == "epoch":
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(key)
         ax.grid(alpha=0.3)
         if len(logs) > 1:

@@ -38,8 +38,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--columns", type=int, default=4)
     parser.add_argument("--cell", type=int, default=384, help="cell width in pixels")
     parser.add_argument("--worst", action="store_true", help="lowest IoU first (.json only)")
-    parser.add_argument("--palette", action="store_true",
-                        help="save an 8-bit palette PNG (a fraction of the size, for docs)")
+    parser.add_argument("--palette", type=int, metavar="COLOURS",
+                        help="save a palette PNG of at most COLOURS (2-256) colours: a "
+                        "fraction of the size, for docs")
     return parser.parse_args()
 
 
@@ -85,8 +86,10 @@ def main() -> list[dict]:
     # cells as wide as --cell and as high as the tallest picture at that width
     cell = (args.cell, max(round(args.cell * c.shape[0] / c.shape[1]) for c in cells))
     grid = Image.fromarray(tile(cells, args.columns, cell, CAPTION_BG, gap=8))
-    if args.palette:
-        grid = grid.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+    if args.palette is not None:
+        if not 2 <= args.palette <= 256:
+            raise SystemExit(f"--palette takes 2 to 256 colours, got {args.palette}")
+        grid = grid.quantize(colors=args.palette, method=Image.Quantize.FASTOCTREE,
                              dither=Image.Dither.NONE)
     grid.save(args.out, optimize=True)
     print(json.dumps(drawn))

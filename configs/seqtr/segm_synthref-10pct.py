@@ -2,7 +2,7 @@
 # supervision_10pct.json), no boxes. The 1 % config's budget of about 300 iterations: 15 epochs
 # x 21 iterations of 32, x0.1 for the last 20 % (benchmarks/seqtr_label_efficiency.py
 # --ratios 10 runs this schedule).
-_base_ = ["./segm_synthref.py"]
+_base_ = ["./segm_synthref-maskonly.py"]
 max_epochs = 15
 train_dataloader = dict(
     dataset=dict(supervision_file="supervision_10pct.json", keep_supervision=["mask"])

@@ -1,7 +1,7 @@
 # SeqTR on SynthRef with masks for 1 % of the train refs only (67 refs, supervision_1pct.json),
 # no boxes: the "1 % masks" baseline of the label-efficiency table. The other refs are dropped
 # (keep_supervision), so the epochs are short: 100 epochs x 3 iterations of 32 = 300 iterations.
-_base_ = ["./segm_synthref.py"]
+_base_ = ["./segm_synthref-maskonly.py"]
 max_epochs = 100
 train_dataloader = dict(
     dataset=dict(supervision_file="supervision_1pct.json", keep_supervision=["mask"])

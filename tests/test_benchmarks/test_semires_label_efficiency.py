@@ -2,6 +2,7 @@
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,9 @@ def test_large_only_runs_are_refused_on_the_default_preset(
     tmp_path, monkeypatch, capsys, load_benchmark
 ):
     bench = load_benchmark("semires_label_efficiency")
-    assert set(bench.LARGE_ONLY) <= set(bench.RUNS)
-    assert bench.BURN_IN["semires_cpi_long"] == "lavt_1pct_long" in bench.LARGE_BUDGETS
+    runs = sys.modules["semires.runs"]
+    assert runs.RUNS["lavt_1pct_long"].large_only and not runs.RUNS["lavt_1pct"].large_only
+    assert runs.burn_in_of("semires_cpi_long") == "lavt_1pct_long" in runs.LARGE_BUDGETS
     monkeypatch.setattr(
         "sys.argv",
         ["semires_label_efficiency.py", "--only", "lavt_1pct_long", "--out", str(tmp_path)],
@@ -43,20 +45,6 @@ def test_large_only_runs_are_refused_on_the_default_preset(
     assert exc.value.code == 2
     assert "--preset large only" in capsys.readouterr().err
     assert not (tmp_path / "results.json").exists()  # refused before anything was written
-
-
-def test_save_results_keeps_what_a_parallel_job_saved(tmp_path, load_benchmark):
-    bench = load_benchmark("semires_label_efficiency")
-    path = str(tmp_path / "results.json")
-    mine = {"proposals": {"refs": 1}}  # read before the other job saved
-    bench.save_results({"proposals": {"refs": 1}, "lavt_100pct": {"mIoU": 1.0},
-                        "inference": {"lavt_img_per_s": 9.0}}, path)
-    mine["semires_cpi_long"] = {"mIoU": 2.0}
-    bench.save_results(mine, path)
-    saved = json.load(open(path))
-    assert set(saved) == {"proposals", "lavt_100pct", "inference", "semires_cpi_long"}
-    assert saved["semires_cpi_long"]["mIoU"] == 2.0 and mine["inference"]["lavt_img_per_s"] == 9.0
-    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left
 
 
 def test_report_compares_each_run_with_its_own_reference(load_benchmark):
@@ -86,12 +74,13 @@ def test_report_compares_each_run_with_its_own_reference(load_benchmark):
 def test_budget_multiples_fit_in_their_reference(load_benchmark):
     """burn-in + CPI <= the k-epoch 100% reference, in iterations and samples (large preset:
     42498 train refs, 425 labeled; the burn-in is 40 epochs of the labeled refs, batch 16)."""
-    bench = load_benchmark("semires_label_efficiency")
+    load_benchmark("semires_label_efficiency")
+    runs = sys.modules["semires.runs"]
     burn_in_it = math.ceil(425 / 16) * 40
-    for k, (_, length) in bench.BUDGET_MULTIPLES.items():
-        assert bench.reference_of(f"semires_cpi_{k}x") == f"lavt_100pct_{k}x"
-        assert bench.BURN_IN[f"semires_cpi_{k}x"] == "lavt_1pct_long"
-        options = dict(o.split("=") for o in bench.RUNS[f"semires_cpi_{k}x"][2])
+    for k, (_, length) in runs.BUDGET_MULTIPLES.items():
+        assert runs.reference_of(f"semires_cpi_{k}x") == f"lavt_100pct_{k}x"
+        assert runs.burn_in_of(f"semires_cpi_{k}x") == "lavt_1pct_long"
+        options = dict(o.split("=") for o in runs.RUNS[f"semires_cpi_{k}x"].options)
         assert options["train_dataloader.sampler.epoch_length"] == str(length)
         cpi_it = int(options["train_cfg.max_epochs"]) * length
         ref_it = k * math.ceil(42498 / 16)
@@ -139,23 +128,6 @@ def test_seed_summary_means_ratios_and_gains_over_seeds(tmp_path, load_benchmark
     assert cells[1:] == ["33.50 (0.71)", "29.50 (0.71)", "83.8%", "84.3%", "84.6 / 82.9", "-"]
 
 
-def test_scalars_of_a_resumed_run_span_all_its_launches(tmp_path, load_benchmark):
-    bench = load_benchmark("semires_label_efficiency")
-
-    def launch(stamp, records):
-        folder = tmp_path / stamp / "vis_data"
-        folder.mkdir(parents=True)
-        (folder / "scalars.json").write_text("\n".join(json.dumps(r) for r in records))
-
-    launch("20261204_090000", [{"loss": 1.0, "step": 10}, {"mIoU": 20.0, "oIoU": 19.0, "step": 1},
-                               {"loss": 0.9, "step": 20}, {"mIoU": 30.0, "oIoU": 29.0, "step": 2}])
-    # interrupted during epoch 3, resumed from epoch 2's checkpoint in a new folder
-    launch("20261204_100000", [{"loss": 0.8, "step": 30}, {"mIoU": 25.0, "oIoU": 24.0, "step": 3}])
-    val, train_records = bench.scalars(str(tmp_path))
-    assert [(r["step"], r["mIoU"]) for r in val] == [(1, 20.0), (2, 30.0), (3, 25.0)]
-    assert [r["step"] for r in train_records] == [10, 20, 30]
-
-
 def test_evaluate_on_test_stores_the_test_split_figures_once(tmp_path, monkeypatch,
                                                              load_benchmark):
     bench = load_benchmark("semires_label_efficiency")
@@ -164,16 +136,16 @@ def test_evaluate_on_test_stores_the_test_split_figures_once(tmp_path, monkeypat
     (tmp_path / "semires_cpi_4x" / "result.json").write_text(json.dumps(result))
     calls = []
 
-    def fake_run(cmd, log):
+    def fake_launch(cmd, log, threads=None, cwd=None):
         calls.append(cmd)
-        Path(log).write_text("loading...\n{'mIoU': 33.5, 'oIoU': 29.5, 'prec@0.5': 30.0}\n")
-        return dict(wall_s=1.0, peak_rss_mib=1.0)
+        output = "loading...\n{'mIoU': 33.5, 'oIoU': 29.5, 'prec@0.5': 30.0}\n"
+        return dict(wall_s=1.0, peak_rss_mib=1.0, output=output)
 
-    monkeypatch.setattr(bench, "run", fake_run)
+    monkeypatch.setattr(bench.runner, "launch", fake_launch)
     monkeypatch.setattr(bench, "rebased_config", lambda config, preset, out: config)
     test = bench.evaluate_on_test("semires_cpi_4x", str(tmp_path), "large")
     assert (test["mIoU"], test["oIoU"], test["split"]) == (33.5, 29.5, "test")
-    assert calls[0][2:4] == [bench.RUNS["semires_cpi_4x"][0], "best_oIoU_epoch_7.pth"]
+    assert calls[0][2:4] == [bench.RUNS["semires_cpi_4x"].config, "best_oIoU_epoch_7.pth"]
     saved = json.loads((tmp_path / "semires_cpi_4x" / "result.json").read_text())
     assert saved["mIoU"] == 35.0 and saved["test"]["mIoU"] == 33.5  # val figures kept
     assert bench.evaluate_on_test("semires_cpi_4x", str(tmp_path), "large") == test
@@ -193,12 +165,13 @@ def test_run_config_appends_the_runs_extra_hooks(tmp_path, load_benchmark):
     assert [h["type"] for h in hooks] == [
         "EMATeacherHook", "ResumableEarlyStoppingHook", "ModelOptionSwitchHook"]
     assert hooks[2]["option"] == "teacher_all_sentences" and hooks[2]["begin_epoch"] == 6
-    options = dict(o.split("=") for o in bench.RUNS[name][2])
+    runs = sys.modules["semires.runs"]
+    options = dict(o.split("=") for o in runs.RUNS[name].options)
     assert options["train_cfg.max_epochs"] == "12"
-    assert bench.reference_of(name) == "lavt_100pct_4x"
-    assert bench.BURN_IN[name] == "lavt_1pct_long" and name in bench.LARGE_ONLY
+    assert runs.reference_of(name) == "lavt_100pct_4x"
+    assert runs.burn_in_of(name) == "lavt_1pct_long" and runs.RUNS[name].large_only
     cpi = bench.run_config("semires_cpi_4x", "default", str(tmp_path))
-    assert cpi == bench.RUNS["semires_cpi_4x"][0]
+    assert cpi == runs.RUNS["semires_cpi_4x"].config
 
 
 def run_model(bench, name: str):
@@ -210,7 +183,7 @@ def run_model(bench, name: str):
 
     from risseg.models.utils import build
 
-    config, _, options = bench.RUNS[name]
+    config, options = bench.RUNS[name].config, bench.RUNS[name].options
     parser = argparse.ArgumentParser()
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, default={})
     cfg = Config.fromfile(str(ROOT / config))
@@ -231,5 +204,6 @@ def test_no_hue_run_is_plain_cpi_at_4x_without_hue_shift(load_benchmark):
         k: v for k, v in cpi.views.ranges.items() if k != "hue"}
     cfg.model.pop("views")
     assert cfg.to_dict() == cpi_cfg.to_dict()  # schedule, data and every other model option
-    assert bench.reference_of(name) == "lavt_100pct_4x"
-    assert bench.BURN_IN[name] == "lavt_1pct_long" and name in bench.LARGE_ONLY
+    runs = sys.modules["semires.runs"]
+    assert runs.reference_of(name) == "lavt_100pct_4x"
+    assert runs.burn_in_of(name) == "lavt_1pct_long" and runs.RUNS[name].large_only

@@ -1,0 +1,1 @@
+"""Run definitions of benchmarks/semires_label_efficiency.py."""

@@ -1,0 +1,1 @@
+"""Run definitions of benchmarks/seqtr_label_efficiency.py."""

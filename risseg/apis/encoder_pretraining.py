@@ -7,7 +7,8 @@ corpus's expressions. Neither sees a mask, a box or which object an expression r
 outputs load through the same options as real weights: ``SwinPWAM(pretrained=<swin.pth>)`` and
 ``BertTextEncoder(pretrained=<bert dir>)``.
 
-Both tasks save their state after every epoch and resume from it.
+Both tasks save their state after every epoch and resume from it. They train with their own
+loop rather than mmengine's Runner (docs/design.md says why).
 """
 
 from __future__ import annotations

@@ -106,15 +106,15 @@ RUNS: dict[str, Run] = {
     # the other refinements on semires_cpi_long's schedule (9 epochs of 150, best val oIoU
     # kept) with the IOM release's 10 x L_sup
     "semires_iom_long": Run(CPI, "SemiRES 1%, IOM, from the 40-epoch burn-in",
-                            ("model.refine=iom", "model.sup_weight=10.0"), burn_in=LONG,
+                            ("model.pseudo_labeler.strategy=iom", "model.sup_weight=10.0"), burn_in=LONG,
                             large_only=True),
     "semires_pwa_long": Run(CPI, "SemiRES 1%, PWA only, from the 40-epoch burn-in",
-                            ("model.refine=pwa", "model.sup_weight=10.0"), burn_in=LONG,
+                            ("model.pseudo_labeler.strategy=pwa", "model.sup_weight=10.0"), burn_in=LONG,
                             large_only=True),
     # risseg option, not SemiRES: the top-scoring proposal as the pseudo label instead of CPI
     "semires_top_long": Run(
         CPI, "SemiRES 1%, top-scoring proposal (risseg), from the 40-epoch burn-in",
-        ("model.refine=top",), burn_in=LONG, large_only=True),
+        ("model.pseudo_labeler.strategy=top",), burn_in=LONG, large_only=True),
 }
 for _k, (_words, _length) in BUDGET_MULTIPLES.items():
     RUNS[f"lavt_100pct_{_k}x"] = Run(LAVT, f"LAVT, 100% masks, {_k} epochs", large_only=True)

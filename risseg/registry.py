@@ -63,11 +63,12 @@ HOOKS = Registry("hook", parent=MMENGINE_HOOKS, locations=["risseg.engine"])
 METRICS = Registry("metric", parent=MMENGINE_METRICS, locations=["risseg.evaluation"])
 # Evaluators: mmengine's; scope resolution only.
 EVALUATOR = Registry("evaluator", parent=MMENGINE_EVALUATOR, locations=["risseg.evaluation"])
-# Log processors, visualizers and their backends: risseg uses mmengine's own; these children
-# only let the Runner resolve them in the 'risseg' scope without a fallback warning.
+# Log processors and visualizer backends: risseg uses mmengine's own; these children only let
+# the Runner resolve them in the 'risseg' scope without a fallback warning.
 LOG_PROCESSORS = Registry(
     "log_processor", parent=MMENGINE_LOG_PROCESSORS, locations=["risseg.engine"]
 )
+# Visualizers (RISLocalVisualizer: image, mask, GT outline, sentence and IoU).
 VISUALIZERS = Registry(
     "visualizer", parent=MMENGINE_VISUALIZERS,
     locations=["risseg.engine", "risseg.visualization"],  # RISLocalVisualizer

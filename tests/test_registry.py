@@ -24,7 +24,6 @@ REGISTRIES = {
 # scope resolve to mmengine's classes.
 SCOPE_ONLY = {
     "EVALUATOR", "LOG_PROCESSORS", "LOOPS", "OPTIMIZERS", "PARAM_SCHEDULERS", "VISBACKENDS",
-    "VISUALIZERS",
 }
 # Root registries by design: the Runner never builds their classes (registry.py).
 ROOTS = {"FOUNDATION_MODELS", "LABELERS", "TOKENIZERS"}

@@ -21,7 +21,7 @@ do not exist here are dropped, as benchmarks/model_speed.py does):
 
 Usage:
     python benchmarks/flop_utilisation.py configs/seqtr/segm_synthref.py [--iters 10] \
-        [--threads 1] [--cfg-options ...] [--out result.json]
+        [--threads 1] [--cfg-options env_cfg.channels_last=True ...] [--out result.json]
 Prints one JSON object (docs/benchmarks.md, "FLOP utilisation on the CPU").
 """
 
@@ -135,7 +135,8 @@ def measure(config: str, iters: int = 10, warmup: int = 2, threads: int = 1,
         warmup: untimed training steps.
         threads: torch intra-op threads.
         test_batches: val batches for inference (after one untimed batch).
-        cfg_options: overrides merged into the config.
+        cfg_options: overrides merged into the config; ``env_cfg.channels_last=True`` stores
+            the weights channels-last as ``ChannelsLastHook`` does in a run.
 
     Returns:
         A dict of settings and figures (see the module docstring).
@@ -152,6 +153,8 @@ def measure(config: str, iters: int = 10, warmup: int = 2, threads: int = 1,
     with DefaultScope.overwrite_default_scope("risseg"):
         torch.manual_seed(0)
         model = build(model_cfg)
+        if cfg.get("env_cfg", {}).get("channels_last", False):  # as ChannelsLastHook does
+            model.to(memory_format=torch.channels_last)
         optim_wrapper = build_optim_wrapper(model, dict(cfg.optim_wrapper))
         train_loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
         val_loader = Runner.build_dataloader(cfg.val_dataloader, seed=0)

@@ -1,4 +1,5 @@
 """Installs risseg. Dependencies are listed in requirements/ (see README for the set-up)."""
+
 from pathlib import Path
 
 from setuptools import find_packages, setup

@@ -125,8 +125,14 @@ def batch_size(batch: dict) -> int:
     return len(batch["data_samples"])
 
 
-def measure(config: str, iters: int = 10, warmup: int = 2, threads: int = 1,
-            test_batches: int = 3, cfg_options: dict | None = None) -> dict:
+def measure(
+    config: str,
+    iters: int = 10,
+    warmup: int = 2,
+    threads: int = 1,
+    test_batches: int = 3,
+    cfg_options: dict | None = None,
+) -> dict:
     """Peak, FLOPs, CPU time and achieved fraction of CONFIG's training and inference.
 
     Args:
@@ -225,8 +231,9 @@ def main() -> None:
     parser.add_argument("--out", help="also write the JSON object here")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)
     args = parser.parse_args()
-    result = measure(args.config, args.iters, args.warmup, args.threads, args.test_batches,
-                     args.cfg_options)
+    result = measure(
+        args.config, args.iters, args.warmup, args.threads, args.test_batches, args.cfg_options
+    )
     text = json.dumps(result, indent=1)
     print(text)
     if args.out:

@@ -8,6 +8,7 @@ image (median of ``--repeat`` passes, one process, files in the page cache) for:
 ``cv2.imread`` + BGR->RGB, ``read_image`` (read bytes, check, ``cv2.imdecode``), the same without
 the check, and the check alone. Figures depend on the machine and its load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,15 @@ from risseg.utils.image_io import check_complete, read_image
 def _coco_like(rng: np.random.Generator) -> np.ndarray:
     """A 480x640 image with smooth regions, edges and noise (a natural photo's JPEG size)."""
     yy, xx = np.mgrid[0:480, 0:640].astype(np.float32)
-    img = np.stack([np.sin(xx / rng.uniform(20, 80)) * 60 + np.cos(yy / rng.uniform(20, 80)) * 60
-                    + rng.uniform(60, 190) for _ in range(3)], axis=-1)
+    img = np.stack(
+        [
+            np.sin(xx / rng.uniform(20, 80)) * 60
+            + np.cos(yy / rng.uniform(20, 80)) * 60
+            + rng.uniform(60, 190)
+            for _ in range(3)
+        ],
+        axis=-1,
+    )
     for _ in range(12):
         x, y, r = rng.integers(0, 640), rng.integers(0, 480), int(rng.integers(10, 90))
         cv2.circle(img, (int(x), int(y)), r, rng.uniform(0, 255, 3).tolist(), -1)
@@ -76,9 +84,11 @@ def main() -> None:
             new = _time(read_image, paths, args.repeat)
             unchecked = _time(lambda p: read_image(p, check=False), paths, args.repeat)
             check = _time(_check_only, paths, args.repeat)
-            print(f"{name} ({kb:.0f} KB avg, n={len(paths)}): cv2.imread {old:.3f} ms, "
-                  f"read_image {new:.3f} ms ({(new - old) / old * 100:+.1f}%), "
-                  f"read_image(check=False) {unchecked:.3f} ms, check alone {check:.3f} ms")
+            print(
+                f"{name} ({kb:.0f} KB avg, n={len(paths)}): cv2.imread {old:.3f} ms, "
+                f"read_image {new:.3f} ms ({(new - old) / old * 100:+.1f}%), "
+                f"read_image(check=False) {unchecked:.3f} ms, check alone {check:.3f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ masks.
     OMP_NUM_THREADS=1 python benchmarks/mask_generator_speed.py            # tiny models
     OMP_NUM_THREADS=1 python benchmarks/mask_generator_speed.py --real sam_vit_b hf_sam2_tiny
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,25 +43,35 @@ def _hf_real(name: str):
     import transformers
 
     if name == "hf_sam_vit_h":
-        cfg = transformers.SamConfig(vision_config=dict(
-            hidden_size=1280, num_hidden_layers=32, num_attention_heads=16,
-            global_attn_indexes=[7, 15, 23, 31]))
-        return HFSamGenerator(transformers.SamModel(cfg), transformers.SamProcessor(
-            transformers.SamImageProcessor()))
+        cfg = transformers.SamConfig(
+            vision_config=dict(
+                hidden_size=1280,
+                num_hidden_layers=32,
+                num_attention_heads=16,
+                global_attn_indexes=[7, 15, 23, 31],
+            )
+        )
+        return HFSamGenerator(
+            transformers.SamModel(cfg), transformers.SamProcessor(transformers.SamImageProcessor())
+        )
     if name == "hf_sam2_tiny":  # Sam2Config's defaults are SAM 2.1 Hiera-T
-        return HFSam2Generator(transformers.Sam2Model(transformers.Sam2Config()),
-                               transformers.Sam2Processor(transformers.Sam2ImageProcessor()))
+        return HFSam2Generator(
+            transformers.Sam2Model(transformers.Sam2Config()),
+            transformers.Sam2Processor(transformers.Sam2ImageProcessor()),
+        )
     if name == "hf_sam3":  # Sam3Config's defaults are facebook/sam3
         _, tiny_proc = tiny_sam.tiny_hf_sam3()
-        processor = transformers.Sam3Processor(transformers.Sam3ImageProcessor(),
-                                               tiny_proc.tokenizer)
+        processor = transformers.Sam3Processor(
+            transformers.Sam3ImageProcessor(), tiny_proc.tokenizer
+        )
         return HFSam3Generator(transformers.Sam3Model(transformers.Sam3Config()), processor)
     raise KeyError(name)
 
 
 BUILDERS = {
     "tiny_segment_anything": lambda: SegmentAnythingGenerator(
-        sam=tiny_sam.tiny_segment_anything(), amg_cfg=LOOSE_SA),
+        sam=tiny_sam.tiny_segment_anything(), amg_cfg=LOOSE_SA
+    ),
     "tiny_hf_sam": lambda: HFSamGenerator(*tiny_sam.tiny_hf_sam(), amg_cfg=LOOSE_HF),
     "tiny_hf_sam2": lambda: HFSam2Generator(*tiny_sam.tiny_hf_sam2(), amg_cfg=LOOSE_HF),
     "tiny_hf_sam3": lambda: HFSam3Generator(*tiny_sam.tiny_hf_sam3(), score_thresh=0.0),

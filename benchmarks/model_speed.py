@@ -132,14 +132,15 @@ def synthetic_batch(
         sample.gt_bbox = torch.from_numpy(mask_to_bbox(sample.gt_mask.data[0].numpy()))
         if num_labeled is not None and i >= num_labeled:
             sample.set_metainfo(dict(supervision="none"))
-            sample.proposals = PixelData(data=random_box_masks(
-                num_proposals, size, gen, first=sample.gt_mask.data[0]
-            ))
+            sample.proposals = PixelData(
+                data=random_box_masks(num_proposals, size, gen, first=sample.gt_mask.data[0])
+            )
             others = demo_lavt_samples(sentences_per_ref - 1, h, length, seed=seed + 1 + i)[1]
             sample.all_text_ids = torch.stack([s.text_ids for s in [sample, *others]])
             sample.all_text_mask = torch.stack([s.text_mask for s in [sample, *others]])
-    images = [torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
-              for _ in range(batch)]
+    images = [
+        torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen) for _ in range(batch)
+    ]
     return dict(inputs=images, data_samples=samples)
 
 
@@ -227,9 +228,11 @@ def measure(
     if semi is not None and num_labeled is not None:
         semi = num_labeled
     if semi is not None and not 0 < semi < batch:
-        raise ValueError(f"a SemiRES batch needs labeled and unlabeled samples: {semi} labeled "
-                         f"of {batch}; pass --batch (the config's is "
-                         f"{cfg.train_dataloader.batch_size}) or --labeled")
+        raise ValueError(
+            f"a SemiRES batch needs labeled and unlabeled samples: {semi} labeled "
+            f"of {batch}; pass --batch (the config's is "
+            f"{cfg.train_dataloader.batch_size}) or --labeled"
+        )
     keep_rate = teacher_keep_rate(cfg)
     with DefaultScope.overwrite_default_scope("risseg"):
         model = build(model_cfg).to(dev)
@@ -237,8 +240,15 @@ def measure(
         if amp:
             wrapper_cfg.update(type="AmpOptimWrapper", dtype=amp)
         optim_wrapper = build_optim_wrapper(model, wrapper_cfg)
-    train_data = synthetic_batch(batch, hw, length, seed=0, num_labeled=semi,
-                                 num_proposals=num_proposals, sentences_per_ref=sentences_per_ref)
+    train_data = synthetic_batch(
+        batch,
+        hw,
+        length,
+        seed=0,
+        num_labeled=semi,
+        num_proposals=num_proposals,
+        sentences_per_ref=sentences_per_ref,
+    )
     test_data = synthetic_batch(test_batch, hw, length, seed=1)
 
     model.train()
@@ -301,26 +311,48 @@ def main() -> None:
     parser.add_argument("config")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch", type=int, default=2)
-    parser.add_argument("--labeled", type=int,
-                        help="SemiRES: labeled samples per batch (default: the config's sampler)")
-    parser.add_argument("--proposals", type=int, default=32,
-                        help="SemiRES: proposals per unlabeled sample")
-    parser.add_argument("--sentences", type=int, default=3,
-                        help="SemiRES: sentences per unlabeled ref (model.teacher_all_sentences)")
+    parser.add_argument(
+        "--labeled",
+        type=int,
+        help="SemiRES: labeled samples per batch (default: the config's sampler)",
+    )
+    parser.add_argument(
+        "--proposals", type=int, default=32, help="SemiRES: proposals per unlabeled sample"
+    )
+    parser.add_argument(
+        "--sentences",
+        type=int,
+        default=3,
+        help="SemiRES: sentences per unlabeled ref (model.teacher_all_sentences)",
+    )
     parser.add_argument("--test-batch", type=int)
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--amp", choices=["float16", "bfloat16"])
     parser.add_argument("--size", type=int, help="input side (default: the config's Resize)")
     parser.add_argument("--out", help="also write the JSON object here")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
-                        help="config overrides, e.g. model.teacher_all_sentences=True")
+    parser.add_argument(
+        "--cfg-options",
+        nargs="+",
+        action=DictAction,
+        help="config overrides, e.g. model.teacher_all_sentences=True",
+    )
     args = parser.parse_args()
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device is visible")
     result = measure(
-        args.config, args.device, args.batch, args.test_batch, args.iters, args.warmup,
-        args.amp, args.size, args.labeled, args.proposals, args.sentences, args.cfg_options,
+        args.config,
+        args.device,
+        args.batch,
+        args.test_batch,
+        args.iters,
+        args.warmup,
+        args.amp,
+        args.size,
+        args.labeled,
+        args.proposals,
+        args.sentences,
+        args.cfg_options,
     )
     text = json.dumps(result, indent=1)
     print(text)

@@ -74,15 +74,24 @@ def semires_figure() -> Figure:
         title="SemiRES (toy LAVT) on SynthRef large",
         protocol="val, every sentence, 128 px, logit > 0; mean ± sd of 5 seeds; 4x budget",
         curves=[
-            Curve("LAVT, supervised (1 %: burn-in)",
-                  {1.0: [_burn_in_large(s) for s in seeds], 100.0: full},
-                  dict(color="tab:gray", marker="o"), (9, -4)),
-            Curve("SemiRES-CPI (release)",
-                  {1.0: _seeds(_large("four_times_budget/seed{s}/semires_cpi_4x"), seeds)},
-                  dict(color="tab:blue", marker="s"), (9, -11)),
-            Curve("SemiRES-CPI, strong view without hue shift",
-                  {1.0: _seeds(_large("strong_view_without_hue/seed{s}"), seeds)},
-                  dict(color="tab:orange", marker="D"), (9, 3)),
+            Curve(
+                "LAVT, supervised (1 %: burn-in)",
+                {1.0: [_burn_in_large(s) for s in seeds], 100.0: full},
+                dict(color="tab:gray", marker="o"),
+                (9, -4),
+            ),
+            Curve(
+                "SemiRES-CPI (release)",
+                {1.0: _seeds(_large("four_times_budget/seed{s}/semires_cpi_4x"), seeds)},
+                dict(color="tab:blue", marker="s"),
+                (9, -11),
+            ),
+            Curve(
+                "SemiRES-CPI, strong view without hue shift",
+                {1.0: _seeds(_large("strong_view_without_hue/seed{s}"), seeds)},
+                dict(color="tab:orange", marker="D"),
+                (9, 3),
+            ),
         ],
         reference_label="100 % masks (LAVT)",
         reference=full,
@@ -95,19 +104,29 @@ def partial_res_figure() -> Figure:
     return Figure(
         title="SeqTR / Partial-RES on SynthRef default",
         protocol="test (testA + testB), every sentence, 128 px, EMA weights; one seed "
-                 "(joint 1 %: two)",
+        "(joint 1 %: two)",
         curves=[
-            Curve("SeqTR from scratch",
-                  {p: [f"{runs}seqtr_{p}pct"] for p in (1, 5, 10, 100)},
-                  dict(color="tab:gray", marker="o")),
-            Curve("Partial-RES step 2 (paper's pipeline)",
-                  {p: [f"{runs}pres_{p}pct"] for p in (1, 5, 10)},
-                  dict(color="tab:red", marker="v")),
-            Curve("Partial-RES joint variant (risseg)",
-                  {1: [f"{runs}joint_1pct", "seqtr_label_efficiency.json:seed1/joint_1pct"],
-                   5: [f"{runs}joint_5pct"], 10: [f"{runs}joint_10pct"],
-                   100: [f"{runs}joint_100pct"]},
-                  dict(color="tab:blue", marker="s"), (0, -15)),
+            Curve(
+                "SeqTR from scratch",
+                {p: [f"{runs}seqtr_{p}pct"] for p in (1, 5, 10, 100)},
+                dict(color="tab:gray", marker="o"),
+            ),
+            Curve(
+                "Partial-RES step 2 (paper's pipeline)",
+                {p: [f"{runs}pres_{p}pct"] for p in (1, 5, 10)},
+                dict(color="tab:red", marker="v"),
+            ),
+            Curve(
+                "Partial-RES joint variant (risseg)",
+                {
+                    1: [f"{runs}joint_1pct", "seqtr_label_efficiency.json:seed1/joint_1pct"],
+                    5: [f"{runs}joint_5pct"],
+                    10: [f"{runs}joint_10pct"],
+                    100: [f"{runs}joint_100pct"],
+                },
+                dict(color="tab:blue", marker="s"),
+                (0, -15),
+            ),
         ],
         reference_label="100 % masks, SeqTR from the box model",
         reference=[f"{runs}seqtr_100pct_det"],
@@ -158,22 +177,36 @@ def plot_figure(figure: Figure, json_dir: str | Path, out_png: str | Path) -> Pa
     for ax, metric in zip(axes, ("mIoU", "oIoU"), strict=True):
         mean, sd = reference[metric]
         ax.axhline(mean, color="black", ls="--", lw=1.2, label=figure.reference_label)
-        ax.annotate(f"{mean:.1f}", (0.75, mean), textcoords="offset points", xytext=(0, 4),
-                    fontsize=8)
+        ax.annotate(
+            f"{mean:.1f}", (0.75, mean), textcoords="offset points", xytext=(0, 4), fontsize=8
+        )
         if n_ref > 1:
             ax.axhspan(mean - sd, mean + sd, color="black", alpha=0.08, lw=0)
         for curve in figure.curves:
             pcts = sorted(curve.points)
             stats = [summarise(json_dir, curve.points[p])[metric] for p in pcts]
             seeded = any(len(curve.points[p]) > 1 for p in pcts)
-            ax.errorbar(pcts, [m for m, _ in stats], yerr=[s for _, s in stats] if seeded else None,
-                        capsize=4, lw=1.6, ms=6, label=curve.label, **curve.style)
+            ax.errorbar(
+                pcts,
+                [m for m, _ in stats],
+                yerr=[s for _, s in stats] if seeded else None,
+                capsize=4,
+                lw=1.6,
+                ms=6,
+                label=curve.label,
+                **curve.style,
+            )
             for p, (m, _) in zip(pcts, stats, strict=True):
                 if p < 100:
-                    ax.annotate(f"{m:.1f}", (p, m), textcoords="offset points",
-                                xytext=curve.text_offset, fontsize=8,
-                                ha="center" if curve.text_offset[0] == 0 else "left",
-                                color=curve.style.get("color", "black"))
+                    ax.annotate(
+                        f"{m:.1f}",
+                        (p, m),
+                        textcoords="offset points",
+                        xytext=curve.text_offset,
+                        fontsize=8,
+                        ha="center" if curve.text_offset[0] == 0 else "left",
+                        color=curve.style.get("color", "black"),
+                    )
         ax.set_xscale("log")
         ax.set_xticks([1, 5, 10, 100], ["1", "5", "10", "100"])
         ax.set_xlim(0.7, 140)
@@ -192,9 +225,11 @@ def plot_figure(figure: Figure, json_dir: str | Path, out_png: str | Path) -> Pa
     return out_png
 
 
-def write_plots(json_dir: str | Path = ROOT / "docs" / "benchmarks",
-                out_dir: str | Path = ROOT / "docs" / "images",
-                methods: list[str] | None = None) -> list[Path]:
+def write_plots(
+    json_dir: str | Path = ROOT / "docs" / "benchmarks",
+    out_dir: str | Path = ROOT / "docs" / "images",
+    methods: list[str] | None = None,
+) -> list[Path]:
     """Write ``label_efficiency_<method>.png`` for each method (default: all); returns the paths.
 
     Raises:
@@ -203,8 +238,10 @@ def write_plots(json_dir: str | Path = ROOT / "docs" / "benchmarks",
     unknown = sorted(set(methods or []) - set(FIGURES))
     if unknown:
         raise ValueError(f"unknown method(s) {unknown}; known: {sorted(FIGURES)}")
-    return [plot_figure(FIGURES[m](), json_dir, Path(out_dir) / f"label_efficiency_{m}.png")
-            for m in (methods or list(FIGURES))]
+    return [
+        plot_figure(FIGURES[m](), json_dir, Path(out_dir) / f"label_efficiency_{m}.png")
+        for m in (methods or list(FIGURES))
+    ]
 
 
 def main() -> None:

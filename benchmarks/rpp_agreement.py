@@ -22,6 +22,7 @@ Three sub-commands:
     python benchmarks/rpp_agreement.py synthref --pred work_dirs/x/train_preds.json \\
         --ann data/synthref/instances.json --labeled data/synthref/supervision_1pct.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,16 @@ def _blob(rng: np.random.Generator, h: int, w: int, cx: float, cy: float, r: flo
     shape = rng.integers(3)
     rx, ry = r * rng.uniform(0.6, 1.4), r * rng.uniform(0.6, 1.4)
     if shape == 0:
-        cv2.ellipse(mask, (int(cx), int(cy)), (max(int(rx), 1), max(int(ry), 1)),
-                    float(rng.uniform(0, 180)), 0, 360, 1, -1)
+        cv2.ellipse(
+            mask,
+            (int(cx), int(cy)),
+            (max(int(rx), 1), max(int(ry), 1)),
+            float(rng.uniform(0, 180)),
+            0,
+            360,
+            1,
+            -1,
+        )
     elif shape == 1:
         cv2.rectangle(mask, (int(cx - rx), int(cy - ry)), (int(cx + rx), int(cy + ry)), 1, -1)
     else:
@@ -107,16 +116,28 @@ def generate(num_refs: int, seed: int) -> list[dict]:
         for sent in range(int(rng.integers(2, 5))):
             kind = KINDS[rng.choice(len(KINDS), p=KIND_P)]
             pred = _predict(rng, gt, kind)
-            records.append(dict(
-                ref_id=ref_id, sent_id=ref_id * 10 + sent, image_id=ref_id, ann_id=ref_id,
-                supervision="box", height=h, width=w, pred_rle=mask_to_rle(pred),
-                gt_bbox=xyxy, gt_bbox_xywh=xywh, gt_rle=mask_to_rle(gt), kind=kind,
-            ))
+            records.append(
+                dict(
+                    ref_id=ref_id,
+                    sent_id=ref_id * 10 + sent,
+                    image_id=ref_id,
+                    ann_id=ref_id,
+                    supervision="box",
+                    height=h,
+                    width=w,
+                    pred_rle=mask_to_rle(pred),
+                    gt_bbox=xyxy,
+                    gt_bbox_xywh=xywh,
+                    gt_rle=mask_to_rle(gt),
+                    kind=kind,
+                )
+            )
     return records
 
 
-def compare(records: list[dict], release: list[dict], sentence: str, seed: int,
-            keep_multi_polygon: bool) -> dict:
+def compare(
+    records: list[dict], release: list[dict], sentence: str, seed: int, keep_multi_polygon: bool
+) -> dict:
     """Agreement of risseg's rule with the release's decisions (fractions in [0, 1])."""
     if len(release) != len(records):
         raise ValueError(f"release decisions: {len(release)} entries for {len(records)} records")
@@ -124,13 +145,20 @@ def compare(records: list[dict], release: list[dict], sentence: str, seed: int,
     samples = score_records(records, RPPLabeler(keep_multi_polygon=keep_multi_polygon), set())
     ours = np.array([s.pseudo_keep for s in samples])
     theirs = np.array([bool(d["keep"]) for d in release])
-    same_mask = [np.array_equal(s.pseudo_mask.data[0].numpy(), rle_to_mask(d["mask_rle"]))
-                 for s, d in zip(samples, release, strict=True) if s.pseudo_keep and d["keep"]]
+    same_mask = [
+        np.array_equal(s.pseudo_mask.data[0].numpy(), rle_to_mask(d["mask_rle"]))
+        for s, d in zip(samples, release, strict=True)
+        if s.pseudo_keep and d["keep"]
+    ]
     # the release's score is comparable where it rasterised one polygon
-    diffs = [abs(s.rpp_loss - float(d["score"])) for s, d in zip(samples, release, strict=True)
-             if s.num_polygons == 1 and d.get("score") is not None and np.isfinite(d["score"])]
-    pseudo, _ = choose(records, set(), sentence=sentence, seed=seed,
-                       keep_multi_polygon=keep_multi_polygon)
+    diffs = [
+        abs(s.rpp_loss - float(d["score"]))
+        for s, d in zip(samples, release, strict=True)
+        if s.num_polygons == 1 and d.get("score") is not None and np.isfinite(d["score"])
+    ]
+    pseudo, _ = choose(
+        records, set(), sentence=sentence, seed=seed, keep_multi_polygon=keep_multi_polygon
+    )
     drawn = draw_sentences(records, seed)
     ref_theirs = {int(records[i]["ref_id"]): bool(theirs[i]) for i in drawn}
     ref_agree = [(ref in pseudo) == keep for ref, keep in ref_theirs.items()]
@@ -138,17 +166,26 @@ def compare(records: list[dict], release: list[dict], sentence: str, seed: int,
     for kind in KINDS:
         sel = np.array([r.get("kind") == kind for r in records])
         if sel.any():
-            by_kind[kind] = dict(n=int(sel.sum()), kept_risseg=int(ours[sel].sum()),
-                                 kept_release=int(theirs[sel].sum()),
-                                 agreement=float((ours[sel] == theirs[sel]).mean()))
+            by_kind[kind] = dict(
+                n=int(sel.sum()),
+                kept_risseg=int(ours[sel].sum()),
+                kept_release=int(theirs[sel].sum()),
+                agreement=float((ours[sel] == theirs[sel]).mean()),
+            )
     return dict(
-        sentence=sentence, keep_multi_polygon=keep_multi_polygon, num_records=len(records),
+        sentence=sentence,
+        keep_multi_polygon=keep_multi_polygon,
+        num_records=len(records),
         prediction_agreement=float((ours == theirs).mean()),
-        kept_risseg=int(ours.sum()), kept_release=int(theirs.sum()),
+        kept_risseg=int(ours.sum()),
+        kept_release=int(theirs.sum()),
         same_pseudo_mask=f"{sum(same_mask)}/{len(same_mask)}",
-        max_score_diff=float(max(diffs, default=0.0)), num_scores_compared=len(diffs),
-        num_refs=len(ref_theirs), ref_agreement=float(np.mean(ref_agree)),
-        refs_kept_risseg=len(pseudo), refs_kept_release=int(sum(ref_theirs.values())),
+        max_score_diff=float(max(diffs, default=0.0)),
+        num_scores_compared=len(diffs),
+        num_refs=len(ref_theirs),
+        ref_agreement=float(np.mean(ref_agree)),
+        refs_kept_risseg=len(pseudo),
+        refs_kept_release=int(sum(ref_theirs.values())),
         by_kind=by_kind,
     )
 
@@ -166,24 +203,28 @@ def synthref(pred: str, ann: str, labeled: str | None, seed: int, oracle: bool =
     gt_of_ref = {}
     for rec in records:
         a = by_ann[int(rec["ann_id"])]
-        gt_of_ref[int(rec["ref_id"])] = segmentation_to_mask(a["segmentation"],
-                                                             *sizes[a["image_id"]])
+        gt_of_ref[int(rec["ref_id"])] = segmentation_to_mask(
+            a["segmentation"], *sizes[a["image_id"]]
+        )
     if oracle:
-        records = [dict(r, pred_rle=mask_to_rle(gt_of_ref[int(r["ref_id"])]), iou=1.0)
-                   for r in records]
+        records = [
+            dict(r, pred_rle=mask_to_rle(gt_of_ref[int(r["ref_id"])]), iou=1.0) for r in records
+        ]
     lab = load_labeled(labeled) if labeled else None
     out = {}
     for sentence, multi in (("random", False), ("best", False), ("random", True), ("best", True)):
-        pseudo, stats = choose(records, lab, sentence=sentence, seed=seed,
-                               keep_multi_polygon=multi)
+        pseudo, stats = choose(records, lab, sentence=sentence, seed=seed, keep_multi_polygon=multi)
         ious = []
         for ref_id, rle in pseudo.items():
             p, g = rle_to_mask(rle), gt_of_ref[ref_id]
             ious.append((p & g).sum() / max((p | g).sum(), 1))
         name = f"sentence={sentence}" + (", keep_multi_polygon" if multi else "")
-        out[name] = dict(num_kept=len(pseudo), pseudo_mask_miou=float(np.mean(ious or [0.0])),
-                         kept_prediction_iou=stats.get("kept_mean_iou"),
-                         num_candidates=stats["num_candidates"])
+        out[name] = dict(
+            num_kept=len(pseudo),
+            pseudo_mask_miou=float(np.mean(ious or [0.0])),
+            kept_prediction_iou=stats.get("kept_mean_iou"),
+            num_candidates=stats["num_candidates"],
+        )
     return out
 
 
@@ -211,19 +252,28 @@ def main() -> None:
         records = generate(args.refs, args.seed)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(records))
-        print(f"wrote {len(records)} records of {len({r['ref_id'] for r in records})} refs "
-              f"to {args.out}")
+        print(
+            f"wrote {len(records)} records of {len({r['ref_id'] for r in records})} refs "
+            f"to {args.out}"
+        )
     elif args.cmd == "compare":
         for path in (args.synthetic, args.release):
             if not Path(path).is_file():
                 raise SystemExit(f"file not found: {path}")
-        res = compare(json.loads(Path(args.synthetic).read_text()),
-                      json.loads(Path(args.release).read_text()), args.sentence, args.seed,
-                      args.keep_multi_polygon)
+        res = compare(
+            json.loads(Path(args.synthetic).read_text()),
+            json.loads(Path(args.release).read_text()),
+            args.sentence,
+            args.seed,
+            args.keep_multi_polygon,
+        )
         print(json.dumps(res, indent=1))
     else:
-        print(json.dumps(synthref(args.pred, args.ann, args.labeled, args.seed, args.oracle),
-                         indent=1))
+        print(
+            json.dumps(
+                synthref(args.pred, args.ann, args.labeled, args.seed, args.oracle), indent=1
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def launch(cmd: Sequence[str], log: str | Path, threads: int | None = None,
-           cwd: str | Path | None = None) -> dict:
+def launch(
+    cmd: Sequence[str], log: str | Path, threads: int | None = None, cwd: str | Path | None = None
+) -> dict:
     """Run ``cmd``, its stdout and stderr appended to ``log``.
 
     Args:
@@ -50,8 +51,9 @@ def launch(cmd: Sequence[str], log: str | Path, threads: int | None = None,
     start = time.perf_counter()
     with log.open("a", encoding="utf-8") as f:
         offset = f.tell()
-        proc = subprocess.Popen(list(map(str, cmd)), stdout=f, stderr=subprocess.STDOUT,
-                                env=env, cwd=cwd)
+        proc = subprocess.Popen(
+            list(map(str, cmd)), stdout=f, stderr=subprocess.STDOUT, env=env, cwd=cwd
+        )
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -70,16 +72,29 @@ def train_command(config: str | Path, work_dir: str | Path, options: Sequence[st
     return cmd + (["--cfg-options", *options] if options else [])
 
 
-def test_command(config: str | Path, checkpoint: str | Path, work_dir: str | Path,
-                 options: Sequence[str] = ()) -> list[str]:
+def test_command(
+    config: str | Path, checkpoint: str | Path, work_dir: str | Path, options: Sequence[str] = ()
+) -> list[str]:
     """``tools/test.py`` of ``checkpoint`` (results under ``work_dir``)."""
-    cmd = [sys.executable, "tools/test.py", str(config), str(checkpoint), "--work-dir",
-           str(work_dir)]
+    cmd = [
+        sys.executable,
+        "tools/test.py",
+        str(config),
+        str(checkpoint),
+        "--work-dir",
+        str(work_dir),
+    ]
     return cmd + (["--cfg-options", *options] if options else [])
 
 
-def train_once(config: str | Path, work_dir: str | Path, options: Sequence[str], marker: str,
-               threads: int | None = None, cwd: str | Path | None = None) -> dict | None:
+def train_once(
+    config: str | Path,
+    work_dir: str | Path,
+    options: Sequence[str],
+    marker: str,
+    threads: int | None = None,
+    cwd: str | Path | None = None,
+) -> dict | None:
     """Launch a training run unless ``<work_dir>/<marker>`` exists (the caller writes the
     marker once it has what it needs of the finished run).
 
@@ -154,8 +169,14 @@ def save_results(path: str | Path, updates: dict) -> dict:
     return results
 
 
-def inference_speed(config: str, checkpoint: str | Path, n_batches: int, warmup: int = 0,
-                    batch_size: int | None = None, threads: int | None = None) -> float:
+def inference_speed(
+    config: str,
+    checkpoint: str | Path,
+    n_batches: int,
+    warmup: int = 0,
+    batch_size: int | None = None,
+    threads: int | None = None,
+) -> float:
     """Images/s of ``predict`` on the config's val batches (data loading excluded).
 
     Args:

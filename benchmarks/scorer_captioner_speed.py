@@ -8,6 +8,7 @@ Prints, per model, the parameter memory, the peak resident memory of the process
 seconds per image for ``encode_images``, per text for ``encode_texts`` and, for CoCa, per
 caption (greedy, 30 tokens at most). Weights are random: speed does not depend on them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,22 +22,50 @@ import numpy as np
 import torch
 
 TINY = {
-    "tiny-clip": {"embed_dim": 16, "quick_gelu": True,
-                  "vision_cfg": {"image_size": 32, "layers": [1, 1, 1, 1], "width": 8,
-                                 "patch_size": None},
-                  "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 16,
-                               "heads": 2, "layers": 1}},
-    "tiny-coca": {"embed_dim": 32,
-                  "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16,
-                                 "patch_size": 8, "attentional_pool": True,
-                                 "attn_pooler_heads": 2, "attn_pooler_queries": 8,
-                                 "output_tokens": True},
-                  "text_cfg": {"context_length": 76, "vocab_size": 49408, "width": 32,
-                               "heads": 2, "layers": 1, "embed_cls": True,
-                               "output_tokens": True},
-                  "multimodal_cfg": {"context_length": 76, "vocab_size": 49408, "width": 32,
-                                     "heads": 2, "layers": 1, "attn_pooler_heads": 2},
-                  "custom_text": True},
+    "tiny-clip": {
+        "embed_dim": 16,
+        "quick_gelu": True,
+        "vision_cfg": {"image_size": 32, "layers": [1, 1, 1, 1], "width": 8, "patch_size": None},
+        "text_cfg": {
+            "context_length": 77,
+            "vocab_size": 49408,
+            "width": 16,
+            "heads": 2,
+            "layers": 1,
+        },
+    },
+    "tiny-coca": {
+        "embed_dim": 32,
+        "vision_cfg": {
+            "image_size": 32,
+            "layers": 1,
+            "width": 32,
+            "head_width": 16,
+            "patch_size": 8,
+            "attentional_pool": True,
+            "attn_pooler_heads": 2,
+            "attn_pooler_queries": 8,
+            "output_tokens": True,
+        },
+        "text_cfg": {
+            "context_length": 76,
+            "vocab_size": 49408,
+            "width": 32,
+            "heads": 2,
+            "layers": 1,
+            "embed_cls": True,
+            "output_tokens": True,
+        },
+        "multimodal_cfg": {
+            "context_length": 76,
+            "vocab_size": 49408,
+            "width": 32,
+            "heads": 2,
+            "layers": 1,
+            "attn_pooler_heads": 2,
+        },
+        "custom_text": True,
+    },
 }
 
 
@@ -56,20 +85,29 @@ def bench(name, n_images, repeats):
     from risseg.foundation.clip_scorers import OpenCLIPScorer
     from risseg.foundation.coca_captioner import OpenCoCaCaptioner
 
-    images = [np.random.RandomState(i).randint(0, 255, (480, 640, 3), dtype=np.uint8)
-              for i in range(n_images)]
+    images = [
+        np.random.RandomState(i).randint(0, 255, (480, 640, 3), dtype=np.uint8)
+        for i in range(n_images)
+    ]
     texts = ["the man in the red shirt on the left"] * n_images
     coca = name.startswith("coca") or name == "tiny-coca"
     torch.manual_seed(0)
-    model = (OpenCoCaCaptioner(name, None) if coca else OpenCLIPScorer(name, None))
+    model = OpenCoCaCaptioner(name, None) if coca else OpenCLIPScorer(name, None)
     params = sum(p.numel() for p in model.parameters())
-    row = {"model": name, "params_M": round(params / 1e6, 2),
-           "param_MiB": round(params * 4 / 2**20, 1)}
+    row = {
+        "model": name,
+        "params_M": round(params / 1e6, 2),
+        "param_MiB": round(params * 4 / 2**20, 1),
+    }
     if coca:
         row["s_per_image_encode"] = _timed(lambda: model.encode_images(images), repeats) / n_images
-        row["s_per_caption_greedy30"] = _timed(
-            lambda: model.generate_tokens(images, strategy="greedy", max_len=30, min_len=30),
-            repeats) / n_images
+        row["s_per_caption_greedy30"] = (
+            _timed(
+                lambda: model.generate_tokens(images, strategy="greedy", max_len=30, min_len=30),
+                repeats,
+            )
+            / n_images
+        )
     else:
         row["s_per_image_encode"] = _timed(lambda: model.encode_images(images), repeats) / n_images
         row["s_per_text_encode"] = _timed(lambda: model.encode_texts(texts), repeats) / n_images
@@ -79,8 +117,12 @@ def bench(name, n_images, repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["tiny", "RN50-quickgelu"],
-                        help="'tiny' (tiny-clip + tiny-coca) and/or open_clip model names")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["tiny", "RN50-quickgelu"],
+        help="'tiny' (tiny-clip + tiny-coca) and/or open_clip model names",
+    )
     parser.add_argument("--images", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()

@@ -53,17 +53,30 @@ def measure(config: str, images: int, batch_size: int) -> dict:
     pairs = [(path, text) for path, texts in by_image.items() for text in texts]
     segment(model, pairs[0][0], pairs[0][1])  # warm-up
     single_s, single = timed(lambda: [segment(model, p, t) for p, t in pairs])
-    per_image_s, per_image = timed(lambda: [r for p, ts in by_image.items()
-                                            for r in segment(model, p, ts, batch_size)])
-    all_s, everything = timed(lambda: segment(model, [p for p, _ in pairs],
-                                              [t for _, t in pairs], batch_size))
-    same = all(np.array_equal(a.mask, b.mask) and np.array_equal(a.mask, c.mask)
-               for a, b, c in zip(single, per_image, everything, strict=True))
+    per_image_s, per_image = timed(
+        lambda: [r for p, ts in by_image.items() for r in segment(model, p, ts, batch_size)]
+    )
+    all_s, everything = timed(
+        lambda: segment(model, [p for p, _ in pairs], [t for _, t in pairs], batch_size)
+    )
+    same = all(
+        np.array_equal(a.mask, b.mask) and np.array_equal(a.mask, c.mask)
+        for a, b, c in zip(single, per_image, everything, strict=True)
+    )
     n = len(pairs)
-    return dict(config=config, images=len(by_image), pairs=n, batch_size=batch_size, threads=1,
-                one_pair_per_call_per_s=n / single_s, one_image_per_call_per_s=n / per_image_s,
-                all_pairs_one_call_per_s=n / all_s, speedup_one_image=single_s / per_image_s,
-                speedup_all_pairs=single_s / all_s, identical_masks=same)
+    return dict(
+        config=config,
+        images=len(by_image),
+        pairs=n,
+        batch_size=batch_size,
+        threads=1,
+        one_pair_per_call_per_s=n / single_s,
+        one_image_per_call_per_s=n / per_image_s,
+        all_pairs_one_call_per_s=n / all_s,
+        speedup_one_image=single_s / per_image_s,
+        speedup_all_pairs=single_s / all_s,
+        identical_masks=same,
+    )
 
 
 def main() -> None:

@@ -76,12 +76,14 @@ def rebased_config(config: str, preset: str, out: str) -> str:
 
     def move(node):
         if isinstance(node, dict):
-            return {k: (preset if k == "preset" and v == "default" else move(v))
-                    for k, v in node.items()}
+            return {
+                k: (preset if k == "preset" and v == "default" else move(v))
+                for k, v in node.items()
+            }
         if isinstance(node, (list, tuple)):
             return type(node)(move(v) for v in node)
         if isinstance(node, str) and (node == old or node.startswith(old + "/")):
-            return new + node[len(old):]
+            return new + node[len(old) :]
         return node
 
     os.makedirs(out, exist_ok=True)
@@ -172,9 +174,13 @@ def train(name: str, out: str, batch_size: int, extra: list[str], preset: str = 
     os.makedirs(work_dir, exist_ok=True)
     config = run_config(name, preset, out)
     usage = runner.train_once(config, work_dir, [*RUNS[name].options, *extra], "result.json")
-    result = dict(**summarise(name, work_dir, batch_size), cmd=usage["cmd"],
-                  wall_s=usage["wall_s"], peak_rss_mib=usage["peak_rss_mib"],
-                  resumed=usage["resumed"])
+    result = dict(
+        **summarise(name, work_dir, batch_size),
+        cmd=usage["cmd"],
+        wall_s=usage["wall_s"],
+        peak_rss_mib=usage["peak_rss_mib"],
+        resumed=usage["resumed"],
+    )
     with open(done, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
     return result
@@ -198,8 +204,13 @@ def evaluate_on_test(name: str, out: str, preset: str) -> dict:
     cmd = runner.test_command(config, result["checkpoint"], osp.join(out, name, "test_split"))
     usage = runner.launch(cmd, log)
     metrics = runner.printed_metrics(usage["output"], log)
-    result["test"] = dict(split="test", mIoU=metrics["mIoU"], oIoU=metrics["oIoU"],
-                          checkpoint=result["checkpoint"], wall_s=usage["wall_s"])
+    result["test"] = dict(
+        split="test",
+        mIoU=metrics["mIoU"],
+        oIoU=metrics["oIoU"],
+        checkpoint=result["checkpoint"],
+        wall_s=usage["wall_s"],
+    )
     with open(done, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
     return result["test"]
@@ -293,15 +304,20 @@ def parse_args() -> argparse.Namespace:
         "made first with tools/data/make_synthref.py --preset large --out data/synthref_large)",
     )
     args = parser.parse_args()
-    if args.test_split and args.only and not osp.exists(
-            osp.join(args.out, args.only, "result.json")):
+    if (
+        args.test_split
+        and args.only
+        and not osp.exists(osp.join(args.out, args.only, "result.json"))
+    ):
         parser.error(f"{args.only} has not finished in {args.out}")
     if args.only and RUNS[args.only].large_only and args.preset != "large":
         parser.error(f"--only {args.only} exists for --preset large only")
     data_root = DATA_ROOTS[args.preset]
     if args.preset != "default" and not osp.exists(osp.join(data_root, "synthref_meta.json")):
-        parser.error(f"{data_root} is missing: run tools/data/make_synthref.py --preset "
-                     f"{args.preset} --out {data_root} first")
+        parser.error(
+            f"{data_root} is missing: run tools/data/make_synthref.py --preset "
+            f"{args.preset} --out {data_root} first"
+        )
     if not (args.report or args.summary or args.test_split):
         for name in [args.only] if args.only else run_order(args.preset):
             for needed in (name, burn_in_of(name)) if RUNS[name].semires else (name,):
@@ -325,10 +341,16 @@ def launch_usage(cmd: list[str], log: str) -> dict:
 
 def proposals(args: argparse.Namespace) -> dict:
     """Make the stand-in proposals of the unlabeled train images; their quality and cost."""
-    config = rebased_config("configs/semires/synth_proposals_synthref.py", args.preset,
-                            osp.join(args.out, "configs"))
-    cmd = [sys.executable, "tools/generate_pseudo_labels.py", config, "--out",
-           osp.join(DATA_ROOTS[args.preset], "proposals")]
+    config = rebased_config(
+        "configs/semires/synth_proposals_synthref.py", args.preset, osp.join(args.out, "configs")
+    )
+    cmd = [
+        sys.executable,
+        "tools/generate_pseudo_labels.py",
+        config,
+        "--out",
+        osp.join(DATA_ROOTS[args.preset], "proposals"),
+    ]
     usage = launch_usage(cmd, osp.join(args.out, "proposals.log"))
     return dict(**proposal_quality(args.preset), **usage)
 
@@ -337,15 +359,24 @@ def pretrained_encoders(enc: str, out: str) -> dict:
     """Pretrain the encoders into ``enc`` when missing; results entries describing them."""
     found = {}
     if not (osp.exists(osp.join(enc, "swin.pth")) and osp.isdir(osp.join(enc, "bert"))):
-        cmd = [sys.executable, "tools/pretrain_synthref_encoders.py", RUNS["lavt_100pct"].config,
-               "--out", enc]
+        cmd = [
+            sys.executable,
+            "tools/pretrain_synthref_encoders.py",
+            RUNS["lavt_100pct"].config,
+            "--out",
+            enc,
+        ]
         found["encoders_usage"] = launch_usage(cmd, osp.join(out, "pretrain_encoders.log"))
     with open(osp.join(enc, "pretrain_log.json"), encoding="utf-8") as f:
         log = json.load(f)
     found["encoders"] = dict(
-        dir=enc, corpus=log["corpus"], corpus_seed=log["corpus_seed"],
-        swin_epochs=len(log["swin"]), swin_last=log["swin"][-1],
-        bert_epochs=len(log["bert"]), bert_last=log["bert"][-1],
+        dir=enc,
+        corpus=log["corpus"],
+        corpus_seed=log["corpus_seed"],
+        swin_epochs=len(log["swin"]),
+        swin_last=log["swin"][-1],
+        bert_epochs=len(log["bert"]),
+        bert_last=log["bert"][-1],
     )
     return found
 
@@ -375,8 +406,10 @@ def main() -> None:
     if args.pretrained_encoders and not args.report:
         enc = args.pretrained_encoders
         save(**pretrained_encoders(enc, args.out))
-        encoder_opts = [f"model.backbone.pretrained={enc}/swin.pth",
-                        f"model.text_encoder.pretrained={enc}/bert"]
+        encoder_opts = [
+            f"model.backbone.pretrained={enc}/swin.pth",
+            f"model.text_encoder.pretrained={enc}/bert",
+        ]
     order = [] if args.report else [args.only] if args.only else run_order(args.preset)
     seed_opts = [f"randomness.seed={args.seed}"] if args.seed is not None else []
 

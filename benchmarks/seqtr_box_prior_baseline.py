@@ -12,6 +12,7 @@ compact, these put the label-efficiency table of docs/benchmarks.md in context.
         configs/partial_res/seqtr-det_synthref.py work_dirs/seqtr-det_synthref/epoch_5.pth \
         [--split test] [--out work_dirs/box_prior.json]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -9,6 +9,7 @@ IoU and overall IoU (sum I / sum U), in percent.
 
     python benchmarks/seqtr_contour_roundtrip.py --ann data/synthref/instances.json --size 128
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,8 +83,10 @@ def main() -> None:
                 s[2].append(inter / union)
     elapsed = time.perf_counter() - start
     rows = []
-    print(f"{len(anns)} annotations, resized to {args.size or 'original'} px, "
-          f"{args.num_bins} bins, {elapsed:.1f} s")
+    print(
+        f"{len(anns)} annotations, resized to {args.size or 'original'} px, "
+        f"{args.num_bins} bins, {elapsed:.1f} s"
+    )
     print("| N | pixel offset | mIoU | oIoU |\n|---|---|---|---|")
     for (n, off), (inter, union, ious) in stats.items():
         row = dict(

@@ -59,8 +59,14 @@ def measure(config: str, batch: int, size: int, repeats: int = 5) -> tuple[dict,
             best = min(best, time.process_time() - start)
         with FlopCounterMode(display=False) as counter:
             model.head(feats, samples)
-    figures = dict(config=config, batch=batch, size=size, threads=1,
-                   predict_cpu_s=best, predict_gflop=counter.get_total_flops() / 1e9)
+    figures = dict(
+        config=config,
+        batch=batch,
+        size=size,
+        threads=1,
+        predict_cpu_s=best,
+        predict_gflop=counter.get_total_flops() / 1e9,
+    )
     return figures, tokens
 
 

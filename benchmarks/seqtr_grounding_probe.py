@@ -20,6 +20,7 @@ without the shape-prior tokens diluting the loss?). Single process, CPU friendly
         --eval-split train
     OMP_NUM_THREADS=1 python benchmarks/seqtr_grounding_probe.py --iters 401
 """
+
 from __future__ import annotations
 
 import argparse
@@ -119,8 +120,10 @@ def main() -> None:
     clip = (cfg.optim_wrapper.get("clip_grad") or {}).get("max_norm", float("inf"))
     params = [p for p in model.parameters() if p.requires_grad]
     total = sum(p.numel() for p in model.parameters())
-    print(f"trainable {sum(p.numel() for p in params)} / {total} params; lr {lr}; clip {clip}",
-          flush=True)
+    print(
+        f"trainable {sum(p.numel() for p in params)} / {total} params; lr {lr}; clip {clip}",
+        flush=True,
+    )
     optimizer = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.98), eps=1e-9, amsgrad=True)
     gen = torch.Generator().manual_seed(args.seed + 1)
     start = time.time()

@@ -33,6 +33,7 @@ be shared; the figures are what was measured, on the threads given.
 
 Results go to ``<work-dir>/results.json`` and a markdown table is printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,8 +81,9 @@ def train(name: str, config: str, wd: Path, threads: int, options: list[str] = (
     return last_checkpoint(out)
 
 
-def test(name: str, config: str, ckpt: Path, wd: Path, threads: int,
-         options: list[str] = ()) -> dict:
+def test(
+    name: str, config: str, ckpt: Path, wd: Path, threads: int, options: list[str] = ()
+) -> dict:
     """Evaluate a checkpoint; returns the metrics dict that tools/test.py prints."""
     out = wd / name / "test"
     log = out / "test.log"
@@ -94,22 +96,39 @@ def supervision(ratio: int) -> dict:
     return json.loads((ROOT / f"data/synthref/supervision_{ratio}pct.json").read_text())
 
 
-def pseudo_points(name: str, config: str, ckpt: Path, r: int, wd: Path,
-                  args: argparse.Namespace) -> tuple[Path, dict]:
+def pseudo_points(
+    name: str, config: str, ckpt: Path, r: int, wd: Path, args: argparse.Namespace
+) -> tuple[Path, dict]:
     """Steps 3-4: a model's train-split predictions (EMA), then RPP; (pseudo file, stats)."""
     preds = wd / name / "train_preds.json"
     if not preds.is_file():
-        test(name, config, ckpt, wd, args.threads, [
-            "test_dataloader.dataset.split=train",
-            # every sentence: RPP scores one seeded random sentence per ref (the release's
-            # rule) or, with --sentence best, the best-scoring one
-            "test_dataloader.dataset.sentence_mode=all",
-            *([f"test_dataloader.dataset.indices={args.rpp_refs}"] if args.rpp_refs else []),
-            "test_evaluator.type=DumpPredictions", f"test_evaluator.out_file={preds}",
-        ])
+        test(
+            name,
+            config,
+            ckpt,
+            wd,
+            args.threads,
+            [
+                "test_dataloader.dataset.split=train",
+                # every sentence: RPP scores one seeded random sentence per ref (the release's
+                # rule) or, with --sentence best, the best-scoring one
+                "test_dataloader.dataset.sentence_mode=all",
+                *([f"test_dataloader.dataset.indices={args.rpp_refs}"] if args.rpp_refs else []),
+                "test_evaluator.type=DumpPredictions",
+                f"test_evaluator.out_file={preds}",
+            ],
+        )
     pseudo = wd / name / f"pseudo_rpp_{r}pct.json"
-    cmd = [sys.executable, "tools/choose_pseudo.py", "--pred", str(preds), "--labeled",
-           f"data/synthref/supervision_{r}pct.json", "--out", str(pseudo)]
+    cmd = [
+        sys.executable,
+        "tools/choose_pseudo.py",
+        "--pred",
+        str(preds),
+        "--labeled",
+        f"data/synthref/supervision_{r}pct.json",
+        "--out",
+        str(pseudo),
+    ]
     usage = runner.launch(cmd, wd / f"{name}_rpp" / "choose_pseudo.log", args.threads, ROOT)
     return pseudo, json.loads(usage["output"].splitlines()[0])
 
@@ -121,18 +140,31 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ratios", type=int, nargs="+", default=[1])
     parser.add_argument("--steps", nargs="+", help="run only these (default: all)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, help="randomness.seed of every training run "
-                        "(default: the configs' own); use a fresh --work-dir per seed")
-    parser.add_argument("--det-checkpoint", help="reuse this box model (step 1) instead of "
-                        "training 'det' in the work dir, e.g. for a second seed")
-    parser.add_argument("--rpp-refs", type=int, default=0,
-                        help="predict pseudo points for the first N train refs only (0: all)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="randomness.seed of every training run "
+        "(default: the configs' own); use a fresh --work-dir per seed",
+    )
+    parser.add_argument(
+        "--det-checkpoint",
+        help="reuse this box model (step 1) instead of "
+        "training 'det' in the work dir, e.g. for a second seed",
+    )
+    parser.add_argument(
+        "--rpp-refs",
+        type=int,
+        default=0,
+        help="predict pseudo points for the first N train refs only (0: all)",
+    )
     args = parser.parse_args()
     known = [s.name for s in steps(args.ratios)]
     unknown = [s for s in args.steps or [] if s not in known]
     if unknown:
-        parser.error(f"unknown --steps {' '.join(unknown)} (with --ratios "
-                     f"{' '.join(map(str, args.ratios))}: {' '.join(known)})")
+        parser.error(
+            f"unknown --steps {' '.join(unknown)} (with --ratios "
+            f"{' '.join(map(str, args.ratios))}: {' '.join(known)})"
+        )
     return args
 
 
@@ -148,8 +180,10 @@ def print_table(results: dict) -> None:
         speed = f"{res['train_img_per_s']:.1f}" if res.get("train_img_per_s") else "-"
         miou = f"{res['mIoU']:.2f}" if res.get("mIoU") is not None else "-"
         oiou = f"{res['oIoU']:.2f}" if res.get("oIoU") is not None else "-"
-        print(f"| {step} | {step.split('_')[1]} | {miou} | {oiou} | {frac} | {speed} | "
-              f"{res.get('peak_rss_mb', 0):.0f} |")
+        print(
+            f"| {step} | {step.split('_')[1]} | {miou} | {oiou} | {frac} | {speed} | "
+            f"{res.get('peak_rss_mb', 0):.0f} |"
+        )
 
 
 def main() -> None:
@@ -174,23 +208,32 @@ def main() -> None:
             fields["det"] = ckpts["det"]
         if step.pseudo_from:
             source = next(s for s in all_steps if s.name == step.pseudo_from)
-            pseudo, extra["rpp"] = pseudo_points(source.name, source.config,
-                                                 ckpts[source.name], step.ratio, wd, args)
+            pseudo, extra["rpp"] = pseudo_points(
+                source.name, source.config, ckpts[source.name], step.ratio, wd, args
+            )
             fields["pseudo"] = pseudo
             refs = extra["rpp"]["num_labeled"] + extra["rpp"]["num_kept"]
             lists["rpp_schedule"] = schedule_options(refs)
-        ckpt = ckpts[step.name] = train(step.name, step.config, wd, args.threads,
-                                        step.cfg_options(lists, **fields))
+        ckpt = ckpts[step.name] = train(
+            step.name, step.config, wd, args.threads, step.cfg_options(lists, **fields)
+        )
         if not (step.recorded and step.name in wanted):
             return
         metrics = test(step.name, step.config, ckpt, wd, args.threads)
         if step.infer_speed:
             extra["infer_img_per_s"] = runner.inference_speed(
-                SEGM, ckpt, n_batches=4, warmup=1, batch_size=64, threads=args.threads)
+                SEGM, ckpt, n_batches=4, warmup=1, batch_size=64, threads=args.threads
+            )
         record = dict(
-            config=step.config, checkpoint=str(ckpt), mIoU=metrics.get("mIoU"),
-            oIoU=metrics.get("oIoU"), prec50=metrics.get("prec@0.5"),
-            train_img_per_s=train_speed(ckpt.parent, 32), peak_rss_mb=peak_rss_mb(), **extra)
+            config=step.config,
+            checkpoint=str(ckpt),
+            mIoU=metrics.get("mIoU"),
+            oIoU=metrics.get("oIoU"),
+            prec50=metrics.get("prec@0.5"),
+            train_img_per_s=train_speed(ckpt.parent, 32),
+            peak_rss_mb=peak_rss_mb(),
+            **extra,
+        )
         # steps may run in several processes at once (--steps): keep what the others saved
         results.update(runner.save_results(results_path, {step.name: record}))
 

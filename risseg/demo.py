@@ -11,6 +11,7 @@ sequence models), drawn by :class:`risseg.visualization.RISLocalVisualizer`. Two
 shown side by side. ``--example`` fills in an image and expressions and segments them when
 the page opens. The server listens on 127.0.0.1 unless ``--host`` says otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,9 @@ def split_texts(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def draw_models(models: list[tuple[str, nn.Module]], image: np.ndarray | None,
-                text: str | None) -> list[np.ndarray]:
+def draw_models(
+    models: list[tuple[str, nn.Module]], image: np.ndarray | None, text: str | None
+) -> list[np.ndarray]:
     """Segment every expression (one per line of ``text``) with every model and draw them.
 
     Args:
@@ -60,9 +62,12 @@ def draw_models(models: list[tuple[str, nn.Module]], image: np.ndarray | None,
     pictures = []
     for name, model in models:
         results = segment(model, image, texts)
-        drawn = [visualizer.draw_ris(image, text=t, pred_mask=r.mask, points=r.points,
-                                     box=r.box, notes=[name])
-                 for t, r in zip(texts, results, strict=True)]
+        drawn = [
+            visualizer.draw_ris(
+                image, text=t, pred_mask=r.mask, points=r.points, box=r.box, notes=[name]
+            )
+            for t, r in zip(texts, results, strict=True)
+        ]
         width = max(d.shape[1] for d in drawn)
         drawn = [np.pad(d, ((0, 8), (0, width - d.shape[1]), (0, 0))) for d in drawn]
         # a blank strip on top, under the buttons Gradio lays over an image's corner
@@ -96,20 +101,31 @@ def build_demo(models: list[tuple[str, nn.Module]], example: tuple[str, str] | N
         return pictures[0] if len(pictures) == 1 else tuple(pictures)  # one per output
 
     with gr.Blocks(title="risseg demo") as demo:
-        gr.Markdown("## risseg: referring image segmentation\nUpload an image and type one "
-                    "expression per line.")
+        gr.Markdown(
+            "## risseg: referring image segmentation\nUpload an image and type one "
+            "expression per line."
+        )
         with gr.Row():
-            image = gr.Image(type="numpy", label="image", image_mode="RGB",
-                             value=None if example is None else example[0])
+            image = gr.Image(
+                type="numpy",
+                label="image",
+                image_mode="RGB",
+                value=None if example is None else example[0],
+            )
             with gr.Column():
-                text = gr.Textbox(label="expressions (one per line)", lines=3,
-                                  placeholder="the red star left of the circle",
-                                  value=None if example is None else example[1])
+                text = gr.Textbox(
+                    label="expressions (one per line)",
+                    lines=3,
+                    placeholder="the red star left of the circle",
+                    value=None if example is None else example[1],
+                )
                 button = gr.Button("Segment", variant="primary")
         with gr.Row():
             # the model's name is in each picture's caption, which a label would cover
-            outputs = [gr.Image(type="numpy", label=name, show_label=False, format="png")
-                       for name, _ in models]
+            outputs = [
+                gr.Image(type="numpy", label=name, show_label=False, format="png")
+                for name, _ in models
+            ]
         button.click(run, [image, text], outputs, api_name="segment")
         text.submit(run, [image, text], outputs)
         if example is not None:
@@ -118,15 +134,26 @@ def build_demo(models: list[tuple[str, nn.Module]], example: tuple[str, str] | N
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m risseg.demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("models", nargs="+", metavar="CONFIG CHECKPOINT",
-                        help="one or two config / checkpoint pairs")
+    parser = argparse.ArgumentParser(
+        prog="python -m risseg.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "models",
+        nargs="+",
+        metavar="CONFIG CHECKPOINT",
+        help="one or two config / checkpoint pairs",
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--example", nargs=2, metavar=("IMAGE", "TEXT"),
-                        help="an image and expressions (lines) segmented when the page opens")
+    parser.add_argument(
+        "--example",
+        nargs=2,
+        metavar=("IMAGE", "TEXT"),
+        help="an image and expressions (lines) segmented when the page opens",
+    )
     args = parser.parse_args(argv)
     if len(args.models) not in (2, 4):
         parser.error("give CONFIG CHECKPOINT, or CONFIG CHECKPOINT CONFIG2 CHECKPOINT2")

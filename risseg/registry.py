@@ -3,6 +3,7 @@
 Children of mmengine's roots so that the mmengine Runner builds risseg components when
 ``default_scope='risseg'``. ``locations`` lets a config name a class without importing it.
 """
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -70,7 +71,8 @@ LOG_PROCESSORS = Registry(
 )
 # Visualizers (RISLocalVisualizer: image, mask, GT outline, sentence and IoU).
 VISUALIZERS = Registry(
-    "visualizer", parent=MMENGINE_VISUALIZERS,
+    "visualizer",
+    parent=MMENGINE_VISUALIZERS,
     locations=["risseg.engine", "risseg.visualization"],  # RISLocalVisualizer
 )
 VISBACKENDS = Registry("vis_backend", parent=MMENGINE_VISBACKENDS, locations=["risseg.engine"])

@@ -26,6 +26,7 @@ Data fields:
     pred_points (Tensor): optional (N, 2) xy contour points, same frame as pred_mask.
     pseudo_mask (PixelData): ``data`` bool (1, H, W), written by pseudo labelers.
 """
+
 from __future__ import annotations
 
 from mmengine.structures import BaseDataElement, PixelData

@@ -1,4 +1,5 @@
 """Shared pytest fixtures: clean mmengine global state, a tiny batch and the tiny config."""
+
 from __future__ import annotations
 
 from pathlib import Path

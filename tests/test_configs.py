@@ -1,6 +1,7 @@
 """Every config loads, is at most 2 ``_base_`` hops deep, names each ``type`` in the registry
 of its role and builds its model (full-size ones without weights); tiny configs also run the
 loss, predict and tensor modes."""
+
 from __future__ import annotations
 
 import ast
@@ -117,8 +118,10 @@ def registry_of(trail: str) -> Registry:
         return KEY_REGISTRY[last]
     if keys[0] in ROOT_REGISTRY:
         return ROOT_REGISTRY[keys[0]]
-    raise KeyError(f"no registry known for a type at {trail}: add its key to KEY_REGISTRY or "
-                   "ROOT_REGISTRY in tests/test_configs.py")
+    raise KeyError(
+        f"no registry known for a type at {trail}: add its key to KEY_REGISTRY or "
+        "ROOT_REGISTRY in tests/test_configs.py"
+    )
 
 
 def resolves(name: str, registry: Registry) -> bool:

@@ -1,6 +1,7 @@
 """Release protocols of the RefCOCO configs: the SeqTR / Partial-RES ones select SeqTR's release
 evaluation (configs/_base_/protocols/seqtr_release.py) and their test pipelines give a GT in the
 frame the model predicts in; the SemiRES semi-supervised pipelines resize with PIL."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -57,8 +58,14 @@ def test_release_pipeline_gives_the_gt_in_the_padded_frame(tmp_path):
     cv2.imwrite(str(tmp_path / "a.png"), image)
     squares = [[100, 50, 200, 50, 200, 150, 100, 150], [300, 200, 400, 200, 400, 250, 300, 250]]
     results = dict(
-        img_path=str(tmp_path / "a.png"), texts=["the thing"], sent_ids=[7], ref_id=1,
-        segmentation=squares, bbox=[100, 50, 300, 200], height=300, width=500,
+        img_path=str(tmp_path / "a.png"),
+        texts=["the thing"],
+        sent_ids=[7],
+        ref_id=1,
+        segmentation=squares,
+        bbox=[100, 50, 300, 200],
+        height=300,
+        width=500,
     )
     for step in pipeline:
         results = step(results)

@@ -1,4 +1,5 @@
 """Every registry's ``locations`` imports, and the 'risseg' default scope resolves."""
+
 from __future__ import annotations
 
 import importlib
@@ -15,7 +16,8 @@ import risseg.registry as reg
 from risseg.utils import register_all_modules
 
 REGISTRIES = {
-    name: obj for name, obj in vars(reg).items()
+    name: obj
+    for name, obj in vars(reg).items()
     if isinstance(obj, Registry) and not name.startswith("MMENGINE_")
 }
 
@@ -23,7 +25,12 @@ REGISTRIES = {
 # Children of mmengine's roots that hold no class of their own: they only make the 'risseg'
 # scope resolve to mmengine's classes.
 SCOPE_ONLY = {
-    "EVALUATOR", "LOG_PROCESSORS", "LOOPS", "OPTIMIZERS", "PARAM_SCHEDULERS", "VISBACKENDS",
+    "EVALUATOR",
+    "LOG_PROCESSORS",
+    "LOOPS",
+    "OPTIMIZERS",
+    "PARAM_SCHEDULERS",
+    "VISBACKENDS",
 }
 # Root registries by design: the Runner never builds their classes (registry.py).
 ROOTS = {"FOUNDATION_MODELS", "LABELERS", "TOKENIZERS"}
@@ -55,14 +62,20 @@ def test_a_fresh_process_finds_every_class_through_the_locations():
         "for n in names: getattr(r, n).import_from_location()\n"
         "print(json.dumps({n: sorted(getattr(r, n).module_dict) for n in names}))\n"
     )
-    fresh = json.loads(subprocess.run([sys.executable, "-c", code], check=True,
-                                      capture_output=True, text=True).stdout.splitlines()[-1])
+    fresh = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        ).stdout.splitlines()[-1]
+    )
     register_all_modules()
     lost = {}
     for name, registry in REGISTRIES.items():
         registry.import_from_location()
-        here = {n for n, c in registry.module_dict.items() if c.__module__.startswith("risseg.")
-                and not c.__module__.startswith("risseg.testing")}  # tests import the kit
+        here = {
+            n
+            for n, c in registry.module_dict.items()
+            if c.__module__.startswith("risseg.") and not c.__module__.startswith("risseg.testing")
+        }  # tests import the kit
         if here - set(fresh[name]):
             lost[name] = sorted(here - set(fresh[name]))
     assert not lost, f"registered, but not imported by the registry's locations: {lost}"

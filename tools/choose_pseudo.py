@@ -24,6 +24,7 @@ options). See docs/methods/partial_res.md.
     python tools/choose_pseudo.py --pred work_dirs/x/train_preds.json --ratio 1 \
         --out data/synthref/pseudo_rpp_1pct.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,25 +53,49 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Choose RPP pseudo masks (Partial-RES)")
     parser.add_argument("--pred", required=True, help="DumpPredictions JSON of the train split")
     parser.add_argument("--out", help="output pseudo annotation JSON")
-    parser.add_argument("--ratio", type=float, help="mask ratio in percent: reads the dataset's "
-                        "supervision_<ratio>pct.json (see --ann-dir) and names the default --out")
-    parser.add_argument("--ann-dir", help="folder of the dataset's supervision files (default: "
-                        "the nearest folder above the predictions' images holding the file)")
-    parser.add_argument("--labeled", help="ref ids that have GT masks: a supervision file "
-                        "({'mask': [...], ...}) or a JSON list (default: from --ratio, else "
-                        "records whose supervision is 'mask')")
-    parser.add_argument("--config", default=str(DEFAULT_CONFIG),
-                        help="config whose pseudo_labeler scores the predictions")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
-                        help="override the config, e.g. pseudo_labeler.score_thr=0.2")
+    parser.add_argument(
+        "--ratio",
+        type=float,
+        help="mask ratio in percent: reads the dataset's "
+        "supervision_<ratio>pct.json (see --ann-dir) and names the default --out",
+    )
+    parser.add_argument(
+        "--ann-dir",
+        help="folder of the dataset's supervision files (default: "
+        "the nearest folder above the predictions' images holding the file)",
+    )
+    parser.add_argument(
+        "--labeled",
+        help="ref ids that have GT masks: a supervision file "
+        "({'mask': [...], ...}) or a JSON list (default: from --ratio, else "
+        "records whose supervision is 'mask')",
+    )
+    parser.add_argument(
+        "--config",
+        default=str(DEFAULT_CONFIG),
+        help="config whose pseudo_labeler scores the predictions",
+    )
+    parser.add_argument(
+        "--cfg-options",
+        nargs="+",
+        action=DictAction,
+        help="override the config, e.g. pseudo_labeler.score_thr=0.2",
+    )
     parser.add_argument("--thr", type=float, help="shortcut for pseudo_labeler.score_thr")
-    parser.add_argument("--sentence", choices=SENTENCE_MODES, default="random",
-                        help="which sentence of a ref is scored: one drawn at random (the "
-                        "release) or the best-scoring one")
+    parser.add_argument(
+        "--sentence",
+        choices=SENTENCE_MODES,
+        default="random",
+        help="which sentence of a ref is scored: one drawn at random (the "
+        "release) or the best-scoring one",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of --sentence random")
-    parser.add_argument("--keep-multi-polygon", action="store_true",
-                        help="shortcut for pseudo_labeler.keep_multi_polygon=True: score "
-                        "predictions of several polygons on their union instead of dropping them")
+    parser.add_argument(
+        "--keep-multi-polygon",
+        action="store_true",
+        help="shortcut for pseudo_labeler.keep_multi_polygon=True: score "
+        "predictions of several polygons on their union instead of dropping them",
+    )
     return parser.parse_args()
 
 
@@ -113,8 +138,11 @@ def load_labeled(path: str, ratio: float | None = None) -> set[int]:
             pct = 100.0 * float(spec["ratio"])
             ok = abs(pct - ratio) < 1e-6
         else:
-            listed = len(ids) + sum(len(spec.get(k, [])) for k in ("box", "none")) \
-                if isinstance(spec, dict) else 0
+            listed = (
+                len(ids) + sum(len(spec.get(k, [])) for k in ("box", "none"))
+                if isinstance(spec, dict)
+                else 0
+            )
             pct = 100.0 * len(ids) / listed if listed else float("nan")
             ok = abs(pct - ratio) < 0.5
         if not ok:
@@ -142,7 +170,8 @@ def find_supervision_file(ratio: float, records: list[dict], ann_dir: str | None
     raise FileNotFoundError(
         f"--ratio {ratio:g}: no {name} in {where}; give --ann-dir (the dataset's annotation "
         "folder, e.g. data/synthref) or --labeled FILE (tools/data/make_supervision_subsets.py "
-        "writes these files)")
+        "writes these files)"
+    )
 
 
 def build_labeler(config: str, cfg_options: dict | None = None) -> nn.Module:
@@ -205,10 +234,10 @@ def score_records(
 def _candidate_stats(records: list[dict], samples: list[RISDataSample], labeled: set[int]) -> dict:
     """Box fit (REC Acc@0.5) and prediction IoU of the records of refs without GT masks."""
     stats: dict[str, float] = {}
-    cand = [(r, s) for r, s in zip(records, samples, strict=True)
-            if int(r["ref_id"]) not in labeled]
-    hits = [box_iou(mask_to_bbox(rle_to_mask(r["pred_rle"])), r["gt_bbox"]) >= 0.5
-            for r, _ in cand]
+    cand = [
+        (r, s) for r, s in zip(records, samples, strict=True) if int(r["ref_id"]) not in labeled
+    ]
+    hits = [box_iou(mask_to_bbox(rle_to_mask(r["pred_rle"])), r["gt_bbox"]) >= 0.5 for r, _ in cand]
     all_iou = [r["iou"] for r, _ in cand if "iou" in r]
     hit_iou = [r["iou"] for (r, _), h in zip(cand, hits, strict=True) if h and "iou" in r]
     stats["num_multi_polygon"] = sum(s.metainfo.get("num_polygons", 1) > 1 for _, s in cand)
@@ -222,8 +251,12 @@ def _candidate_stats(records: list[dict], samples: list[RISDataSample], labeled:
 
 
 def choose(
-    records: list[dict], labeled: set[int] | None = None, thr: float = 0.1,
-    sentence: str = "random", seed: int = 0, keep_multi_polygon: bool = False,
+    records: list[dict],
+    labeled: set[int] | None = None,
+    thr: float = 0.1,
+    sentence: str = "random",
+    seed: int = 0,
+    keep_multi_polygon: bool = False,
     labeler: nn.Module | dict | None = None,
 ) -> tuple[dict, dict]:
     """Select pseudo masks.
@@ -264,15 +297,21 @@ def choose(
             best[ref_id] = (s.pseudo_score, i)
     refs = {int(r["ref_id"]) for r in records}
     stats = dict(
-        num_records=len(records), num_refs=len(refs), num_labeled=len(refs & labeled),
-        num_candidates=len(refs - labeled), num_scored=len(scored), num_kept=len(best),
+        num_records=len(records),
+        num_refs=len(refs),
+        num_labeled=len(refs & labeled),
+        num_candidates=len(refs - labeled),
+        num_scored=len(scored),
+        num_kept=len(best),
         **_candidate_stats(records, samples, labeled),
     )
     kept_iou = [records[i]["iou"] for _, i in best.values() if "iou" in records[i]]
     if kept_iou:  # IoU of the kept predictions (before re-rasterisation) with the GT
         stats["kept_mean_iou"] = float(np.mean(kept_iou))
-    pseudo = {ref_id: mask_to_rle(samples[i].pseudo_mask.data[0].numpy())
-              for ref_id, (_, i) in sorted(best.items())}
+    pseudo = {
+        ref_id: mask_to_rle(samples[i].pseudo_mask.data[0].numpy())
+        for ref_id, (_, i) in sorted(best.items())
+    }
     return pseudo, stats
 
 
@@ -291,12 +330,16 @@ def resolve_labeled(args: argparse.Namespace, records: list[dict]) -> set[int] |
     labeled = load_labeled(path, args.ratio)
     refs = {int(r["ref_id"]) for r in records}
     if not labeled & refs:
-        raise ValueError(f"{path} lists none of the {len(refs)} refs of {args.pred}: is it "
-                         "another dataset's file?")
+        raise ValueError(
+            f"{path} lists none of the {len(refs)} refs of {args.pred}: is it "
+            "another dataset's file?"
+        )
     marked = {int(r["ref_id"]) for r in records if r.get("supervision") == "mask"}
     if marked != refs and marked != labeled & refs:  # the records carry a split: must agree
-        raise ValueError(f"{args.pred} marks {len(marked)} refs mask-labelled but {path} "
-                         f"labels {len(labeled & refs)} of them: predictions of another split?")
+        raise ValueError(
+            f"{args.pred} marks {len(marked)} refs mask-labelled but {path} "
+            f"labels {len(labeled & refs)} of them: predictions of another split?"
+        )
     print(f"labeled refs from {path}", file=sys.stderr)
     return labeled
 
@@ -305,9 +348,11 @@ def _nothing_to_choose(args: argparse.Namespace, stats: dict, labeled: set[int] 
     """The error message when no ref lacks a GT mask."""
     msg = f"{args.pred}: nothing to choose from, all {stats['num_refs']} refs have GT masks"
     if labeled is None:
-        msg += (" by the records' 'supervision' field (a dataset without supervision_file "
-                "marks every ref 'mask'); give --ratio N (reads supervision_<N>pct.json) or "
-                "--labeled FILE")
+        msg += (
+            " by the records' 'supervision' field (a dataset without supervision_file "
+            "marks every ref 'mask'); give --ratio N (reads supervision_<N>pct.json) or "
+            "--labeled FILE"
+        )
     return msg
 
 
@@ -329,8 +374,9 @@ def main() -> None:
     except (FileNotFoundError, ValueError) as err:
         raise SystemExit(f"choose_pseudo: {err}") from None
     labeler = build_labeler(args.config, options)
-    pseudo, stats = choose(records, labeled, sentence=args.sentence, seed=args.seed,
-                           labeler=labeler)
+    pseudo, stats = choose(
+        records, labeled, sentence=args.sentence, seed=args.seed, labeler=labeler
+    )
     print(json.dumps(stats))
     if stats["num_candidates"] == 0:
         raise SystemExit(f"choose_pseudo: {_nothing_to_choose(args, stats, labeled)}")

@@ -33,8 +33,12 @@ from risseg.registry import DATASETS, LABELERS
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Generate pseudo labels for a dataset.")
     parser.add_argument("config")
-    parser.add_argument("--out", required=True, help="output folder (proposals: one file per "
-                        "image) or pseudo annotation JSON (pseudo masks)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="output folder (proposals: one file per "
+        "image) or pseudo annotation JSON (pseudo masks)",
+    )
     parser.add_argument("--shard-id", type=int, default=int(os.environ.get("RANK", 0)))
     parser.add_argument("--num-shards", type=int, default=int(os.environ.get("WORLD_SIZE", 1)))
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)

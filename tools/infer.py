@@ -12,6 +12,7 @@ each. A missing,
 truncated or undecodable image, or a checkpoint that is not a safe local file, ends the run with
 a message naming it, exit status 1 and nothing written.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,12 +35,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("config")
     parser.add_argument("checkpoint")
     parser.add_argument("--image", required=True, help="image file")
-    parser.add_argument("--text", required=True, nargs="+",
-                        help="referring expression(s); several are segmented in one batch")
+    parser.add_argument(
+        "--text",
+        required=True,
+        nargs="+",
+        help="referring expression(s); several are segmented in one batch",
+    )
     parser.add_argument("--out-dir", default="work_dirs/infer")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
-                        help="override config entries")
+    parser.add_argument(
+        "--cfg-options", nargs="+", action=DictAction, help="override config entries"
+    )
     return parser.parse_args()
 
 
@@ -54,8 +60,10 @@ def run(args: argparse.Namespace) -> list[dict]:
     results = segment(model, args.image, list(args.text))  # LoadImage refuses truncated files
     image = read_image(args.image, backend="pillow")
     visualizer = RISLocalVisualizer(name="infer")  # upscales small images to be readable
-    overlays = [visualizer.draw_ris(image, text=text, pred_mask=r.mask, points=r.points,
-                                    box=r.box) for text, r in zip(args.text, results, strict=True)]
+    overlays = [
+        visualizer.draw_ris(image, text=text, pred_mask=r.mask, points=r.points, box=r.box)
+        for text, r in zip(args.text, results, strict=True)
+    ]
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(args.image).stem
@@ -65,9 +73,16 @@ def run(args: argparse.Namespace) -> list[dict]:
         mask_path, overlay_path = out_dir / f"{name}_mask.png", out_dir / f"{name}_overlay.png"
         Image.fromarray(result.mask.astype(np.uint8) * 255).save(mask_path)
         Image.fromarray(overlay).save(overlay_path)
-        summaries.append(dict(image=args.image, text=text, mask_area=int(result.mask.sum()),
-                              box=None if result.box is None else result.box.tolist(),
-                              mask=str(mask_path), overlay=str(overlay_path)))
+        summaries.append(
+            dict(
+                image=args.image,
+                text=text,
+                mask_area=int(result.mask.sum()),
+                box=None if result.box is None else result.box.tolist(),
+                mask=str(mask_path),
+                overlay=str(overlay_path),
+            )
+        )
     return summaries
 
 

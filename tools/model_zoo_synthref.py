@@ -27,6 +27,7 @@ STEP>``. ``--preset`` / ``--data-root`` replace the SynthRef data of every step,
 training / evaluation (a short smoke run: ``--preset tiny --train-options
 train_cfg.max_epochs=1``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,14 +45,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ENC = "{dir:encoders}"  # mask-free pretrained Swin / BERT of tools/pretrain_synthref_encoders.py
-LAVT_ENC = [f"model.backbone.pretrained={ENC}/swin.pth",
-            f"model.text_encoder.pretrained={ENC}/bert"]
+LAVT_ENC = [
+    f"model.backbone.pretrained={ENC}/swin.pth",
+    f"model.text_encoder.pretrained={ENC}/bert",
+]
 
 
 def epochs(n: int, val_every: int) -> list[str]:
     """--cfg-options for ``n`` training epochs, validated and saved every ``val_every``."""
-    return [f"train_cfg.max_epochs={n}", f"train_cfg.val_interval={val_every}",
-            f"param_scheduler.0.end={n}", f"default_hooks.checkpoint.interval={val_every}"]
+    return [
+        f"train_cfg.max_epochs={n}",
+        f"train_cfg.val_interval={val_every}",
+        f"param_scheduler.0.end={n}",
+        f"default_hooks.checkpoint.interval={val_every}",
+    ]
 
 
 @dataclass(frozen=True)
@@ -87,8 +94,9 @@ class Step:
             object.__setattr__(self, "config", self.args[0])
 
 
-def train(name, method, config, opts=(), needs=(), preset="default", keep="last", row=None,
-          ema=False) -> Step:
+def train(
+    name, method, config, opts=(), needs=(), preset="default", keep="last", row=None, ema=False
+) -> Step:
     """A ``tools/train.py`` step (EMA on when ``ema``, as the SeqTR-family benchmarks)."""
     opts = (["ema=True"] if ema else []) + list(opts)
     return Step(name, method, "train", (config, *opts), tuple(needs), preset, keep, row)
@@ -99,13 +107,34 @@ def rpp_steps(name: str, method: str, model: str, config: str, retrain: Step) ->
     followed by ``retrain`` (step 5)."""
     preds = f"{{dir:{name}_predict}}/train_preds.json"
     return [
-        Step(f"{name}_predict", method, "test", (
-            config, f"{{ckpt:{model}}}", "test_dataloader.dataset.split=train",
-            "test_dataloader.dataset.sentence_mode=all", "test_evaluator.type=DumpPredictions",
-            f"test_evaluator.out_file={preds}"), (model,)),
-        Step(f"{name}_select", method, "choose_pseudo", (
-            "--pred", preds, "--labeled", "{data}/supervision_1pct.json",
-            "--out", f"{{dir:{name}_select}}/pseudo_rpp_1pct.json"), (f"{name}_predict",)),
+        Step(
+            f"{name}_predict",
+            method,
+            "test",
+            (
+                config,
+                f"{{ckpt:{model}}}",
+                "test_dataloader.dataset.split=train",
+                "test_dataloader.dataset.sentence_mode=all",
+                "test_evaluator.type=DumpPredictions",
+                f"test_evaluator.out_file={preds}",
+            ),
+            (model,),
+        ),
+        Step(
+            f"{name}_select",
+            method,
+            "choose_pseudo",
+            (
+                "--pred",
+                preds,
+                "--labeled",
+                "{data}/supervision_1pct.json",
+                "--out",
+                f"{{dir:{name}_select}}/pseudo_rpp_1pct.json",
+            ),
+            (f"{name}_predict",),
+        ),
         retrain,
     ]
 
@@ -115,54 +144,160 @@ PRES = "configs/partial_res/partial-res_synthref-{}.py"
 SEMI = "configs/semires/semires_tiny_synthref-1pct-cpi.py"
 FROM_DET = "load_from={ckpt:det}"
 PSEUDO = "{dir:%s_select}/pseudo_rpp_1pct.json"
-CPI_4X = ["train_dataloader.sampler.epoch_length=795", "train_cfg.max_epochs=12",
-          "param_scheduler.0.end=12"]
+CPI_4X = [
+    "train_dataloader.sampler.epoch_length=795",
+    "train_cfg.max_epochs=12",
+    "param_scheduler.0.end=12",
+]
 STEPS: list[Step] = [
-    train("baseline", "baseline", "configs/baseline/segm_synthref.py",
-          row=("100% masks", "RegNetX-200MF + BiGRU + FiLM, 3 epochs")),
-    train("det", "seqtr", DET, ema=True,
-          row=("100% boxes", "SeqTR box model (Partial-RES step 1)")),
+    train(
+        "baseline",
+        "baseline",
+        "configs/baseline/segm_synthref.py",
+        row=("100% masks", "RegNetX-200MF + BiGRU + FiLM, 3 epochs"),
+    ),
+    train(
+        "det", "seqtr", DET, ema=True, row=("100% boxes", "SeqTR box model (Partial-RES step 1)")
+    ),
     train("seqtr", "seqtr", SEQTR, ema=True, row=("100% masks", "SeqTR from random weights")),
-    train("seqtr_from_det", "seqtr", SEQTR, [FROM_DET], ("det",), ema=True,
-          row=("100% masks", "SeqTR from the box model")),
-    *[train(f"pres_{r}pct", "partial_res", PRES.format(f"{r}pct"), [FROM_DET], ("det",),
-            ema=True, row=(f"all boxes + {r}% masks", "Partial-RES step 2"))
-      for r in (1, 5, 10)],
-    *rpp_steps("pres_1pct_rpp", "partial_res", "pres_1pct", PRES.format("1pct"), train(
-        "pres_1pct_rpp", "partial_res", PRES.format("1pct-rpp"),
-        [FROM_DET, "train_dataloader.dataset.pseudo_ann_file=" + PSEUDO % "pres_1pct_rpp",
-         "{rpp_schedule:pres_1pct_rpp_select}"], ("det", "pres_1pct_rpp_select"), ema=True,
-        row=("all boxes + 1% masks", "Partial-RES steps 2-5 (RPP, release rule)"))),
-    train("joint_1pct", "partial_res", PRES.format("1pct-joint"), [FROM_DET], ("det",),
-          ema=True, row=("all boxes + 1% masks", "risseg joint variant")),
-    *rpp_steps("joint_1pct_rpp", "partial_res", "joint_1pct", PRES.format("1pct-joint"), train(
-        "joint_1pct_rpp", "partial_res", PRES.format("1pct-joint"),
-        [FROM_DET, *[f"train_dataloader.dataset.datasets.{i}.pseudo_ann_file="
-                     + PSEUDO % "joint_1pct_rpp" for i in (0, 1)]],
-        ("det", "joint_1pct_rpp_select"), ema=True,
-        row=("all boxes + 1% masks", "risseg joint variant + RPP"))),
-    train("lavt", "lavt", "configs/lavt/lavt_tiny_synthref.py", keep="best",
-          row=("100% masks", "toy LAVT, random init, 2 epochs")),
-    Step("encoders", "lavt", "pretrain_synthref_encoders",
-         ("configs/lavt/lavt_tiny_synthref.py", "--out", "{dir:encoders}")),
-    train("lavt_large", "lavt", "configs/lavt/lavt_tiny_synthref.py",
-          [*epochs(4, 1), *LAVT_ENC], ("encoders",), "large", "best",
-          row=("100% masks", "toy LAVT, pretrained encoders, 4 epochs (SemiRES reference)")),
-    Step("proposals", "semires", "generate_pseudo_labels", (
-        "configs/semires/synth_proposals_synthref.py", "--out", "{data}/proposals",
-        "--cfg-options", "pseudo_label_dataset.data_root={data}",
-        "pseudo_label_dataset.preset={preset}"), preset="large"),
-    train("semires_burnin", "semires", "configs/semires/lavt_tiny_synthref-1pct-burnin.py",
-          [*epochs(40, 8), *LAVT_ENC], ("encoders",), "large", "best",
-          row=("1% images labeled", "burn-in = supervised LAVT, 40 epochs")),
-    train("semires_cpi", "semires", SEMI,
-          [*CPI_4X, "model.burn_in_checkpoint={ckpt:semires_burnin}"],
-          ("semires_burnin", "proposals"), "large", "best",
-          row=("1% images labeled", "SemiRES CPI, 9540 iterations")),
-    train("semires_cpi_nohue", "semires", SEMI,
-          [*CPI_4X, "model.views.hue=(0.0,0.0)", "model.burn_in_checkpoint={ckpt:semires_burnin}"],
-          ("semires_burnin", "proposals"), "large", "best",
-          row=("1% images labeled", "SemiRES CPI, strong view without hue shift (risseg)")),
+    train(
+        "seqtr_from_det",
+        "seqtr",
+        SEQTR,
+        [FROM_DET],
+        ("det",),
+        ema=True,
+        row=("100% masks", "SeqTR from the box model"),
+    ),
+    *[
+        train(
+            f"pres_{r}pct",
+            "partial_res",
+            PRES.format(f"{r}pct"),
+            [FROM_DET],
+            ("det",),
+            ema=True,
+            row=(f"all boxes + {r}% masks", "Partial-RES step 2"),
+        )
+        for r in (1, 5, 10)
+    ],
+    *rpp_steps(
+        "pres_1pct_rpp",
+        "partial_res",
+        "pres_1pct",
+        PRES.format("1pct"),
+        train(
+            "pres_1pct_rpp",
+            "partial_res",
+            PRES.format("1pct-rpp"),
+            [
+                FROM_DET,
+                "train_dataloader.dataset.pseudo_ann_file=" + PSEUDO % "pres_1pct_rpp",
+                "{rpp_schedule:pres_1pct_rpp_select}",
+            ],
+            ("det", "pres_1pct_rpp_select"),
+            ema=True,
+            row=("all boxes + 1% masks", "Partial-RES steps 2-5 (RPP, release rule)"),
+        ),
+    ),
+    train(
+        "joint_1pct",
+        "partial_res",
+        PRES.format("1pct-joint"),
+        [FROM_DET],
+        ("det",),
+        ema=True,
+        row=("all boxes + 1% masks", "risseg joint variant"),
+    ),
+    *rpp_steps(
+        "joint_1pct_rpp",
+        "partial_res",
+        "joint_1pct",
+        PRES.format("1pct-joint"),
+        train(
+            "joint_1pct_rpp",
+            "partial_res",
+            PRES.format("1pct-joint"),
+            [
+                FROM_DET,
+                *[
+                    f"train_dataloader.dataset.datasets.{i}.pseudo_ann_file="
+                    + PSEUDO % "joint_1pct_rpp"
+                    for i in (0, 1)
+                ],
+            ],
+            ("det", "joint_1pct_rpp_select"),
+            ema=True,
+            row=("all boxes + 1% masks", "risseg joint variant + RPP"),
+        ),
+    ),
+    train(
+        "lavt",
+        "lavt",
+        "configs/lavt/lavt_tiny_synthref.py",
+        keep="best",
+        row=("100% masks", "toy LAVT, random init, 2 epochs"),
+    ),
+    Step(
+        "encoders",
+        "lavt",
+        "pretrain_synthref_encoders",
+        ("configs/lavt/lavt_tiny_synthref.py", "--out", "{dir:encoders}"),
+    ),
+    train(
+        "lavt_large",
+        "lavt",
+        "configs/lavt/lavt_tiny_synthref.py",
+        [*epochs(4, 1), *LAVT_ENC],
+        ("encoders",),
+        "large",
+        "best",
+        row=("100% masks", "toy LAVT, pretrained encoders, 4 epochs (SemiRES reference)"),
+    ),
+    Step(
+        "proposals",
+        "semires",
+        "generate_pseudo_labels",
+        (
+            "configs/semires/synth_proposals_synthref.py",
+            "--out",
+            "{data}/proposals",
+            "--cfg-options",
+            "pseudo_label_dataset.data_root={data}",
+            "pseudo_label_dataset.preset={preset}",
+        ),
+        preset="large",
+    ),
+    train(
+        "semires_burnin",
+        "semires",
+        "configs/semires/lavt_tiny_synthref-1pct-burnin.py",
+        [*epochs(40, 8), *LAVT_ENC],
+        ("encoders",),
+        "large",
+        "best",
+        row=("1% images labeled", "burn-in = supervised LAVT, 40 epochs"),
+    ),
+    train(
+        "semires_cpi",
+        "semires",
+        SEMI,
+        [*CPI_4X, "model.burn_in_checkpoint={ckpt:semires_burnin}"],
+        ("semires_burnin", "proposals"),
+        "large",
+        "best",
+        row=("1% images labeled", "SemiRES CPI, 9540 iterations"),
+    ),
+    train(
+        "semires_cpi_nohue",
+        "semires",
+        SEMI,
+        [*CPI_4X, "model.views.hue=(0.0,0.0)", "model.burn_in_checkpoint={ckpt:semires_burnin}"],
+        ("semires_burnin", "proposals"),
+        "large",
+        "best",
+        row=("1% images labeled", "SemiRES CPI, strong view without hue shift (risseg)"),
+    ),
 ]
 METHODS = ("baseline", "seqtr", "partial_res", "lavt", "semires")
 
@@ -190,9 +325,13 @@ def rpp_schedule(stats: dict, iterations: int = 300, batch: int = 32) -> list[st
     kept refs (benchmarks/seqtr_label_efficiency.py's rule: x0.1 after 80 % of the epochs)."""
     refs = stats["num_labeled"] + stats["num_kept"]
     n = max(5, math.ceil(iterations / math.ceil(refs / batch)))
-    return [f"train_cfg.max_epochs={n}", f"train_cfg.val_interval={n}",
-            f"default_hooks.checkpoint.interval={n}",
-            f"param_scheduler.1.milestones=[{int(0.8 * n)}]", f"param_scheduler.1.end={n}"]
+    return [
+        f"train_cfg.max_epochs={n}",
+        f"train_cfg.val_interval={n}",
+        f"default_hooks.checkpoint.interval={n}",
+        f"param_scheduler.1.milestones=[{int(0.8 * n)}]",
+        f"param_scheduler.1.end={n}",
+    ]
 
 
 def fill(arg: str, step: Step, args: argparse.Namespace) -> list[str]:
@@ -239,11 +378,22 @@ def command(step: Step, args: argparse.Namespace, split: str | None = None) -> l
     if tool == "train":
         opts = filled[1:] + ([f"randomness.seed={args.seed}"] if args.seed is not None else [])
         opts += args.train_options
-        return cmd + [step.config, "--work-dir", str(step_dir(step.name, args)), "--resume",
-                      *data, *cfg_options(opts)]
+        return cmd + [
+            step.config,
+            "--work-dir",
+            str(step_dir(step.name, args)),
+            "--resume",
+            *data,
+            *cfg_options(opts),
+        ]
     opts = filled[2:] + args.eval_options  # a test step: config, checkpoint, options
-    return cmd + [*filled[:2], "--work-dir", str(step_dir(step.name, args)), *data,
-                  *cfg_options(opts)]
+    return cmd + [
+        *filled[:2],
+        "--work-dir",
+        str(step_dir(step.name, args)),
+        *data,
+        *cfg_options(opts),
+    ]
 
 
 def run(cmd: list[str], log: Path) -> str:
@@ -269,7 +419,8 @@ def kept_checkpoint(work: Path, keep: str) -> str:
     if keep == "best" and best:
         return str(best[-1])
     found = sorted(work.glob("epoch_*.pth"), key=lambda p: int(p.stem.split("_")[1])) or sorted(
-        work.glob("iter_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
+        work.glob("iter_*.pth"), key=lambda p: int(p.stem.split("_")[1])
+    )
     if not found:
         raise FileNotFoundError(f"no checkpoint in {work}")
     return str(found[-1])
@@ -315,8 +466,9 @@ def select(only: list[str] | None) -> list[Step]:
         return list(STEPS)
     unknown = [n for n in only if n not in by_name and n not in METHODS]
     if unknown:
-        raise SystemExit(f"--only: unknown {unknown}; methods {list(METHODS)}, steps "
-                         f"{list(by_name)}")
+        raise SystemExit(
+            f"--only: unknown {unknown}; methods {list(METHODS)}, steps {list(by_name)}"
+        )
     wanted = {s.name for s in STEPS if s.name in only or s.method in only}
     todo = list(wanted)
     while todo:
@@ -332,28 +484,43 @@ def summary(args: argparse.Namespace) -> list[dict]:
     rows = []
     for step in STEPS:
         done = record(step.name, args)
-        evals = {split: step_dir(step.name, args) / f"eval_{split}.json"
-                 for split in ("val", "test")}
+        evals = {
+            split: step_dir(step.name, args) / f"eval_{split}.json" for split in ("val", "test")
+        }
         if step.row is None or done is None or not all(p.is_file() for p in evals.values()):
             continue
-        rows.append(dict(method=step.method, name=step.name, supervision=step.row[0],
-                         description=step.row[1], config=step.config,
-                         preset=data_root(step, args)[0], checkpoint=done["checkpoint"],
-                         **{s: json.loads(p.read_text()) for s, p in evals.items()}))
+        rows.append(
+            dict(
+                method=step.method,
+                name=step.name,
+                supervision=step.row[0],
+                description=step.row[1],
+                config=step.config,
+                preset=data_root(step, args)[0],
+                checkpoint=done["checkpoint"],
+                **{s: json.loads(p.read_text()) for s, p in evals.items()},
+            )
+        )
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
     """The summary as a markdown table (``-`` where a metric is not printed, e.g. box models)."""
+
     def num(metrics: dict, key: str) -> str:
         return f"{metrics[key]:.2f}" if isinstance(metrics.get(key), (int, float)) else "-"
 
-    lines = ["| method | model | supervision | preset | val mIoU | val oIoU | test mIoU | "
-             "test oIoU | config |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| method | model | supervision | preset | val mIoU | val oIoU | test mIoU | "
+        "test oIoU | config |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['method']} | {r['name']}: {r['description']} | {r['supervision']} | "
-                     f"{r['preset']} | {num(r['val'], 'mIoU')} | {num(r['val'], 'oIoU')} | "
-                     f"{num(r['test'], 'mIoU')} | {num(r['test'], 'oIoU')} | `{r['config']}` |")
+        lines.append(
+            f"| {r['method']} | {r['name']}: {r['description']} | {r['supervision']} | "
+            f"{r['preset']} | {num(r['val'], 'mIoU')} | {num(r['val'], 'oIoU')} | "
+            f"{num(r['test'], 'mIoU')} | {num(r['test'], 'oIoU')} | `{r['config']}` |"
+        )
     return "\n".join(lines)
 
 
@@ -365,10 +532,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, help="randomness.seed of every training")
     parser.add_argument("--preset", help="SynthRef preset of every step (default: each its own)")
     parser.add_argument("--data-root", help="SynthRef folder of every step")
-    parser.add_argument("--train-options", nargs="+", default=[], metavar="K=V",
-                        help="--cfg-options appended to every training")
-    parser.add_argument("--eval-options", nargs="+", default=[], metavar="K=V",
-                        help="--cfg-options appended to every tools/test.py run")
+    parser.add_argument(
+        "--train-options",
+        nargs="+",
+        default=[],
+        metavar="K=V",
+        help="--cfg-options appended to every training",
+    )
+    parser.add_argument(
+        "--eval-options",
+        nargs="+",
+        default=[],
+        metavar="K=V",
+        help="--cfg-options appended to every tools/test.py run",
+    )
     return parser.parse_args(argv)
 
 

@@ -32,10 +32,17 @@ from risseg.utils import register_all_modules
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("config", help="a toy LAVT config (its backbone, text encoder, tokenizer)")
-    parser.add_argument("--corpus", default="data/synthref_pretrain",
-                        help="SynthRef corpus folder; generated when missing")
-    parser.add_argument("--corpus-seed", type=int, default=1,
-                        help="generator seed of the corpus (must differ from the benchmark's)")
+    parser.add_argument(
+        "--corpus",
+        default="data/synthref_pretrain",
+        help="SynthRef corpus folder; generated when missing",
+    )
+    parser.add_argument(
+        "--corpus-seed",
+        type=int,
+        default=1,
+        help="generator seed of the corpus (must differ from the benchmark's)",
+    )
     parser.add_argument("--preset", default="default")
     parser.add_argument("--out", default="work_dirs/synthref_pretrain")
     parser.add_argument("--swin-epochs", type=int, default=60)
@@ -64,24 +71,40 @@ def main() -> None:
         generate_synthref(args.corpus, preset=args.preset, seed=args.corpus_seed)
     if bench.get("type") == "SynthRefDataset":
         # the tokenizer reads the vocabulary of the config's own SynthRef: make that first
-        ensure_synthref(bench.get("data_root", "data/synthref"), bench.get("preset", "default"),
-                        bench.get("seed", 0))
+        ensure_synthref(
+            bench.get("data_root", "data/synthref"),
+            bench.get("preset", "default"),
+            bench.get("seed", 0),
+        )
     tokenizer = TOKENIZERS.build(cfg.tokenizer)  # before the Swin epochs: fail fast
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
     pre = cfg.model.data_preprocessor
     swin_log = pretrain_swin(
-        MODELS.build(cfg.model.backbone), args.corpus, osp.join(args.out, "swin.pth"),
-        mean=tuple(pre.mean), std=tuple(pre.std), epochs=args.swin_epochs, seed=args.seed,
+        MODELS.build(cfg.model.backbone),
+        args.corpus,
+        osp.join(args.out, "swin.pth"),
+        mean=tuple(pre.mean),
+        std=tuple(pre.std),
+        epochs=args.swin_epochs,
+        seed=args.seed,
     )
     bert_log = pretrain_bert(
-        dict(cfg.model.text_encoder.config), tokenizer, tokenizer.vocab_size, args.corpus,
-        osp.join(args.out, "bert"), max_length=cfg.get("max_length", 16),
-        epochs=args.bert_epochs, seed=args.seed,
+        dict(cfg.model.text_encoder.config),
+        tokenizer,
+        tokenizer.vocab_size,
+        args.corpus,
+        osp.join(args.out, "bert"),
+        max_length=cfg.get("max_length", 16),
+        epochs=args.bert_epochs,
+        seed=args.seed,
     )
     with open(osp.join(args.out, "pretrain_log.json"), "w", encoding="utf-8") as f:
-        json.dump(dict(corpus=args.corpus, corpus_seed=args.corpus_seed, swin=swin_log,
-                       bert=bert_log), f, indent=1)
+        json.dump(
+            dict(corpus=args.corpus, corpus_seed=args.corpus_seed, swin=swin_log, bert=bert_log),
+            f,
+            indent=1,
+        )
     print(f"Swin: {osp.join(args.out, 'swin.pth')} (last: {swin_log[-1]})")
     print(f"BERT: {osp.join(args.out, 'bert')} (last: {bert_log[-1]})")
 

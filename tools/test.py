@@ -3,6 +3,7 @@
 ``--show-dir DIR`` draws every test sample (sentence, predicted mask, GT outline, IoU) into
 DIR; ``--show`` shows them in a window, each for ``--wait-time`` seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,13 +20,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("config", help="test config file path")
     parser.add_argument("checkpoint", help="checkpoint file")
     parser.add_argument(
-        "--out", help="also write the per-sample predictions: .pkl (mmengine's DumpResults, "
+        "--out",
+        help="also write the per-sample predictions: .pkl (mmengine's DumpResults, "
         "every field) or .json (risseg's DumpPredictions: RLE masks, GT masks, points, boxes; "
-        "read by tools/analysis/show_predictions.py)")
+        "read by tools/analysis/show_predictions.py)",
+    )
     parser.add_argument("--show", action="store_true", help="show each prediction in a window")
     parser.add_argument("--show-dir", help="write one picture per test sample to this folder")
-    parser.add_argument("--wait-time", type=float, default=2.0,
-                        help="seconds each --show window stays (0: until a key)")
+    parser.add_argument(
+        "--wait-time",
+        type=float,
+        default=2.0,
+        help="seconds each --show window stays (0: until a key)",
+    )
     add_run_args(parser)
     return parser.parse_args()
 

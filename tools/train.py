@@ -1,4 +1,5 @@
 """Train a risseg model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [PATH]]``."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train a referring segmentor")
     parser.add_argument("config", help="train config file path")
     parser.add_argument(
-        "--resume", nargs="?", type=str, const="auto",
+        "--resume",
+        nargs="?",
+        type=str,
+        const="auto",
         help="resume from PATH, or from the latest checkpoint in the work_dir if no PATH",
     )
     parser.add_argument("--amp", action="store_true", help="mixed precision (bf16 on CPU)")
@@ -54,8 +58,10 @@ def apply_resume(cfg: Config, resume: str | None) -> None:
     has_one = osp.exists(osp.join(cfg.work_dir, "last_checkpoint"))
     latest = find_latest_checkpoint(cfg.work_dir) if has_one else None
     if latest is None:
-        print(f"--resume: no checkpoint in {cfg.work_dir} yet; starting from the beginning"
-              + (f" (load_from={cfg.load_from})" if cfg.get("load_from") else ""))
+        print(
+            f"--resume: no checkpoint in {cfg.work_dir} yet; starting from the beginning"
+            + (f" (load_from={cfg.load_from})" if cfg.get("load_from") else "")
+        )
         cfg.resume = False
     else:
         cfg.resume, cfg.load_from = True, latest

@@ -81,47 +81,79 @@ RUNS: dict[str, Run] = {
     "lavt_1pct": Run(BURN_IN, "LAVT, 1% masks (supervised)"),
     "semires_iom": Run("configs/semires/semires_tiny_synthref-1pct-iom.py", "SemiRES 1%, IOM"),
     "semires_cpi": Run(CPI, "SemiRES 1%, CPI"),
-    "semires_pwa": Run("configs/semires/semires_tiny_synthref-1pct-pwa.py",
-                       "SemiRES 1%, PWA only"),
+    "semires_pwa": Run("configs/semires/semires_tiny_synthref-1pct-pwa.py", "SemiRES 1%, PWA only"),
     # 7 epochs of 42 iterations, each validated: burn-in + SemiRES stays within the budget of
     # the 100% reference (287 + 1350 <= 1676 iterations)
-    "lavt_10pct": Run(BURN_IN, "LAVT, 10% masks (supervised)", (
-        f"train_dataloader.dataset.supervision_file={TEN_PCT}", "train_cfg.max_epochs=7",
-        "param_scheduler.0.end=7", "train_cfg.val_interval=1",
-        "default_hooks.checkpoint.interval=1")),
-    "semires_cpi_10pct": Run(CPI, "SemiRES 10%, CPI", (
-        f"train_dataloader.dataset.datasets.0.supervision_file={TEN_PCT}",
-        f"train_dataloader.dataset.datasets.1.supervision_file={TEN_PCT}"),
-        burn_in="lavt_10pct"),
+    "lavt_10pct": Run(
+        BURN_IN,
+        "LAVT, 10% masks (supervised)",
+        (
+            f"train_dataloader.dataset.supervision_file={TEN_PCT}",
+            "train_cfg.max_epochs=7",
+            "param_scheduler.0.end=7",
+            "train_cfg.val_interval=1",
+            "default_hooks.checkpoint.interval=1",
+        ),
+    ),
+    "semires_cpi_10pct": Run(
+        CPI,
+        "SemiRES 10%, CPI",
+        (
+            f"train_dataloader.dataset.datasets.0.supervision_file={TEN_PCT}",
+            f"train_dataloader.dataset.datasets.1.supervision_file={TEN_PCT}",
+        ),
+        burn_in="lavt_10pct",
+    ),
     # risseg option, not SemiRES: only the more confident half of the teacher's masks per batch
-    "semires_cpi_conf50": Run(CPI, "SemiRES 1%, CPI, 50% most confident pseudo labels",
-                              ("model.confident_fraction=0.5",)),
+    "semires_cpi_conf50": Run(
+        CPI, "SemiRES 1%, CPI, 50% most confident pseudo labels", ("model.confident_fraction=0.5",)
+    ),
     # 4 labeled + 12 unlabeled per batch (the 100% reference's batch of 16)
-    "semires_cpi_u12": Run(CPI, "SemiRES 1%, CPI, 12 unlabeled per batch", (
-        "train_dataloader.batch_size=16", "train_dataloader.sampler.batch_size=16")),
+    "semires_cpi_u12": Run(
+        CPI,
+        "SemiRES 1%, CPI, 12 unlabeled per batch",
+        ("train_dataloader.batch_size=16", "train_dataloader.sampler.batch_size=16"),
+    ),
     # the burn-in gets the budget the 20-epoch one leaves unused (40 epochs, LARGE_BUDGETS)
     LONG: Run(BURN_IN, "LAVT, 1% masks (supervised), 40-epoch burn-in", large_only=True),
-    "semires_cpi_long": Run(CPI, "SemiRES 1%, CPI, from the 40-epoch burn-in", burn_in=LONG,
-                            large_only=True),
+    "semires_cpi_long": Run(
+        CPI, "SemiRES 1%, CPI, from the 40-epoch burn-in", burn_in=LONG, large_only=True
+    ),
     # the other refinements on semires_cpi_long's schedule (9 epochs of 150, best val oIoU
     # kept) with the IOM release's 10 x L_sup
-    "semires_iom_long": Run(CPI, "SemiRES 1%, IOM, from the 40-epoch burn-in",
-                            ("model.pseudo_labeler.strategy=iom", "model.sup_weight=10.0"), burn_in=LONG,
-                            large_only=True),
-    "semires_pwa_long": Run(CPI, "SemiRES 1%, PWA only, from the 40-epoch burn-in",
-                            ("model.pseudo_labeler.strategy=pwa", "model.sup_weight=10.0"), burn_in=LONG,
-                            large_only=True),
+    "semires_iom_long": Run(
+        CPI,
+        "SemiRES 1%, IOM, from the 40-epoch burn-in",
+        ("model.pseudo_labeler.strategy=iom", "model.sup_weight=10.0"),
+        burn_in=LONG,
+        large_only=True,
+    ),
+    "semires_pwa_long": Run(
+        CPI,
+        "SemiRES 1%, PWA only, from the 40-epoch burn-in",
+        ("model.pseudo_labeler.strategy=pwa", "model.sup_weight=10.0"),
+        burn_in=LONG,
+        large_only=True,
+    ),
     # risseg option, not SemiRES: the top-scoring proposal as the pseudo label instead of CPI
     "semires_top_long": Run(
-        CPI, "SemiRES 1%, top-scoring proposal (risseg), from the 40-epoch burn-in",
-        ("model.pseudo_labeler.strategy=top",), burn_in=LONG, large_only=True),
+        CPI,
+        "SemiRES 1%, top-scoring proposal (risseg), from the 40-epoch burn-in",
+        ("model.pseudo_labeler.strategy=top",),
+        burn_in=LONG,
+        large_only=True,
+    ),
 }
 for _k, (_words, _length) in BUDGET_MULTIPLES.items():
     RUNS[f"lavt_100pct_{_k}x"] = Run(LAVT, f"LAVT, 100% masks, {_k} epochs", large_only=True)
     RUNS[f"semires_cpi_{_k}x"] = Run(
-        CPI, f"SemiRES 1%, CPI, from the 40-epoch burn-in, {_words} the budget",
-        semires_epochs(12, length=_length), burn_in=LONG, reference=f"lavt_100pct_{_k}x",
-        large_only=True)
+        CPI,
+        f"SemiRES 1%, CPI, from the 40-epoch burn-in, {_words} the budget",
+        semires_epochs(12, length=_length),
+        burn_in=LONG,
+        reference=f"lavt_100pct_{_k}x",
+        large_only=True,
+    )
 # risseg option, not SemiRES: the teacher averages its probabilities over every sentence of the
 # ref; CPI otherwise unchanged, at 1x and 4x the budget, and at 4x from the 7th of the 12
 # epochs on (ModelOptionSwitchHook), so that the averaged teacher is one already trained with
@@ -129,23 +161,45 @@ for _k, (_words, _length) in BUDGET_MULTIPLES.items():
 ALL_SENTENCES = ("model.teacher_all_sentences=True",)
 _ALLSENT = "SemiRES 1%, CPI, teacher over all sentences"
 RUNS["semires_cpi_allsent_long"] = Run(
-    CPI, f"{_ALLSENT} (risseg), from the 40-epoch burn-in", ALL_SENTENCES, burn_in=LONG,
-    large_only=True)
+    CPI,
+    f"{_ALLSENT} (risseg), from the 40-epoch burn-in",
+    ALL_SENTENCES,
+    burn_in=LONG,
+    large_only=True,
+)
 RUNS["semires_cpi_allsent_4x"] = Run(
-    CPI, f"{_ALLSENT} (risseg), from the 40-epoch burn-in, four times the budget",
-    FOUR_X + ALL_SENTENCES, burn_in=LONG, reference="lavt_100pct_4x", large_only=True)
+    CPI,
+    f"{_ALLSENT} (risseg), from the 40-epoch burn-in, four times the budget",
+    FOUR_X + ALL_SENTENCES,
+    burn_in=LONG,
+    reference="lavt_100pct_4x",
+    large_only=True,
+)
 RUNS["semires_cpi_allsent_late_4x"] = Run(
-    CPI, f"{_ALLSENT} from epoch 7 of 12 (risseg), from the 40-epoch burn-in, four times the "
-    "budget", FOUR_X, burn_in=LONG, reference="lavt_100pct_4x", large_only=True,
-    extra_hooks=(dict(type="ModelOptionSwitchHook", option="teacher_all_sentences", value=True,
-                      begin_epoch=6),))
+    CPI,
+    f"{_ALLSENT} from epoch 7 of 12 (risseg), from the 40-epoch burn-in, four times the budget",
+    FOUR_X,
+    burn_in=LONG,
+    reference="lavt_100pct_4x",
+    large_only=True,
+    extra_hooks=(
+        dict(
+            type="ModelOptionSwitchHook", option="teacher_all_sentences", value=True, begin_epoch=6
+        ),
+    ),
+)
 # a strong view that keeps colours: brightness, contrast and saturation jitter as the release,
 # but no hue shift, so that a sentence naming a colour stays true of the student's image (38%
 # of SynthRef large's train sentences name one)
 RUNS["semires_cpi_nohue_4x"] = Run(
-    CPI, "SemiRES 1%, CPI, strong view without hue shift, from the 40-epoch burn-in, four times "
-    "the budget", FOUR_X + ("model.views.hue=(0.0,0.0)",), burn_in=LONG,
-    reference="lavt_100pct_4x", large_only=True)
+    CPI,
+    "SemiRES 1%, CPI, strong view without hue shift, from the 40-epoch burn-in, four times "
+    "the budget",
+    FOUR_X + ("model.views.hue=(0.0,0.0)",),
+    burn_in=LONG,
+    reference="lavt_100pct_4x",
+    large_only=True,
+)
 
 # --full --preset large (42.5k train refs, 425 of them labeled at 1%): one epoch (2656
 # iterations of 16) for the 100% reference, a 20-epoch burn-in on the 425 labeled refs (27

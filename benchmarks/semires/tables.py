@@ -62,8 +62,12 @@ def seed_summary(per_seed: dict[str, dict]) -> list[str]:
             )
         return rows
 
-    lines = [f"{len(seeds)} seeds: " + ", ".join(seeds), "val (checkpoints chosen on it):",
-             *header, *table(None)]
+    lines = [
+        f"{len(seeds)} seeds: " + ", ".join(seeds),
+        "val (checkpoints chosen on it):",
+        *header,
+        *table(None),
+    ]
     test_rows = table("test")
     if test_rows:
         lines += ["", "test split (testA + testB), the same checkpoints:", *header, *test_rows]

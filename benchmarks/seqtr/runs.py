@@ -68,9 +68,11 @@ def schedule_options(num_refs: int, iterations: int = ITERATIONS, batch: int = 3
     """
     epochs = max(5, math.ceil(iterations / math.ceil(num_refs / batch)))
     return [
-        f"train_cfg.max_epochs={epochs}", f"train_cfg.val_interval={epochs}",
+        f"train_cfg.max_epochs={epochs}",
+        f"train_cfg.val_interval={epochs}",
         f"default_hooks.checkpoint.interval={epochs}",
-        f"param_scheduler.1.milestones=[{int(0.8 * epochs)}]", f"param_scheduler.1.end={epochs}",
+        f"param_scheduler.1.milestones=[{int(0.8 * epochs)}]",
+        f"param_scheduler.1.end={epochs}",
     ]
 
 
@@ -90,16 +92,30 @@ def ratio_steps(r: int) -> list[Step]:
         Step(f"pres_{r}pct", PRES, (sup, "@schedule", LOAD_DET, SEED), r),
         # steps 3-5: RPP on step 2's train predictions, retrained from the box model with the
         # step-2 budget (~300 iterations) over the labeled + kept refs
-        Step(f"pres_{r}pct_rpp", PRES_RPP, (
-            SEED, sup, "train_dataloader.dataset.pseudo_ann_file={pseudo}", LOAD_DET,
-            "@rpp_schedule"), r, pseudo_from=f"pres_{r}pct"),
+        Step(
+            f"pres_{r}pct_rpp",
+            PRES_RPP,
+            (
+                SEED,
+                sup,
+                "train_dataloader.dataset.pseudo_ann_file={pseudo}",
+                LOAD_DET,
+                "@rpp_schedule",
+            ),
+            r,
+            pseudo_from=f"pres_{r}pct",
+        ),
         # risseg's joint variant: mask sequence on the refs with masks, box sequence on all
         Step(f"joint_{r}pct", JOINT, (*joint_sup, LOAD_DET, SEED), r),
         # RPP on the joint model's predictions, then the joint model retrained from the box
         # model with the kept pseudo masks joining the GT masks
-        Step(f"joint_{r}pct_rpp", JOINT, (
-            SEED, *joint_sup, LOAD_DET, *_both("pseudo_ann_file={pseudo}")), r,
-            pseudo_from=f"joint_{r}pct"),
+        Step(
+            f"joint_{r}pct_rpp",
+            JOINT,
+            (SEED, *joint_sup, LOAD_DET, *_both("pseudo_ann_file={pseudo}")),
+            r,
+            pseudo_from=f"joint_{r}pct",
+        ),
         # box-only refs train the mask sequence on the ellipse inscribed in their box
         Step(f"boxprior_{r}pct", BOX_PRIOR, (*joint_sup, LOAD_DET, SEED), r),
     ]
@@ -115,9 +131,16 @@ def steps(ratios: Sequence[int]) -> list[Step]:
         Step("seqtr_100pct_det", SEGM, (LOAD_DET, SEED)),
         # the joint variant's own full-supervision reference: every ref trains both sequences
         # (both halves of the ConcatDataset hold every ref, all with masks)
-        Step("joint_100pct", JOINT, (
-            *_both("supervision_file=None"),
-            "train_dataloader.dataset.datasets.1.keep_supervision=[mask]", LOAD_DET, SEED)),
+        Step(
+            "joint_100pct",
+            JOINT,
+            (
+                *_both("supervision_file=None"),
+                "train_dataloader.dataset.datasets.1.keep_supervision=[mask]",
+                LOAD_DET,
+                SEED,
+            ),
+        ),
         *[step for r in ratios for step in ratio_steps(r)],
     ]
 

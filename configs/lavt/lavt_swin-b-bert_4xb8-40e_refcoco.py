@@ -49,8 +49,15 @@ optim_wrapper = dict(
     paramwise_cfg=dict(bert_layers=10),
 )
 param_scheduler = [  # lr * (1 - t / (iters_per_epoch * 40)) ** 0.9, stepped every iteration
-    dict(type="PolyLR", power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=40,
-         convert_to_iter_based=True),
+    dict(
+        type="PolyLR",
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=40,
+        convert_to_iter_based=True,
+    ),
 ]
 # LAVT keeps the checkpoint with the best val oIoU.
 default_hooks = dict(checkpoint=dict(save_best="oIoU", rule="greater"))

@@ -66,8 +66,15 @@ optim_wrapper = dict(
 )
 max_epochs = 2
 param_scheduler = [  # LAVT: lr * (1 - t / T) ** 0.9 per iteration, T = all iterations
-    dict(type="PolyLR", power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(
+        type="PolyLR",
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True,
+    ),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(

@@ -47,8 +47,12 @@ model = dict(
     ),
 )
 train_dataloader = dict(
-    dataset=dict(**_dataset, pipeline=train_pipeline, supervision_file="supervision_1pct.json",
-                 keep_supervision=["mask"])
+    dataset=dict(
+        **_dataset,
+        pipeline=train_pipeline,
+        supervision_file="supervision_1pct.json",
+        keep_supervision=["mask"],
+    )
 )
 val_dataloader = dict(dataset=dict(**_dataset, pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(**_dataset, split="test", pipeline=test_pipeline))

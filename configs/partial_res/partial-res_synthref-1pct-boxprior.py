@@ -12,8 +12,13 @@ load_cfg = dict(strict=False)  # the box model lacks this model's new head weigh
 model = dict(
     neck=dict(return_text_token=True),
     head=dict(
-        language_token=True, task_prompt=True, cctf=True, cctf_axes="natural", point_bias=True,
-        box_loss_weight=1.0, task_embedding=True,
+        language_token=True,
+        task_prompt=True,
+        cctf=True,
+        cctf_axes="natural",
+        point_bias=True,
+        box_loss_weight=1.0,
+        task_embedding=True,
         task_init_std=1.0,  # as the joint config: task vectors at a token row's scale
         min_points=3,  # as the joint config: no END before 3 points
     ),
@@ -29,8 +34,14 @@ box_prior_pipeline = [
     dict(type="TokenizeText", tokenizer={{_base_.tokenizer}}, max_length=16),
     dict(type="PackRISInputs", extra_data_keys=("gt_points",)),
 ]
-_synthref = dict(type="SynthRefDataset", data_root={{_base_.data_root}}, preset="default",
-                 seed=0, split="train", supervision_file="supervision_1pct.json")
+_synthref = dict(
+    type="SynthRefDataset",
+    data_root={{_base_.data_root}},
+    preset="default",
+    seed=0,
+    split="train",
+    supervision_file="supervision_1pct.json",
+)
 train_dataloader = dict(
     _delete_=True,
     batch_size=32,

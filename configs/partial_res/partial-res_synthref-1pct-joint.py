@@ -13,7 +13,11 @@ load_cfg = dict(strict=False)  # the box model lacks this model's new head weigh
 model = dict(
     neck=dict(return_text_token=True),
     head=dict(
-        language_token=True, task_prompt=True, cctf=True, cctf_axes="natural", point_bias=True,
+        language_token=True,
+        task_prompt=True,
+        cctf=True,
+        cctf_axes="natural",
+        point_bias=True,
         box_loss_weight=1.0,  # loss_box on every sample; loss_mask only on 'mask' samples
         # a learned embedding on every mask-sequence input: without it the shared decoder kept
         # the box sequence's jump to the far corner after the first point (val mIoU 23.6 -> 27.4)
@@ -28,8 +32,14 @@ model = dict(
     ),
 )
 supervision_file = "supervision_1pct.json"
-_synthref = dict(type="SynthRefDataset", data_root={{_base_.data_root}}, preset="default",
-                 seed=0, split="train", supervision_file=supervision_file)
+_synthref = dict(
+    type="SynthRefDataset",
+    data_root={{_base_.data_root}},
+    preset="default",
+    seed=0,
+    split="train",
+    supervision_file=supervision_file,
+)
 train_dataloader = dict(
     _delete_=True,
     batch_size=32,

@@ -9,8 +9,9 @@ load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
 load_cfg = dict(strict=False)  # the box model lacks this model's new head weights (logged)
 model = dict(
     neck=dict(return_text_token=True),
-    head=dict(language_token=True, task_prompt=True, cctf=True, cctf_axes="natural",
-              point_bias=True),
+    head=dict(
+        language_token=True, task_prompt=True, cctf=True, cctf_axes="natural", point_bias=True
+    ),
 )
 train_dataloader = dict(
     dataset=dict(supervision_file="supervision_5pct.json", keep_supervision=["mask"])

@@ -8,8 +8,15 @@ train_dataloader = dict(
 )
 max_epochs = 14
 param_scheduler = [
-    dict(type="PolyLR", power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(
+        type="PolyLR",
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True,
+    ),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 default_hooks = dict(checkpoint=dict(interval=2, max_keep_ckpts=1))

@@ -23,6 +23,7 @@ train_dataloader = {{_base_.semi_train_dataloader}}
 # improvement resets the patience.
 custom_hooks = [
     dict(type="EMATeacherHook", keep_rate=0.9996),  # SemiRES's fixed keep rate
-    dict(type="ResumableEarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0,
-         patience=5),
+    dict(
+        type="ResumableEarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0, patience=5
+    ),
 ]

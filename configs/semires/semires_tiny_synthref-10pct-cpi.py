@@ -18,18 +18,33 @@ model = dict(
     test_cfg=dict(eval_model="teacher"),
 )
 _semi = _base_.semi_train_dataloader  # the 1 % loader with both parts on semi_10pct.json
-train_dataloader = dict(_semi, dataset=dict(_semi.dataset, datasets=[
-    dict(part, supervision_file="semi_10pct.json") for part in _semi.dataset.datasets]))
+train_dataloader = dict(
+    _semi,
+    dataset=dict(
+        _semi.dataset,
+        datasets=[
+            dict(part, supervision_file="semi_10pct.json") for part in _semi.dataset.datasets
+        ],
+    ),
+)
 max_epochs = 9
 train_cfg = dict(max_epochs=max_epochs, val_interval=1)
 param_scheduler = [
-    dict(type="PolyLR", power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(
+        type="PolyLR",
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True,
+    ),
 ]
 default_hooks = dict(checkpoint=dict(interval=1, save_best="oIoU", rule="greater"))
 custom_hooks = [
     dict(type="EMATeacherHook", keep_rate=0.98),
-    dict(type="ResumableEarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0,
-         patience=5),
+    dict(
+        type="ResumableEarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0, patience=5
+    ),
 ]
 optim_wrapper = dict(optimizer=dict(lr=5e-4))

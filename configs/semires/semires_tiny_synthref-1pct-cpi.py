@@ -23,13 +23,21 @@ max_epochs = 9
 train_dataloader = {{_base_.semi_train_dataloader}}
 train_cfg = dict(max_epochs=max_epochs, val_interval=1)
 param_scheduler = [
-    dict(type="PolyLR", power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(
+        type="PolyLR",
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True,
+    ),
 ]
 default_hooks = dict(checkpoint=dict(interval=1, save_best="oIoU", rule="greater"))
 custom_hooks = [
     dict(type="EMATeacherHook", keep_rate=0.98),
-    dict(type="ResumableEarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0,
-         patience=5),
+    dict(
+        type="ResumableEarlyStoppingHook", monitor="oIoU", rule="greater", min_delta=0.0, patience=5
+    ),
 ]
 optim_wrapper = dict(optimizer=dict(lr=5e-4))

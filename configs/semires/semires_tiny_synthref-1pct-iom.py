@@ -23,8 +23,15 @@ max_epochs = 4
 train_dataloader = {{_base_.semi_train_dataloader}}
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
-    dict(type="PolyLR", power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(
+        type="PolyLR",
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True,
+    ),
 ]
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
 custom_hooks = [dict(type="EMATeacherHook", keep_rate=0.98)]

@@ -129,8 +129,13 @@ def _train_epochs(
         log.append(record)
         print_log(f"{name}: {json.dumps(record)}", "current")
         _atomic_save(
-            dict(model=model.state_dict(), optim=optim.state_dict(), sched=sched.state_dict(),
-                 epoch=epoch + 1, log=log),
+            dict(
+                model=model.state_dict(),
+                optim=optim.state_dict(),
+                sched=sched.state_dict(),
+                epoch=epoch + 1,
+                log=log,
+            ),
             state_path,
         )
     return log
@@ -206,16 +211,27 @@ def pretrain_swin(
         return F.binary_cross_entropy_with_logits(logits, torch.from_numpy(targets[train_idx[idx]]))
 
     def evaluate() -> dict:
-        logits = torch.cat([model(to_input(images[val_idx[i : i + 256]]))
-                            for i in range(0, len(val_idx), 256)])
+        logits = torch.cat(
+            [model(to_input(images[val_idx[i : i + 256]])) for i in range(0, len(val_idx), 256)]
+        )
         y = torch.from_numpy(targets[val_idx])
         pred = logits > 0
         tp = (pred & (y > 0)).sum().item()
         f1 = 2 * tp / max(1, pred.sum().item() + (y > 0).sum().item())
         return dict(val_loss=F.binary_cross_entropy_with_logits(logits, y).item(), val_f1=f1)
 
-    log = _train_epochs("swin", model, step, evaluate, len(train_idx), epochs, batch_size, lr,
-                        out_path + ".state", seed)
+    log = _train_epochs(
+        "swin",
+        model,
+        step,
+        evaluate,
+        len(train_idx),
+        epochs,
+        batch_size,
+        lr,
+        out_path + ".state",
+        seed,
+    )
     _atomic_save(dict(state_dict=model.swin_state_dict(), classes=names, log=log), out_path)
     return log
 
@@ -271,13 +287,13 @@ def pretrain_bert(
     ids, mask = encode(train_text)
     val_ids, val_mask = encode(val_text)
     gen = torch.Generator().manual_seed(seed)
-    val_in, val_labels = mask_tokens(val_ids, val_mask, mask_id, num_token_ids,
-                                     generator=torch.Generator().manual_seed(seed + 1))
+    val_in, val_labels = mask_tokens(
+        val_ids, val_mask, mask_id, num_token_ids, generator=torch.Generator().manual_seed(seed + 1)
+    )
 
     def step(idx: np.ndarray) -> Tensor:
         idx_t = torch.from_numpy(idx)
-        inputs, labels = mask_tokens(ids[idx_t], mask[idx_t], mask_id, num_token_ids,
-                                     generator=gen)
+        inputs, labels = mask_tokens(ids[idx_t], mask[idx_t], mask_id, num_token_ids, generator=gen)
         return model(input_ids=inputs, attention_mask=mask[idx_t].long(), labels=labels).loss
 
     def evaluate() -> dict:
@@ -286,7 +302,17 @@ def pretrain_bert(
         acc = (logits.argmax(-1)[chosen] == val_labels[chosen]).float().mean().item()
         return dict(val_masked_word_acc=acc)
 
-    log = _train_epochs("bert", model, step, evaluate, len(train_text), epochs, batch_size, lr,
-                        out_dir.rstrip("/") + ".state", seed)
+    log = _train_epochs(
+        "bert",
+        model,
+        step,
+        evaluate,
+        len(train_text),
+        epochs,
+        batch_size,
+        lr,
+        out_dir.rstrip("/") + ".state",
+        seed,
+    )
     model.bert.save_pretrained(out_dir)
     return log

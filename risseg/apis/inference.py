@@ -8,6 +8,7 @@
 The image goes through the config's test pipeline without the transforms that read
 annotations, so it is resized, padded and tokenised exactly as at evaluation time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,12 @@ class Segmentation:
     box: np.ndarray | None = None
 
 
-def init_segmentor(config: str | Config, checkpoint: str | None = None, device: str = "cpu",
-                   cfg_options: dict | None = None) -> nn.Module:
+def init_segmentor(
+    config: str | Config,
+    checkpoint: str | None = None,
+    device: str = "cpu",
+    cfg_options: dict | None = None,
+) -> nn.Module:
     """Build the config's model, load a local checkpoint and put it in eval mode.
 
     A checkpoint saved with ``ema=True`` holds the EMA weights in ``state_dict`` (mmengine's
@@ -86,8 +91,9 @@ def init_segmentor(config: str | Config, checkpoint: str | None = None, device: 
 
 def inference_pipeline(cfg: Config) -> Compose:
     """The config's test pipeline without the annotation-reading transforms."""
-    steps = [t for t in cfg.test_dataloader.dataset.pipeline
-             if t["type"] not in ANNOTATION_TRANSFORMS]
+    steps = [
+        t for t in cfg.test_dataloader.dataset.pipeline if t["type"] not in ANNOTATION_TRANSFORMS
+    ]
     if not steps or steps[0]["type"] != "LoadImage":
         raise ValueError("The test pipeline must start with LoadImage for inference.")
     return Compose([TRANSFORMS.build(t) for t in steps])  # risseg's registry, any scope
@@ -102,11 +108,20 @@ def _loaded(model: nn.Module, image: ImageInput) -> dict:
         return model.inference_pipeline.transforms[0](dict(img_path=image))
     img = np.asarray(image)
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
-        raise ValueError(f"image must be an (H, W, 3) uint8 RGB array, got "
-                         f"{img.shape} {img.dtype}.")
+        raise ValueError(
+            f"image must be an (H, W, 3) uint8 RGB array, got {img.shape} {img.dtype}."
+        )
     h, w = img.shape[:2]
-    return dict(img_path="<array>", img=img, ori_shape=(h, w), img_shape=(h, w),
-                pad_shape=(h, w), img_offset=(0, 0), scale_factor=(1.0, 1.0), flip=False)
+    return dict(
+        img_path="<array>",
+        img=img,
+        ori_shape=(h, w),
+        img_shape=(h, w),
+        pad_shape=(h, w),
+        img_offset=(0, 0),
+        scale_factor=(1.0, 1.0),
+        flip=False,
+    )
 
 
 def _pairs(images: ImageInput | list[ImageInput], texts: str | list[str]) -> list:
@@ -117,8 +132,10 @@ def _pairs(images: ImageInput | list[ImageInput], texts: str | list[str]) -> lis
         return [(images, text) for text in texts]
     images = list(images)
     if len(images) != len(texts):
-        raise ValueError(f"{len(images)} images and {len(texts)} texts: give one image with "
-                         f"any number of texts, or as many images as texts.")
+        raise ValueError(
+            f"{len(images)} images and {len(texts)} texts: give one image with "
+            f"any number of texts, or as many images as texts."
+        )
     return list(zip(images, texts, strict=True))
 
 
@@ -129,8 +146,11 @@ def _segmentation(sample) -> Segmentation:
         value = sample.get(name)
         return None if value is None else value.detach().cpu().numpy().astype(np.float32)
 
-    return Segmentation(mask=sample.pred_mask.data[0].cpu().numpy().astype(bool),
-                        points=numpy_field("pred_points"), box=numpy_field("pred_bbox"))
+    return Segmentation(
+        mask=sample.pred_mask.data[0].cpu().numpy().astype(bool),
+        points=numpy_field("pred_points"),
+        box=numpy_field("pred_bbox"),
+    )
 
 
 @torch.no_grad()

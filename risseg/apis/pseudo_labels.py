@@ -160,13 +160,16 @@ def _label_ref(dataset, index: int, labeler: BasePseudoLabeler, ref_id: int) -> 
     mask = sample.pseudo_mask.data.reshape(sample.pseudo_mask.data.shape[-2:])
     h, w = sample.metainfo.get("ori_shape", mask.shape)[:2]
     if tuple(mask.shape) != (h, w):
-        raise ValueError(f"ref {ref_id} ({sample.metainfo.get('img_path', '')}): pseudo mask "
-                         f"{tuple(mask.shape)} != original {(h, w)}; load images at original "
-                         "resolution in pseudo_label_dataset's pipeline.")
+        raise ValueError(
+            f"ref {ref_id} ({sample.metainfo.get('img_path', '')}): pseudo mask "
+            f"{tuple(mask.shape)} != original {(h, w)}; load images at original "
+            "resolution in pseudo_label_dataset's pipeline."
+        )
     keep = is_kept(sample)
     rle = mask_to_rle(mask.cpu().numpy().astype(bool)) if keep else None
-    return dict(ref_id=ref_id, keep=keep, score=float(sample.metainfo.get("pseudo_score", 1.0)),
-                rle=rle)
+    return dict(
+        ref_id=ref_id, keep=keep, score=float(sample.metainfo.get("pseudo_score", 1.0)), rle=rle
+    )
 
 
 @torch.no_grad()
@@ -210,8 +213,7 @@ def generate_pseudo_masks(
     done = _read_part(parts / f"{name}.jsonl")
     counts = dict(done=0, skipped=0, kept=0, total=len(todo))
     with open(parts / f"{name}.jsonl", "a") as f:
-        for ref_id, index in tqdm(todo.items(), desc=f"pseudo masks {name}",
-                                  disable=not progress):
+        for ref_id, index in tqdm(todo.items(), desc=f"pseudo masks {name}", disable=not progress):
             if ref_id in done:
                 counts["skipped"] += 1
                 continue
@@ -227,8 +229,12 @@ def generate_pseudo_masks(
 
 
 def generate_pseudo_labels(
-    dataset, labeler: BasePseudoLabeler, out: str | Path, shard_id: int = 0,
-    num_shards: int = 1, progress: bool = True,
+    dataset,
+    labeler: BasePseudoLabeler,
+    out: str | Path,
+    shard_id: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
 ) -> dict[str, int]:
     """Proposals (``out`` a folder) or pseudo masks (``out`` a JSON file), by ``labeler.output``.
 

@@ -4,6 +4,7 @@ On disk (``<data_root>/<dataset>/``): ``refs(<split_by>).p`` (or the converted
 ``refs(<split_by>).json``) and ``instances.json``; images under ``img_prefix``. See
 docs/datasets.md and docs/data_flow.md for the entries this dataset yields.
 """
+
 from __future__ import annotations
 
 import json
@@ -103,12 +104,24 @@ class ReferDataset(BaseDataset):
 
     METAINFO: dict = dict(dataset_name="refer")
 
-    def __init__(self, data_root: str = "", dataset: str = "refcoco", split_by: str = "unc",
-                 split: str = "train", *, img_prefix: str = "images/mscoco/images/train2014",
-                 text_field: str = "raw", sentence_mode: str = "all", sentence_seed: int = 0,
-                 supervision_file: str | None = None,
-                 keep_supervision: list[str] | None = None, refs_file: str | None = None,
-                 pseudo_ann_file: str | None = None, on_bad_item: str = "error", **kwargs):
+    def __init__(
+        self,
+        data_root: str = "",
+        dataset: str = "refcoco",
+        split_by: str = "unc",
+        split: str = "train",
+        *,
+        img_prefix: str = "images/mscoco/images/train2014",
+        text_field: str = "raw",
+        sentence_mode: str = "all",
+        sentence_seed: int = 0,
+        supervision_file: str | None = None,
+        keep_supervision: list[str] | None = None,
+        refs_file: str | None = None,
+        pseudo_ann_file: str | None = None,
+        on_bad_item: str = "error",
+        **kwargs,
+    ):
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
         if text_field not in ("raw", "sent"):
@@ -170,17 +183,22 @@ class ReferDataset(BaseDataset):
             if entry["supervision"] != "mask":
                 entry["segmentation"] = None
                 if ref["ref_id"] in pseudo:
-                    entry.update(segmentation=pseudo[ref["ref_id"]], supervision="mask",
-                                 pseudo=True)
-            if self.keep_supervision is not None and \
-                    entry["supervision"] not in self.keep_supervision:
+                    entry.update(
+                        segmentation=pseudo[ref["ref_id"]], supervision="mask", pseudo=True
+                    )
+            if (
+                self.keep_supervision is not None
+                and entry["supervision"] not in self.keep_supervision
+            ):
                 continue
             data_list.extend(self._expand_sentences(entry, rng))
         self.num_skipped = dict(skipped)
         for reason, count in skipped.items():
             logger.warning(f"{self.__class__.__name__} {self.split}: {reason}: {count}")
-        logger.info(f"{self.__class__.__name__}: {len(data_list)} entries from "
-                    f"{len(refs)} refs of {refs_path} split {self.split!r}.")
+        logger.info(
+            f"{self.__class__.__name__}: {len(data_list)} entries from "
+            f"{len(refs)} refs of {refs_path} split {self.split!r}."
+        )
         return data_list
 
     @staticmethod
@@ -201,18 +219,27 @@ class ReferDataset(BaseDataset):
             raise ValueError(msg + " (set on_bad_item='skip' to drop such refs)")
         skipped[reason] += 1
 
-    def _parse_ref(self, ref: dict, anns: dict, imgs: dict, refs_path: str, inst_path: str,
-                   skipped: Counter) -> dict | None:
+    def _parse_ref(
+        self, ref: dict, anns: dict, imgs: dict, refs_path: str, inst_path: str, skipped: Counter
+    ) -> dict | None:
         """One entry with all non-empty sentences of ``ref``, or None when skipped."""
         ref_id = ref["ref_id"]
         ann = anns.get(ref["ann_id"])
         if ann is None:
-            return self._bad(f"ref_id={ref_id}: annotation {ref['ann_id']} not found in "
-                             f"{inst_path} (refs from {refs_path})", skipped, "missing annotation")
+            return self._bad(
+                f"ref_id={ref_id}: annotation {ref['ann_id']} not found in "
+                f"{inst_path} (refs from {refs_path})",
+                skipped,
+                "missing annotation",
+            )
         img = imgs.get(ref["image_id"])
         if img is None:
-            return self._bad(f"ref_id={ref_id}: image {ref['image_id']} not found in "
-                             f"{inst_path} (refs from {refs_path})", skipped, "missing image")
+            return self._bad(
+                f"ref_id={ref_id}: image {ref['image_id']} not found in "
+                f"{inst_path} (refs from {refs_path})",
+                skipped,
+                "missing image",
+            )
         texts, sent_ids = [], []
         for sent in ref["sentences"]:
             text = str(sent.get(self.text_field, "")).strip()
@@ -222,15 +249,24 @@ class ReferDataset(BaseDataset):
             else:
                 skipped["empty sentences dropped"] += 1
         if not texts:
-            return self._bad(f"ref_id={ref_id}: no non-empty '{self.text_field}' sentence in "
-                             f"{refs_path}", skipped, "refs without sentences")
+            return self._bad(
+                f"ref_id={ref_id}: no non-empty '{self.text_field}' sentence in {refs_path}",
+                skipped,
+                "refs without sentences",
+            )
         return dict(
             img_path=osp.join(self._img_root(), img["file_name"]),
-            image_id=int(ref["image_id"]), ref_id=int(ref_id), ann_id=int(ref["ann_id"]),
+            image_id=int(ref["image_id"]),
+            ref_id=int(ref_id),
+            ann_id=int(ref["ann_id"]),
             category_id=int(ref.get("category_id", ann.get("category_id", 0))),
-            height=int(img["height"]), width=int(img["width"]),
-            texts=texts, sent_ids=sent_ids,
-            segmentation=ann.get("segmentation"), bbox=[float(v) for v in ann["bbox"]])
+            height=int(img["height"]),
+            width=int(img["width"]),
+            texts=texts,
+            sent_ids=sent_ids,
+            segmentation=ann.get("segmentation"),
+            bbox=[float(v) for v in ann["bbox"]],
+        )
 
     def _expand_sentences(self, entry: dict, rng: np.random.Generator) -> list[dict]:
         """Train: the entry itself; test: one entry per chosen sentence."""
@@ -280,6 +316,8 @@ class ReferDataset(BaseDataset):
         if not any(kind in spec for kind in SUPERVISIONS):
             raise ValueError(f"{path}: needs at least one of the keys {SUPERVISIONS}.")
         if self.split == "train" and not set(ref_ids) & set(mapping):
-            raise ValueError(f"{path}: lists none of the {len(ref_ids)} train ref_ids of "
-                             f"{self._refs_path()}; is it for another dataset?")
+            raise ValueError(
+                f"{path}: lists none of the {len(ref_ids)} train ref_ids of "
+                f"{self._refs_path()}; is it for another dataset?"
+            )
         return {r: mapping.get(r, default) for r in ref_ids}

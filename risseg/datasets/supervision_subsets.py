@@ -7,6 +7,7 @@ Two kinds, both read by ``ReferDataset(supervision_file=...)``:
 * image-level semi-supervised splits (SemiRES setting): a fraction of the train *images* is
   fully labeled (their refs keep masks), the refs of the other images have no label.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,9 +32,12 @@ def make_mask_subset(ref_ids: Sequence[int], ratio: float, seed: int = 0) -> dic
     ids = sorted(int(r) for r in set(ref_ids))
     n = max(1, round(ratio * len(ids)))
     chosen = set(np.random.default_rng(seed).permutation(len(ids))[:n].tolist())
-    return dict(ratio=ratio, seed=seed,
-                mask=[r for i, r in enumerate(ids) if i in chosen],
-                box=[r for i, r in enumerate(ids) if i not in chosen])
+    return dict(
+        ratio=ratio,
+        seed=seed,
+        mask=[r for i, r in enumerate(ids) if i in chosen],
+        box=[r for i, r in enumerate(ids) if i not in chosen],
+    )
 
 
 def make_semi_split(ref_to_image: Mapping[int, int], ratio: float, seed: int = 0) -> dict:
@@ -55,7 +59,11 @@ def make_semi_split(ref_to_image: Mapping[int, int], ratio: float, seed: int = 0
     perm = np.random.default_rng(seed).permutation(len(images))
     labeled = {images[i] for i in perm[:n].tolist()}
     refs = sorted(int(r) for r in ref_to_image)
-    return dict(ratio=ratio, seed=seed, labeled_image_ids=sorted(labeled),
-                unlabeled_image_ids=[i for i in images if i not in labeled],
-                mask=[r for r in refs if int(ref_to_image[r]) in labeled],
-                none=[r for r in refs if int(ref_to_image[r]) not in labeled])
+    return dict(
+        ratio=ratio,
+        seed=seed,
+        labeled_image_ids=sorted(labeled),
+        unlabeled_image_ids=[i for i in images if i not in labeled],
+        mask=[r for r in refs if int(ref_to_image[r]) in labeled],
+        none=[r for r in refs if int(ref_to_image[r]) not in labeled],
+    )

@@ -193,8 +193,9 @@ class BertTokenizer:
         text = _check_text(text, type(self).__name__)
         ids = self.tokenizer(text, add_special_tokens=True)["input_ids"]
         unk = self.tokenizer.unk_token_id
-        self.last_stats = TokenStats(len(ids), len(ids) > max_length,
-                                     all(i == unk for i in ids[1:-1]))  # inside [CLS] .. [SEP]
+        self.last_stats = TokenStats(
+            len(ids), len(ids) > max_length, all(i == unk for i in ids[1:-1])
+        )  # inside [CLS] .. [SEP]
         if len(ids) > max_length:
             self._log_truncation(type(self).__name__, text, len(ids), max_length)
             sep = ids[-1]
@@ -262,7 +263,8 @@ class CLIPTokenizer:
         limit = min(max_length, self.context_length) if self.mode == "slice" else max_length
         # byte-level BPE has no unknown token: every expression is fully known
         self.last_stats = TokenStats(
-            len(ids), len(ids) > max_length or len(ids) > self.context_length, False)
+            len(ids), len(ids) > max_length or len(ids) > self.context_length, False
+        )
         if len(ids) > max_length or len(ids) > self.context_length:
             self._log_truncation(type(self).__name__, text, len(ids), max_length)
         if self.mode == "slice":

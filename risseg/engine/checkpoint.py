@@ -18,6 +18,7 @@ registry, and the module-level ``load_from_*`` / ``load_url`` functions.
 Importing ``risseg.engine`` installs it; the Runner imports ``risseg.engine`` itself whenever
 ``default_scope='risseg'`` (the HOOKS registry's location), and ``tools/*.py`` import it.
 """
+
 from __future__ import annotations
 
 import os.path as osp
@@ -66,8 +67,20 @@ def _numpy_globals() -> list:
     multiarray = getattr(np, "_core", None) or np.core  # numpy 2 renamed core -> _core
     multiarray = multiarray.multiarray
     safe = [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype]
-    dtype_classes = {type(np.dtype(t)) for t in (np.float16, np.float32, np.float64, np.int8,
-                                                 np.int16, np.int32, np.int64, np.uint8, np.bool_)}
+    dtype_classes = {
+        type(np.dtype(t))
+        for t in (
+            np.float16,
+            np.float32,
+            np.float64,
+            np.int8,
+            np.int16,
+            np.int32,
+            np.int64,
+            np.uint8,
+            np.bool_,
+        )
+    }
     safe += sorted(dtype_classes, key=lambda c: c.__name__)
     # Pickles written by numpy 1.x name the module numpy.core.multiarray.
     if multiarray.__name__ != "numpy.core.multiarray":
@@ -90,8 +103,14 @@ SAFE_GLOBALS: list = [
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*(?::[A-Za-z][A-Za-z0-9+.\-]*)*://")
 
 # mmengine's module-level loaders; each is replaced so that direct calls are refused too.
-_MMENGINE_REMOTE_LOADERS = ("load_from_http", "load_from_pavi", "load_from_ceph",
-                            "load_from_torchvision", "load_from_openmmlab", "load_from_mmcls")
+_MMENGINE_REMOTE_LOADERS = (
+    "load_from_http",
+    "load_from_pavi",
+    "load_from_ceph",
+    "load_from_torchvision",
+    "load_from_openmmlab",
+    "load_from_mmcls",
+)
 
 
 def remote_scheme(filename: object) -> str | None:
@@ -132,19 +151,25 @@ def _fetch_advice(filename: str) -> str:
     url = filename if filename.startswith(("http://", "https://")) else _model_zoo_url(filename)
     if url is None:
         if re.match(r"^(\S+:)?(s3|petrel)://", filename):
-            return (f"Copy it with your storage client (e.g. `aws s3 cp {filename} "
-                    "checkpoints/`) and pass the local path instead.")
+            return (
+                f"Copy it with your storage client (e.g. `aws s3 cp {filename} "
+                "checkpoints/`) and pass the local path instead."
+            )
         return "Copy the file to local disk yourself and pass the local path instead."
     if not url.startswith(("http://", "https://")):  # open-mmlab names a file in mmengine's home
         local = osp.join(mm_checkpoint._get_mmengine_home(), url)
         return f"It names the local file {local}; pass that path instead."
     base = osp.basename(url.split("?", 1)[0]) or "checkpoint.pth"
-    advice = (f"Download it yourself, e.g. `wget -O checkpoints/{base} {url}`, check it, and "
-              f"pass the local path (checkpoints/{base}) instead.")
+    advice = (
+        f"Download it yourself, e.g. `wget -O checkpoints/{base} {url}`, check it, and "
+        f"pass the local path (checkpoints/{base}) instead."
+    )
     cached = osp.join(torch.hub.get_dir(), "checkpoints", base)
     if osp.isfile(cached):
-        advice += (f" A copy of unknown origin is in torch's hub cache ({cached}); passing that "
-                   "path loads it with weights_only=True.")
+        advice += (
+            f" A copy of unknown origin is in torch's hub cache ({cached}); passing that "
+            "path loads it with weights_only=True."
+        )
     return advice
 
 
@@ -158,7 +183,8 @@ def refuse_remote_checkpoint(filename: str, map_location: object = None) -> dict
     raise RemoteCheckpointError(
         f"Refusing to load checkpoint {filename!r}: risseg loads checkpoints from local files "
         f"only (weights_only=True) and never downloads at run time; mmengine's {scheme!r} "
-        f"loader would unpickle the file without restriction. {_fetch_advice(filename)}")
+        f"loader would unpickle the file without restriction. {_fetch_advice(filename)}"
+    )
 
 
 def _refuse_url(url: str, *args: object, **kwargs: object) -> dict:
@@ -166,8 +192,9 @@ def _refuse_url(url: str, *args: object, **kwargs: object) -> dict:
     return refuse_remote_checkpoint(url)
 
 
-def _safe_checkpoint_loader_load(cls: type, filename: str, map_location: str | None = None,
-                                 logger: object = "current") -> dict:
+def _safe_checkpoint_loader_load(
+    cls: type, filename: str, map_location: str | None = None, logger: object = "current"
+) -> dict:
     """Replacement for ``CheckpointLoader.load_checkpoint``: local files only, weights only."""
     if remote_scheme(filename):
         refuse_remote_checkpoint(filename)
@@ -270,9 +297,15 @@ class CheckpointFit:
             return f"{name} ({len(items)}): {', '.join(map(str, items[:limit]))}{more}"
 
         shapes = [f"{k} {list(c)} vs model {list(m)}" for k, c, m in self.mismatched]
-        parts = [listing(name, items) for name, items in (
-            ("missing keys", self.missing), ("unexpected keys", self.unexpected),
-            ("shape mismatches", shapes)) if items]
+        parts = [
+            listing(name, items)
+            for name, items in (
+                ("missing keys", self.missing),
+                ("unexpected keys", self.unexpected),
+                ("shape mismatches", shapes),
+            )
+            if items
+        ]
         return "; ".join(parts)
 
 
@@ -296,15 +329,17 @@ def state_dict_fit(model: nn.Module, state_dict: Mapping[str, object]) -> Checkp
     own = model.state_dict()
     fit = CheckpointFit(
         missing=[k for k in own if k not in state_dict and not _tolerated(k)],
-        unexpected=[k for k in state_dict if k not in own and not _tolerated(k)])
+        unexpected=[k for k in state_dict if k not in own and not _tolerated(k)],
+    )
     for key, value in state_dict.items():
         if key in own and hasattr(value, "shape") and tuple(value.shape) != tuple(own[key].shape):
             fit.mismatched.append((key, tuple(value.shape), tuple(own[key].shape)))
     return fit
 
 
-def check_state_dict_fit(model: nn.Module, state_dict: Mapping[str, object],
-                         source: str) -> CheckpointFit:
+def check_state_dict_fit(
+    model: nn.Module, state_dict: Mapping[str, object], source: str
+) -> CheckpointFit:
     """:func:`state_dict_fit`, raising when the weights do not fit exactly.
 
     Args:
@@ -325,7 +360,8 @@ def check_state_dict_fit(model: nn.Module, state_dict: Mapping[str, object],
             "Is it a checkpoint of another model or config? To initialise from it on purpose, "
             "load it partially: load_cfg = dict(strict=False) in the config or "
             "`--cfg-options load_cfg.strict=False` (add load_cfg.revise_keys to rename keys); "
-            "the weights that fit are loaded and the rest are listed in the log.")
+            "the weights that fit are loaded and the rest are listed in the log."
+        )
     return fit
 
 

@@ -4,6 +4,7 @@ Each converter loads the original release's file (``weights_only=True``, through
 :func:`risseg.engine.checkpoint.load_local_checkpoint`), renames its tensors to risseg's
 module names, and writes an mmengine checkpoint that ``load_from`` accepts.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """Mixed-precision training on the CPU (bfloat16 autocast)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

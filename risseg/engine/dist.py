@@ -1,4 +1,5 @@
 """Launch helpers shared by tools/train.py and tools/test.py (CPU-safe distributed set-up)."""
+
 from __future__ import annotations
 
 import datetime

@@ -1,4 +1,5 @@
 """A DistributedDataParallel wrapper that also serves CPU modules (gloo backend)."""
+
 from __future__ import annotations
 
 from mmengine.model import MMDistributedDataParallel
@@ -20,9 +21,7 @@ class RISDistributedDataParallel(MMDistributedDataParallel):
         **kwargs: passed to ``torch.nn.parallel.DistributedDataParallel``.
     """
 
-    def __init__(
-        self, module: nn.Module, detect_anomalous_params: bool = False, **kwargs
-    ) -> None:
+    def __init__(self, module: nn.Module, detect_anomalous_params: bool = False, **kwargs) -> None:
         if all(p.device.type == "cpu" for p in module.parameters()):
             kwargs["device_ids"] = None
             kwargs.pop("output_device", None)

@@ -1,4 +1,5 @@
 """Command-line plumbing shared by tools/train.py and tools/test.py."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,20 +20,27 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
     """Add the options every tool shares: --work-dir, --cfg-options, --launcher, --local_rank."""
     parser.add_argument("--work-dir", help="directory for logs, metrics and checkpoints")
     parser.add_argument(
-        "--cfg-options", nargs="+", action=DictAction,
+        "--cfg-options",
+        nargs="+",
+        action=DictAction,
         help="override config entries, e.g. ema=True train_dataloader.batch_size=8",
     )
     parser.add_argument(
-        "--threads", default=None,
+        "--threads",
+        default=None,
         help="CPU threads of this process (an int or 'auto'; default: env_cfg.num_threads, else "
         "'auto' = the process's share of the cores less one per data-loader worker)",
     )
     parser.add_argument(
-        "--data-root", help="move every path under the config's data_root (datasets, vocabulary, "
-        "supervision, proposal and pseudo-label files) to this folder")
+        "--data-root",
+        help="move every path under the config's data_root (datasets, vocabulary, "
+        "supervision, proposal and pseudo-label files) to this folder",
+    )
     parser.add_argument(
-        "--preset", help="SynthRef generator preset of every SynthRefDataset (e.g. tiny, "
-        "default, large); without --data-root the data moves to <data_root>_<preset>")
+        "--preset",
+        help="SynthRef generator preset of every SynthRefDataset (e.g. tiny, "
+        "default, large); without --data-root the data moves to <data_root>_<preset>",
+    )
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
 
@@ -63,8 +71,10 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
         close = difflib.get_close_matches(top, sorted(known), n=1)
         problems.append(f"'{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     if problems:
-        raise KeyError(f"--cfg-options: unknown key {', '.join(problems)}; the config "
-                       f"{cfg.filename} and the Runner know no such top-level key.")
+        raise KeyError(
+            f"--cfg-options: unknown key {', '.join(problems)}; the config "
+            f"{cfg.filename} and the Runner know no such top-level key."
+        )
 
 
 # risseg hooks every training and test run gets (unless the config lists them itself)
@@ -106,7 +116,7 @@ def move_paths(node: Any, old: str, new: str) -> Any:
     """
     old, new = old.rstrip("/") or old, new.rstrip("/") or new
     if isinstance(node, str):
-        return new + node[len(old):] if _is_under(node, old) else node
+        return new + node[len(old) :] if _is_under(node, old) else node
     if isinstance(node, dict):
         return type(node)({k: move_paths(v, old, new) for k, v in node.items()})
     if isinstance(node, (list, tuple)):
@@ -123,8 +133,10 @@ def move_path_variable(cfg: Config, key: str, new: str) -> Config:
     """
     old = cfg.get(key)
     if not isinstance(old, str):
-        raise KeyError(f"{cfg.filename} defines no top-level {key!r} variable to move to {new}: "
-                       f"set the paths with --cfg-options instead.")
+        raise KeyError(
+            f"{cfg.filename} defines no top-level {key!r} variable to move to {new}: "
+            f"set the paths with --cfg-options instead."
+        )
     moved = Config(move_paths(cfg.to_dict(), old, new), filename=cfg.filename)
     moved[key] = new
     return moved

@@ -16,6 +16,7 @@ checkpoint keys (regular expression, replacement) before the check. ``--resume``
 strictly: a run's own checkpoint fits its model. tools/train.py and tools/test.py build this
 Runner; ``runner_type='RISRunner'`` selects it where ``RUNNERS.build`` is used.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,13 @@ class RISRunner(Runner):
     applies to ``load_from``; unknown ``load_cfg`` keys are an error.
     """
 
-    def load_checkpoint(self, filename: str, map_location: str = "cpu",
-                        strict: bool | None = None, revise_keys: list | None = None) -> dict:
+    def load_checkpoint(
+        self,
+        filename: str,
+        map_location: str = "cpu",
+        strict: bool | None = None,
+        revise_keys: list | None = None,
+    ) -> dict:
         """Load ``filename`` into the model after checking that it fits.
 
         Args:
@@ -71,15 +77,18 @@ class RISRunner(Runner):
         load_cfg = {} if self._resume else dict(self.cfg.get("load_cfg") or {})
         unknown = set(load_cfg) - LOAD_CFG_KEYS
         if unknown:
-            raise KeyError(f"load_cfg: unknown key(s) {sorted(unknown)}; known: "
-                           f"{sorted(LOAD_CFG_KEYS)}.")
+            raise KeyError(
+                f"load_cfg: unknown key(s) {sorted(unknown)}; known: {sorted(LOAD_CFG_KEYS)}."
+            )
         strict = load_cfg.get("strict", True) if strict is None else strict
         if revise_keys is None:
             revise_keys = load_cfg.get("revise_keys") or DEFAULT_REVISE_KEYS
         if any(not isinstance(pair, (list, tuple)) or len(pair) != 2 for pair in revise_keys):
-            raise ValueError(f"load_cfg.revise_keys must be (pattern, replacement) pairs, got "
-                             f"{revise_keys!r} (an empty replacement is lost by --cfg-options: "
-                             "set it in the config file)")
+            raise ValueError(
+                f"load_cfg.revise_keys must be (pattern, replacement) pairs, got "
+                f"{revise_keys!r} (an empty replacement is lost by --cfg-options: "
+                "set it in the config file)"
+            )
         checkpoint = _load_checkpoint(filename, map_location=map_location)
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
@@ -89,9 +98,11 @@ class RISRunner(Runner):
         else:
             fit = state_dict_fit(model, state)
             if not fit.exact:
-                self.logger.warning(f"Partial loading (load_cfg.strict=False) of {filename}: "
-                                    f"{fit.describe(limit=50)}; those weights keep their "
-                                    "initial values.")
+                self.logger.warning(
+                    f"Partial loading (load_cfg.strict=False) of {filename}: "
+                    f"{fit.describe(limit=50)}; those weights keep their "
+                    "initial values."
+                )
         # the fit is checked (or partial loading asked for): load what fits, log the rest
         _load_checkpoint_to_model(model, checkpoint, strict=False, revise_keys=revise_keys)
         self._has_loaded = True

@@ -5,6 +5,7 @@ workers, or several processes per machine (DDP on the CPU), that oversubscribes 
 2-core machine shared with another process, training with torch's default of 2 threads ran 4-7x
 slower than with 1 (docs/get_started.md, "CPU threads"). risseg therefore sets the count itself.
 """
+
 from __future__ import annotations
 
 import os

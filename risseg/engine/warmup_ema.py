@@ -1,4 +1,5 @@
 """SeqTR's exponential moving average with a warm-up decay."""
+
 from __future__ import annotations
 
 import torch

@@ -3,6 +3,7 @@
 Every part loads its weights from a local path (:mod:`risseg.foundation.weights`); tests build
 tiny randomly initialised instances of the same library classes.
 """
+
 from risseg.foundation.captioner import Captioner, DecodeState
 from risseg.foundation.clip_scorers import HFCLIPScorer, OpenCLIPScorer
 from risseg.foundation.coca_captioner import OpenCoCaCaptioner
@@ -37,7 +38,15 @@ __all__ = [
     "local_weights_file",
 ]
 __all__ += [
-    "Captioner", "DecodeState", "Detections", "GroundedDetector", "HFCLIPScorer",
-    "HFGroundingDINODetector", "ImageTextScorer", "OWLv2Detector", "OpenCLIPScorer",
-    "OpenCoCaCaptioner", "SpacyTextParser",
+    "Captioner",
+    "DecodeState",
+    "Detections",
+    "GroundedDetector",
+    "HFCLIPScorer",
+    "HFGroundingDINODetector",
+    "ImageTextScorer",
+    "OWLv2Detector",
+    "OpenCLIPScorer",
+    "OpenCoCaCaptioner",
+    "SpacyTextParser",
 ]

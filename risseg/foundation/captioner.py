@@ -15,6 +15,7 @@ repetition processors and the top-k / top-p filter (tokens outside the filter ar
 before ``softmax(logits / temperature)`` and sampling; what a processor returns is treated as
 unnormalised log-probabilities. In beam search they run before the beam scores are added.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -74,11 +75,23 @@ def _pre_filter(tokens, logits, *, eos_id, min_len, repetition_penalty):
     return logits
 
 
-def sample_loop(step: StepFn, image_latent: torch.Tensor, *, sot_id: int, eos_id: int,
-                pad_id: int, max_len: int = 30, min_len: int = 5, strategy: str = "top_k",
-                top_k: int = 1, top_p: float = 0.9, temperature: float = 1.0,
-                repetition_penalty: float = 1.0, processors=None,
-                generator: torch.Generator | None = None) -> torch.Tensor:
+def sample_loop(
+    step: StepFn,
+    image_latent: torch.Tensor,
+    *,
+    sot_id: int,
+    eos_id: int,
+    pad_id: int,
+    max_len: int = 30,
+    min_len: int = 5,
+    strategy: str = "top_k",
+    top_k: int = 1,
+    top_p: float = 0.9,
+    temperature: float = 1.0,
+    repetition_penalty: float = 1.0,
+    processors=None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Greedy / top-k / top-p decoding of every image at once.
 
     Args:
@@ -99,8 +112,11 @@ def sample_loop(step: StepFn, image_latent: torch.Tensor, *, sot_id: int, eos_id
 
     if strategy not in ("greedy", "top_k", "top_p"):
         raise ValueError(f"strategy: expected one of {STRATEGIES[1:]}, got {strategy!r}")
-    warper = {"top_k": lambda: TopKLogitsWarper(top_k), "top_p": lambda: TopPLogitsWarper(top_p),
-              "greedy": lambda: None}[strategy]()
+    warper = {
+        "top_k": lambda: TopKLogitsWarper(top_k),
+        "top_p": lambda: TopPLogitsWarper(top_p),
+        "greedy": lambda: None,
+    }[strategy]()
     processors = _as_list(processors)
     n = image_latent.shape[0]
     device = image_latent.device
@@ -109,8 +125,9 @@ def sample_loop(step: StepFn, image_latent: torch.Tensor, *, sot_id: int, eos_id
     done = torch.zeros(n, dtype=torch.bool, device=device)
     for t in range(max_len - 1):
         raw = step(tokens, image_index)
-        processed = _pre_filter(tokens, raw, eos_id=eos_id, min_len=min_len,
-                                repetition_penalty=repetition_penalty)
+        processed = _pre_filter(
+            tokens, raw, eos_id=eos_id, min_len=min_len, repetition_penalty=repetition_penalty
+        )
         logits = processed if warper is None else warper(tokens, processed)
         state = DecodeState(tokens, raw, processed, image_index, image_latent, done, step)
         for processor in processors:
@@ -130,10 +147,20 @@ def sample_loop(step: StepFn, image_latent: torch.Tensor, *, sot_id: int, eos_id
     return tokens
 
 
-def beam_search(step: StepFn, image_latent: torch.Tensor, *, sot_id: int, eos_id: int,
-                pad_id: int, num_beams: int = 2, max_len: int = 30, min_len: int = 5,
-                score: str = "logits", length_penalty: float = 1.0,
-                processors=None) -> torch.Tensor:
+def beam_search(
+    step: StepFn,
+    image_latent: torch.Tensor,
+    *,
+    sot_id: int,
+    eos_id: int,
+    pad_id: int,
+    num_beams: int = 2,
+    max_len: int = 30,
+    min_len: int = 5,
+    score: str = "logits",
+    length_penalty: float = 1.0,
+    processors=None,
+) -> torch.Tensor:
     """Beam search of every image at once; the best finished hypothesis per image.
 
     A hypothesis's score is the sum of its step scores divided by ``len ** length_penalty``
@@ -171,18 +198,30 @@ def beam_search(step: StepFn, image_latent: torch.Tensor, *, sot_id: int, eos_id
         last = tokens.shape[1] + 1 == max_len
         if last:  # the end token is forced, with its own score
             logits = torch.full_like(logits, -float("inf")).index_copy(
-                1, torch.tensor([eos_id], device=device), logits[:, eos_id:eos_id + 1])
+                1, torch.tensor([eos_id], device=device), logits[:, eos_id : eos_id + 1]
+            )
         vocab = logits.shape[-1]
         total = (beam_scores.view(-1, 1) + logits.float()).view(n, w * vocab)
         top_scores, top_ids = total.topk(2 * w, dim=1)
-        src, nxt, new_scores = _advance(tokens, top_scores, top_ids, hyps, done, vocab=vocab, w=w,
-                                        eos_id=eos_id, last=last, length_penalty=length_penalty)
+        src, nxt, new_scores = _advance(
+            tokens,
+            top_scores,
+            top_ids,
+            hyps,
+            done,
+            vocab=vocab,
+            w=w,
+            eos_id=eos_id,
+            last=last,
+            length_penalty=length_penalty,
+        )
         tokens = torch.cat([tokens[src], torch.tensor(nxt, device=device)[:, None]], dim=1)
         beam_scores = torch.tensor(new_scores, device=device).view(n, w)
         if all(done):
             break
-    return _best(hyps, tokens, beam_scores, w=w, eos_id=eos_id, pad_id=pad_id,
-                 length_penalty=length_penalty)
+    return _best(
+        hyps, tokens, beam_scores, w=w, eos_id=eos_id, pad_id=pad_id, length_penalty=length_penalty
+    )
 
 
 def _advance(tokens, top_scores, top_ids, hyps, done, *, vocab, w, eos_id, last, length_penalty):
@@ -231,23 +270,34 @@ def _best(hyps, tokens, beam_scores, *, w, eos_id, pad_id, length_penalty):
         if not hyp_list:
             for j in range(w):
                 prefix = tokens[b * w + j].tolist()
-                _add_hyp(hyp_list, float(beam_scores[b, j]) / len(prefix) ** length_penalty,
-                         prefix, w)
+                _add_hyp(
+                    hyp_list, float(beam_scores[b, j]) / len(prefix) ** length_penalty, prefix, w
+                )
         seqs.append(hyp_list[0][1] + [eos_id])
     length = max(len(s) for s in seqs)
     out = torch.full((len(seqs), length), pad_id, dtype=torch.long, device=tokens.device)
     for i, seq in enumerate(seqs):
-        out[i, :len(seq)] = torch.tensor(seq)
+        out[i, : len(seq)] = torch.tensor(seq)
     return out
 
 
 class Captioner(nn.Module):
     """Role interface: one caption per input image (see the module docstring)."""
 
-    def caption(self, images, *, strategy: str = "beam_search", max_len: int = 30,
-                min_len: int = 5, top_k: int = 1, top_p: float = 0.9, temperature: float = 1.0,
-                num_beams: int = 2, logits_processor=None,
-                generator: torch.Generator | None = None) -> list[str]:
+    def caption(
+        self,
+        images,
+        *,
+        strategy: str = "beam_search",
+        max_len: int = 30,
+        min_len: int = 5,
+        top_k: int = 1,
+        top_p: float = 0.9,
+        temperature: float = 1.0,
+        num_beams: int = 2,
+        logits_processor=None,
+        generator: torch.Generator | None = None,
+    ) -> list[str]:
         """Caption every image, decoded together.
 
         Args:

@@ -5,6 +5,7 @@
   ``'RN50-quickgelu'`` (TRIS, Pseudo-RIS) and ``'ViT-L-14-336-quickgelu'`` (S+S+C).
 * :class:`HFCLIPScorer`: transformers ``CLIPModel`` + ``CLIPProcessor`` from one local folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,13 +60,18 @@ def build_open_clip(
     from open_clip.convert import convert_state_dict
 
     if model_name not in open_clip.list_models():
-        raise ValueError(f"open_clip has no model config {model_name!r} "
-                         "(see open_clip.list_models())")
+        raise ValueError(
+            f"open_clip has no model config {model_name!r} (see open_clip.list_models())"
+        )
     model, _, transform = open_clip.create_model_and_transforms(
-        model_name, pretrained=None, device="cpu", **create_kwargs)
+        model_name, pretrained=None, device="cpu", **create_kwargs
+    )
     if checkpoint is None:
-        print_log(f"open_clip {model_name}: no checkpoint given, weights are random",
-                  logger="current", level=30)
+        print_log(
+            f"open_clip {model_name}: no checkpoint given, weights are random",
+            logger="current",
+            level=30,
+        )
     else:
         state = load_torch_weights(checkpoint, f"open_clip {model_name} weights", OPEN_CLIP_HOW)
         state = {k.removeprefix("module."): v for k, v in state.items()}
@@ -87,12 +93,19 @@ class OpenCLIPScorer(ImageTextScorer):
         create_kwargs: passed to ``open_clip.create_model_and_transforms``.
     """
 
-    def __init__(self, model_name: str, checkpoint: str | os.PathLike | None, *,
-                 device: str | torch.device = "cpu", batch_size: int = 64,
-                 **create_kwargs: Any) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        checkpoint: str | os.PathLike | None,
+        *,
+        device: str | torch.device = "cpu",
+        batch_size: int = 64,
+        **create_kwargs: Any,
+    ) -> None:
         super().__init__()
         self.model, self.transform, self.tokenizer = build_open_clip(
-            model_name, checkpoint, device=device, **create_kwargs)
+            model_name, checkpoint, device=device, **create_kwargs
+        )
         self.batch_size = batch_size
 
     @property
@@ -107,16 +120,20 @@ class OpenCLIPScorer(ImageTextScorer):
     def encode_images(self, images: ImageBatch) -> torch.Tensor:
         """``(N, D)`` normalised features; uint8/PIL inputs use the model's own transform."""
         pixels = preprocess_batch(images, self.transform)
-        feats = [self.model.encode_image(chunk.to(self.device), normalize=True)
-                 for chunk in pixels.split(self.batch_size)]
+        feats = [
+            self.model.encode_image(chunk.to(self.device), normalize=True)
+            for chunk in pixels.split(self.batch_size)
+        ]
         return torch.cat(feats).float()
 
     @torch.inference_mode()
     def encode_texts(self, texts: Sequence[str]) -> torch.Tensor:
         """``(M, D)`` normalised features of the model's tokenisation of ``texts``."""
         tokens = self.tokenizer(check_texts(texts))
-        feats = [self.model.encode_text(chunk.to(self.device), normalize=True)
-                 for chunk in tokens.split(self.batch_size)]
+        feats = [
+            self.model.encode_text(chunk.to(self.device), normalize=True)
+            for chunk in tokens.split(self.batch_size)
+        ]
         return torch.cat(feats).float()
 
 
@@ -130,8 +147,9 @@ class HFCLIPScorer(ImageTextScorer):
         batch_size: images / texts encoded per forward pass.
     """
 
-    def __init__(self, path: str | os.PathLike, *, device: str | torch.device = "cpu",
-                 batch_size: int = 64) -> None:
+    def __init__(
+        self, path: str | os.PathLike, *, device: str | torch.device = "cpu", batch_size: int = 64
+    ) -> None:
         super().__init__()
         from transformers import CLIPModel, CLIPProcessor
 
@@ -159,10 +177,13 @@ class HFCLIPScorer(ImageTextScorer):
         if isinstance(images, torch.Tensor):
             pixels = preprocess_batch(images, transform=None)
         else:
-            pixels = self.processor(images=to_pil_images(images),
-                                    return_tensors="pt")["pixel_values"]
-        feats = [self._features(self.model.get_image_features(pixel_values=c.to(self.device)))
-                 for c in pixels.split(self.batch_size)]
+            pixels = self.processor(images=to_pil_images(images), return_tensors="pt")[
+                "pixel_values"
+            ]
+        feats = [
+            self._features(self.model.get_image_features(pixel_values=c.to(self.device)))
+            for c in pixels.split(self.batch_size)
+        ]
         return F.normalize(torch.cat(feats).float(), dim=-1)
 
     @torch.inference_mode()
@@ -171,8 +192,12 @@ class HFCLIPScorer(ImageTextScorer):
         texts = check_texts(texts)
         feats = []
         for start in range(0, len(texts), self.batch_size):
-            enc = self.processor(text=texts[start:start + self.batch_size], padding=True,
-                                 truncation=True, return_tensors="pt")
+            enc = self.processor(
+                text=texts[start : start + self.batch_size],
+                padding=True,
+                truncation=True,
+                return_tensors="pt",
+            )
             enc = {k: v.to(self.device) for k, v in enc.items()}
             feats.append(self._features(self.model.get_text_features(**enc)))
         return F.normalize(torch.cat(feats).float(), dim=-1)

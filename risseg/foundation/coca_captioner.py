@@ -6,6 +6,7 @@ exposes per-step logits nor runs with transformers >= 5 (it needs ``BeamSearchSc
 which transformers 5 removed). Each step calls CoCa's own forward with cached image
 embeddings, exactly as ``CoCa.generate`` does.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,13 +35,19 @@ class OpenCoCaCaptioner(Captioner):
         create_kwargs: passed to ``open_clip.create_model_and_transforms``.
     """
 
-    def __init__(self, model_name: str = "coca_ViT-L-14",
-                 checkpoint: str | os.PathLike | None = None, *,
-                 device: str | torch.device = "cpu", beam_score: str = "logits",
-                 **create_kwargs: Any) -> None:
+    def __init__(
+        self,
+        model_name: str = "coca_ViT-L-14",
+        checkpoint: str | os.PathLike | None = None,
+        *,
+        device: str | torch.device = "cpu",
+        beam_score: str = "logits",
+        **create_kwargs: Any,
+    ) -> None:
         super().__init__()
         self.model, self.transform, self.tokenizer = build_open_clip(
-            model_name, checkpoint, device=device, **create_kwargs)
+            model_name, checkpoint, device=device, **create_kwargs
+        )
         if not hasattr(self.model, "text_decoder"):
             raise ValueError(f"open_clip model {model_name!r} is not a CoCa model (no decoder)")
         self.beam_score = beam_score
@@ -57,41 +64,76 @@ class OpenCoCaCaptioner(Captioner):
 
     def step_fn(self, image_embs: torch.Tensor):
         """``step(tokens (R, t), image_index (R,)) -> (R, V)`` next-token logits."""
+
         def step(tokens: torch.Tensor, image_index: torch.Tensor) -> torch.Tensor:
-            out = self.model(None, tokens, image_latent=image_embs.new_zeros(1),
-                             image_embs=image_embs[image_index], output_labels=False)
+            out = self.model(
+                None,
+                tokens,
+                image_latent=image_embs.new_zeros(1),
+                image_embs=image_embs[image_index],
+                output_labels=False,
+            )
             return out["logits"][:, -1].float()
+
         return step
 
     @torch.inference_mode()
-    def generate_tokens(self, images: ImageBatch, *, strategy: str = "beam_search",
-                        max_len: int = 30, min_len: int = 5, top_k: int = 1,
-                        top_p: float = 0.9, temperature: float = 1.0, num_beams: int = 2,
-                        repetition_penalty: float = 1.0, logits_processor=None,
-                        generator: torch.Generator | None = None) -> torch.Tensor:
+    def generate_tokens(
+        self,
+        images: ImageBatch,
+        *,
+        strategy: str = "beam_search",
+        max_len: int = 30,
+        min_len: int = 5,
+        top_k: int = 1,
+        top_p: float = 0.9,
+        temperature: float = 1.0,
+        num_beams: int = 2,
+        repetition_penalty: float = 1.0,
+        logits_processor=None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
         """``(N, L)`` token ids (start token first); arguments as :meth:`caption`."""
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy: expected one of {STRATEGIES}, got {strategy!r}")
         if max_len > self.model.context_length:
-            raise ValueError(f"max_len {max_len} exceeds the decoder context "
-                             f"{self.model.context_length}")
+            raise ValueError(
+                f"max_len {max_len} exceeds the decoder context {self.model.context_length}"
+            )
         latent, embs = self.encode_images(images)
         ids = dict(sot_id=SOT_ID, eos_id=EOS_ID, pad_id=self.model.pad_id)
         if strategy == "beam_search":
-            return beam_search(self.step_fn(embs), latent, num_beams=num_beams, max_len=max_len,
-                               min_len=min_len, score=self.beam_score,
-                               processors=logits_processor, **ids)
-        return sample_loop(self.step_fn(embs), latent, max_len=max_len, min_len=min_len,
-                           strategy=strategy, top_k=top_k, top_p=top_p, temperature=temperature,
-                           repetition_penalty=repetition_penalty, processors=logits_processor,
-                           generator=generator, **ids)
+            return beam_search(
+                self.step_fn(embs),
+                latent,
+                num_beams=num_beams,
+                max_len=max_len,
+                min_len=min_len,
+                score=self.beam_score,
+                processors=logits_processor,
+                **ids,
+            )
+        return sample_loop(
+            self.step_fn(embs),
+            latent,
+            max_len=max_len,
+            min_len=min_len,
+            strategy=strategy,
+            top_k=top_k,
+            top_p=top_p,
+            temperature=temperature,
+            repetition_penalty=repetition_penalty,
+            processors=logits_processor,
+            generator=generator,
+            **ids,
+        )
 
     def decode_tokens(self, tokens: torch.Tensor) -> list[str]:
         """Text between the start token and the first end token of each row."""
         texts = []
         for row in tokens.tolist():
             row = row[1:] if row and row[0] == SOT_ID else row
-            row = row[:row.index(EOS_ID)] if EOS_ID in row else row
+            row = row[: row.index(EOS_ID)] if EOS_ID in row else row
             texts.append(self.tokenizer.decode(row).strip())
         return texts
 

@@ -1,4 +1,5 @@
 """The SynthRef stand-in for SAM's automatic masks: uniformly coloured regions."""
+
 from __future__ import annotations
 
 import cv2

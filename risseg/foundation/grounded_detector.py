@@ -16,6 +16,7 @@ The contract every detector follows (:class:`GroundedDetector`)::
 Implementations live in :mod:`risseg.foundation.hf_detectors` (transformers GroundingDINO,
 MM-GroundingDINO and OWLv2). S+S+C's release thresholds are box 0.35 / text 0.25.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -46,8 +47,11 @@ class Detections:
 
     def __post_init__(self) -> None:
         k = self.boxes.shape[0]
-        if self.boxes.shape != (k, 4) or self.scores.shape != (k,) or \
-                self.phrase_index.shape != (k,):
+        if (
+            self.boxes.shape != (k, 4)
+            or self.scores.shape != (k,)
+            or self.phrase_index.shape != (k,)
+        ):
             raise ValueError(
                 f"Detections: inconsistent shapes boxes {tuple(self.boxes.shape)}, scores "
                 f"{tuple(self.scores.shape)}, phrase_index {tuple(self.phrase_index.shape)}"
@@ -106,7 +110,8 @@ class GroundedDetector(nn.Module):
         """
         raise NotImplementedError
 
-    def forward(self, image, phrases, box_threshold=SSC_BOX_THRESHOLD,
-                text_threshold=SSC_TEXT_THRESHOLD) -> Detections:
+    def forward(
+        self, image, phrases, box_threshold=SSC_BOX_THRESHOLD, text_threshold=SSC_TEXT_THRESHOLD
+    ) -> Detections:
         """Same as :meth:`detect`."""
         return self.detect(image, phrases, box_threshold, text_threshold)

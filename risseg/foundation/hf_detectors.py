@@ -3,6 +3,7 @@
 Both follow :class:`~risseg.foundation.grounded_detector.GroundedDetector`; weights and
 processors load from one local Hugging Face folder through :mod:`risseg.foundation.weights`.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,10 @@ from risseg.foundation.weights import load_hf_pretrained
 from risseg.registry import FOUNDATION_MODELS
 
 GDINO_CLASSES = ("GroundingDinoForObjectDetection", "MMGroundingDinoForObjectDetection")
-HF_HOW = ("Download the Hugging Face model folder (e.g. IDEA-Research/grounding-dino-tiny, "
-          "google/owlv2-base-patch16-ensemble; see docs/foundation_models.md)")
+HF_HOW = (
+    "Download the Hugging Face model folder (e.g. IDEA-Research/grounding-dino-tiny, "
+    "google/owlv2-base-patch16-ensemble; see docs/foundation_models.md)"
+)
 
 
 def grounding_prompt(phrases: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
@@ -62,9 +65,14 @@ class HFGroundingDINODetector(GroundedDetector):
         device: torch device.
     """
 
-    def __init__(self, path: str | os.PathLike, *,
-                 model_class: str = "GroundingDinoForObjectDetection", assign: str = "max",
-                 device: str | torch.device = "cpu") -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        model_class: str = "GroundingDinoForObjectDetection",
+        assign: str = "max",
+        device: str | torch.device = "cpu",
+    ) -> None:
         super().__init__()
         import transformers
 
@@ -73,10 +81,12 @@ class HFGroundingDINODetector(GroundedDetector):
         if assign not in ("max", "first"):
             raise ValueError(f"assign: expected 'max' or 'first', got {assign!r}")
         what = f"transformers {model_class} folder"
-        self.model = load_hf_pretrained(getattr(transformers, model_class), path, what,
-                                        HF_HOW).to(device).eval()
-        self.processor = load_hf_pretrained(transformers.GroundingDinoProcessor, path, what,
-                                            HF_HOW)
+        self.model = (
+            load_hf_pretrained(getattr(transformers, model_class), path, what, HF_HOW)
+            .to(device)
+            .eval()
+        )
+        self.processor = load_hf_pretrained(transformers.GroundingDinoProcessor, path, what, HF_HOW)
         self.assign = assign
 
     def _token_phrase(self, prompt: str, spans: list[tuple[int, int]]) -> torch.Tensor:
@@ -90,8 +100,13 @@ class HFGroundingDINODetector(GroundedDetector):
         return index
 
     @torch.inference_mode()
-    def detect(self, image, phrases, box_threshold: float = SSC_BOX_THRESHOLD,
-               text_threshold: float = SSC_TEXT_THRESHOLD) -> Detections:
+    def detect(
+        self,
+        image,
+        phrases,
+        box_threshold: float = SSC_BOX_THRESHOLD,
+        text_threshold: float = SSC_TEXT_THRESHOLD,
+    ) -> Detections:
         """See :meth:`GroundedDetector.detect`."""
         image, phrases = check_image(image), check_phrases(phrases)
         prompt, spans = grounding_prompt(phrases)
@@ -105,7 +120,8 @@ class HFGroundingDINODetector(GroundedDetector):
         probs = probs[keep]
         token_phrase = self._token_phrase(prompt, spans)
         phrase_scores = torch.stack(  # (K, P) best token probability of each phrase
-            [probs[:, token_phrase == i].max(dim=1).values for i in range(len(phrases))], dim=1)
+            [probs[:, token_phrase == i].max(dim=1).values for i in range(len(phrases))], dim=1
+        )
         above = phrase_scores > text_threshold
         if self.assign == "max":
             index = phrase_scores.masked_fill(~above, -1.0).argmax(dim=1)
@@ -136,13 +152,19 @@ class OWLv2Detector(GroundedDetector):
         from transformers import Owlv2ForObjectDetection, Owlv2Processor
 
         what = "transformers Owlv2ForObjectDetection folder"
-        self.model = load_hf_pretrained(Owlv2ForObjectDetection, path, what,
-                                        HF_HOW).to(device).eval()
+        self.model = (
+            load_hf_pretrained(Owlv2ForObjectDetection, path, what, HF_HOW).to(device).eval()
+        )
         self.processor = load_hf_pretrained(Owlv2Processor, path, what, HF_HOW)
 
     @torch.inference_mode()
-    def detect(self, image, phrases, box_threshold: float = SSC_BOX_THRESHOLD,
-               text_threshold: float = SSC_TEXT_THRESHOLD) -> Detections:
+    def detect(
+        self,
+        image,
+        phrases,
+        box_threshold: float = SSC_BOX_THRESHOLD,
+        text_threshold: float = SSC_TEXT_THRESHOLD,
+    ) -> Detections:
         """See :meth:`GroundedDetector.detect`."""
         image, phrases = check_image(image), check_phrases(phrases)
         enc = self.processor(text=[phrases], images=image, return_tensors="pt")

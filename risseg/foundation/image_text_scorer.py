@@ -13,6 +13,7 @@ The contract every scorer follows (:class:`ImageTextScorer`):
 Implementations: :class:`~risseg.foundation.clip_scorers.OpenCLIPScorer` (open_clip) and
 :class:`~risseg.foundation.clip_scorers.HFCLIPScorer` (transformers ``CLIPModel``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -97,8 +98,10 @@ class ImageTextScorer(nn.Module):
             text_features: ``(M, D)``.
             scale: multiply by the model's logit scale.
         """
-        cos = F.normalize(image_features.float(), dim=-1) @ F.normalize(
-            text_features.float(), dim=-1).T
+        cos = (
+            F.normalize(image_features.float(), dim=-1)
+            @ F.normalize(text_features.float(), dim=-1).T
+        )
         return cos * self.logit_scale if scale else cos
 
     def forward(self, images: ImageBatch, texts: Sequence[str], scale: bool = True) -> torch.Tensor:

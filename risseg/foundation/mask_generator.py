@@ -19,6 +19,7 @@ Implementations: :mod:`risseg.foundation.sam_segment_anything` (segment-anything
 :mod:`risseg.foundation.sam_transformers` (transformers SAM and SAM 2) and
 :mod:`risseg.foundation.colour_regions` (the SynthRef stand-in, automatic mode only).
 """
+
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
@@ -53,13 +54,15 @@ class PromptBatch:
         if self.points is not None:
             if self.points.ndim != 3 or self.points.shape[2] != 2:
                 raise ValueError(
-                    f"predict: points must be (K, P, 2) xy, got {tuple(self.points.shape)}")
+                    f"predict: points must be (K, P, 2) xy, got {tuple(self.points.shape)}"
+                )
             labels = torch.ones(self.points.shape[:2]) if point_labels is None else point_labels
             self.point_labels = torch.as_tensor(labels, dtype=torch.long)
             if self.point_labels.shape != self.points.shape[:2]:
                 raise ValueError(
                     f"predict: point_labels {tuple(self.point_labels.shape)} != points "
-                    f"{tuple(self.points.shape[:2])}")
+                    f"{tuple(self.points.shape[:2])}"
+                )
         sizes = {len(x) for x in (self.boxes, self.points) if x is not None}
         if len(sizes) != 1:
             raise ValueError(f"predict: boxes and points describe different K: {sorted(sizes)}")

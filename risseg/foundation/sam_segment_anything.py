@@ -1,4 +1,5 @@
 """Segment Anything (the ``segment_anything`` package) as a :class:`MaskGenerator`."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,8 +48,9 @@ class SegmentAnythingGenerator(MaskGenerator):
             if checkpoint is None:
                 raise ValueError("SegmentAnythingGenerator needs `sam` or a local `checkpoint`.")
             if model_type not in sam_model_registry:
-                raise KeyError(f"SAM model_type {model_type!r} is not one of "
-                               f"{sorted(sam_model_registry)}")
+                raise KeyError(
+                    f"SAM model_type {model_type!r} is not one of {sorted(sam_model_registry)}"
+                )
             state = load_torch_weights(checkpoint, f"SAM {model_type}", SAM_HOW)
             sam = sam_model_registry[model_type](checkpoint=None)
             sam.load_state_dict(state)

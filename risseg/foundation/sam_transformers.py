@@ -4,6 +4,7 @@ Prompted mode is the model's forward on the processor's normalised prompts; auto
 transformers' ``mask-generation`` pipeline (a point grid, predicted-IoU and stability filters,
 box NMS), which serves ``SamModel`` and ``Sam2Model`` alike.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -51,14 +52,18 @@ class _HFSamBase(MaskGenerator):
     ) -> None:
         super().__init__()
         if (model is None or processor is None) and path is None:
-            raise ValueError(f"{type(self).__name__} needs `model` and `processor`, or a "
-                             "local model folder `path`.")
+            raise ValueError(
+                f"{type(self).__name__} needs `model` and `processor`, or a "
+                "local model folder `path`."
+            )
         if model is None:
             model = load_hf_pretrained(
-                getattr(transformers, self.model_cls), path, self.what, self.how)
+                getattr(transformers, self.model_cls), path, self.what, self.how
+            )
         if processor is None:
             processor = load_hf_pretrained(
-                getattr(transformers, self.processor_cls), path, self.what, self.how)
+                getattr(transformers, self.processor_cls), path, self.what, self.how
+            )
         self.model = model.eval()
         self.processor = processor
         self.amg_cfg = {**AMG_DEFAULTS, **(amg_cfg or {})}
@@ -70,8 +75,11 @@ class _HFSamBase(MaskGenerator):
         image = check_image(image)
         if self._pipeline is None:
             self._pipeline = transformers.pipeline(
-                "mask-generation", model=self.model, image_processor=self.processor.image_processor,
-                device=self.model.device)
+                "mask-generation",
+                model=self.model,
+                image_processor=self.processor.image_processor,
+                device=self.model.device,
+            )
         out = self._pipeline(Image.fromarray(image), **self.amg_cfg)
         scores = torch.as_tensor(out["scores"], dtype=torch.float32).reshape(-1).cpu()
         if len(out["masks"]) == 0:
@@ -101,7 +109,8 @@ class _HFSamBase(MaskGenerator):
             extra["reshaped_input_sizes"] = inputs.pop("reshaped_input_sizes")
         out = self.model(**inputs, multimask_output=m > 1)
         masks = self.processor.image_processor.post_process_masks(
-            out.pred_masks.cpu(), original_sizes.cpu(), **{k: v.cpu() for k, v in extra.items()})
+            out.pred_masks.cpu(), original_sizes.cpu(), **{k: v.cpu() for k, v in extra.items()}
+        )
         return masks[0].bool(), out.iou_scores[0].float().cpu()
 
 

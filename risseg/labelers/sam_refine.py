@@ -182,10 +182,12 @@ class SAMRefineLabeler(BasePseudoLabeler):
         props = [s.proposals.data.bool() for s in data_samples]
         p_fg = None
         if self.strategy == "top":
-            p_fg = torch.stack([
-                s.pseudo_prob.data[0].float() if "pseudo_prob" in s else m.float()
-                for s, m in zip(data_samples, preds, strict=True)
-            ])
+            p_fg = torch.stack(
+                [
+                    s.pseudo_prob.data[0].float() if "pseudo_prob" in s else m.float()
+                    for s, m in zip(data_samples, preds, strict=True)
+                ]
+            )
         refined, matched = refine_batch(preds, props, self.strategy, self.thr, p_fg)
         for s, mask, ok in zip(data_samples, refined, matched, strict=True):
             s.pseudo_mask = PixelData(data=mask[None])

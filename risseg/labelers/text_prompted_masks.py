@@ -67,8 +67,10 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         super().__init__()
         two_stage = detector is not None or mask_generator is not None
         if two_stage == (text_mask_generator is not None):
-            raise ValueError("TextPromptedMaskLabeler: give `detector` + `mask_generator`, or "
-                             "`text_mask_generator`, not both and not neither.")
+            raise ValueError(
+                "TextPromptedMaskLabeler: give `detector` + `mask_generator`, or "
+                "`text_mask_generator`, not both and not neither."
+            )
         if two_stage:
             self.detector = build_part(detector, "detector")
             self.mask_generator = build_part(mask_generator, "mask_generator")
@@ -79,8 +81,9 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         self.two_stage = two_stage
         parser = text_parser
         parser = FOUNDATION_MODELS.build(parser) if isinstance(parser, dict) else parser
-        self.text_parser = parser if parser is None or parser_method is None else getattr(
-            parser, parser_method)
+        self.text_parser = (
+            parser if parser is None or parser_method is None else getattr(parser, parser_method)
+        )
         self.box_threshold = box_threshold
         self.text_threshold = text_threshold
         self.multimask = multimask
@@ -102,8 +105,9 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
             boxes, scores = dets.boxes[keep], dets.scores[keep].float()
             m = 3 if self.multimask else 1
             if len(boxes):
-                masks, _ = best_of_multimask(*self.mask_generator.predict(
-                    image, boxes=boxes, multimask=self.multimask))
+                masks, _ = best_of_multimask(
+                    *self.mask_generator.predict(image, boxes=boxes, multimask=self.multimask)
+                )
             else:
                 masks = self.mask_generator.empty_prediction(0, m, image.shape[:2])[0][:, 0]
         else:
@@ -130,9 +134,12 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
             masks, scores = self.segment(image, _text_of(sample, i))
             sample.pseudo_instances = PixelData(data=masks)
             sample.pseudo_mask = PixelData(data=masks.any(dim=0, keepdim=True))
-            sample.set_metainfo(dict(
-                pseudo_instance_scores=[float(s) for s in scores],
-                pseudo_score=float(scores.max()) if len(scores) else 0.0))
+            sample.set_metainfo(
+                dict(
+                    pseudo_instance_scores=[float(s) for s in scores],
+                    pseudo_score=float(scores.max()) if len(scores) else 0.0,
+                )
+            )
         return data_samples
 
 
@@ -140,6 +147,8 @@ def _text_of(sample: RISDataSample, index: int) -> str:
     """The expression of a sample, else an error naming it."""
     text = sample.metainfo.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"TextPromptedMaskLabeler: sample {index} (image_id "
-                         f"{sample.metainfo.get('image_id')}) has no `text` expression.")
+        raise ValueError(
+            f"TextPromptedMaskLabeler: sample {index} (image_id "
+            f"{sample.metainfo.get('image_id')}) has no `text` expression."
+        )
     return text

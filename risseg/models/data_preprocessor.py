@@ -1,4 +1,5 @@
 """Batching and normalisation of RIS inputs."""
+
 from __future__ import annotations
 
 from mmengine.model import ImgDataPreprocessor
@@ -28,9 +29,7 @@ class RISDataPreprocessor(ImgDataPreprocessor):
         pad_size_divisor: int = 1,
         pad_value: float = 0,
     ) -> None:
-        super().__init__(
-            mean=mean, std=std, pad_size_divisor=pad_size_divisor, pad_value=pad_value
-        )
+        super().__init__(mean=mean, std=std, pad_size_divisor=pad_size_divisor, pad_value=pad_value)
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Normalise and stack; returns ``{'inputs': (B, 3, H, W) float, 'data_samples'}``."""

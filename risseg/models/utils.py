@@ -1,4 +1,5 @@
 """Small helpers shared by every model: building children and mapping outputs back."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

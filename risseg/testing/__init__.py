@@ -7,6 +7,7 @@ component role (``*Contract``, ``CONTRACTS``), full-size model building without 
 (``drop_missing_checkpoints``, ``init_empty_weights``) and the loader of the repository's
 scripts (``load_script``, ``run_script``).
 """
+
 from risseg.testing._configs import (
     CHECKPOINT_KEYS,
     drop_missing_checkpoints,

@@ -1,4 +1,5 @@
 """Repository configs pointed at throw-away data or built without their weights, for tests."""
+
 from __future__ import annotations
 
 import os.path as osp
@@ -50,8 +51,11 @@ def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
                 if isinstance(path, str) and not osp.exists(path):
                     dropped.append(path)
                     node[key] = None
-            if (node.get("type") == "BertTextEncoder" and node.get("pretrained") is None
-                    and node.get("config") is None):
+            if (
+                node.get("type") == "BertTextEncoder"
+                and node.get("pretrained") is None
+                and node.get("config") is None
+            ):
                 node["config"] = {}
             for value in node.values():
                 visit(value)

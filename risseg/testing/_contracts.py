@@ -186,8 +186,9 @@ class NeckContract(ModelPartContract):
     def image_levels(batch: int, channels: tuple[int, ...], sides: tuple[int, ...]) -> list:
         """Seeded (B, C_i, s_i, s_i) feature maps."""
         g = torch.Generator().manual_seed(1)
-        return [torch.randn(batch, c, s, s, generator=g) for c, s in zip(channels, sides,
-                                                                           strict=True)]
+        return [
+            torch.randn(batch, c, s, s, generator=g) for c, s in zip(channels, sides, strict=True)
+        ]
 
     def check_outputs(self, module: nn.Module, out: Any, inputs: tuple) -> None:
         channels = getattr(module, "out_channels", None)
@@ -203,10 +204,19 @@ def head_samples(batch: int, size: int = 64) -> SampleList:
     samples = []
     for i in range(batch):
         side = (size, size)
-        sample = RISDataSample(metainfo=dict(
-            ori_shape=side, img_shape=side, pad_shape=side, batch_input_shape=side,
-            img_offset=(0, 0), scale_factor=(1.0, 1.0), flip=False, supervision="mask",
-            ref_id=i))
+        sample = RISDataSample(
+            metainfo=dict(
+                ori_shape=side,
+                img_shape=side,
+                pad_shape=side,
+                batch_input_shape=side,
+                img_offset=(0, 0),
+                scale_factor=(1.0, 1.0),
+                flip=False,
+                supervision="mask",
+                ref_id=i,
+            )
+        )
         y0, x0 = size // 8 + 4 * i, size // 4
         mask = torch.zeros(1, *side, dtype=torch.bool)
         mask[:, y0 : y0 + size // 2, x0 : x0 + size // 3] = True
@@ -304,10 +314,9 @@ class HeadContract:
 
 def _take_feats(feats: HeadInputs, n: int) -> HeadInputs:
     """The first ``n`` samples of every tensor of ``feats``."""
-    return HeadInputs(**{
-        name: None if value is None else _take(value, n)
-        for name, value in vars(feats).items()
-    })
+    return HeadInputs(
+        **{name: None if value is None else _take(value, n) for name, value in vars(feats).items()}
+    )
 
 
 class Role(NamedTuple):
@@ -331,7 +340,8 @@ def registered_classes(role: Role) -> dict[str, type]:
     """Name -> class of every class in ``role.registry`` defined in ``role.package``."""
     role.registry.import_from_location()
     return {
-        name: cls for name, cls in role.registry.module_dict.items()
+        name: cls
+        for name, cls in role.registry.module_dict.items()
         if cls.__module__ == role.package or cls.__module__.startswith(role.package + ".")
     }
 

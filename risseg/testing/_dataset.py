@@ -1,4 +1,5 @@
 """A seeded synthetic RIS dataset made on the fly, already packed like ``PackRISInputs``."""
+
 from __future__ import annotations
 
 import zlib
@@ -108,9 +109,17 @@ class SyntheticRISDataset(Dataset):
         h, w = self.image_size
         sample = RISDataSample(
             metainfo=dict(
-                text=text, ori_shape=(h, w), img_shape=(h, w), pad_shape=(h, w),
-                img_offset=(0, 0), scale_factor=(1.0, 1.0), flip=False,
-                ref_id=idx, sent_id=idx, image_id=idx, supervision="mask",
+                text=text,
+                ori_shape=(h, w),
+                img_shape=(h, w),
+                pad_shape=(h, w),
+                img_offset=(0, 0),
+                scale_factor=(1.0, 1.0),
+                flip=False,
+                ref_id=idx,
+                sent_id=idx,
+                image_id=idx,
+                supervision="mask",
             )
         )
         sample.gt_mask = PixelData(data=torch.from_numpy(mask)[None])

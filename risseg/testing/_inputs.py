@@ -1,4 +1,5 @@
 """Ready-made batches for model tests."""
+
 from __future__ import annotations
 
 from risseg.testing._dataset import SyntheticRISDataset
@@ -25,8 +26,11 @@ def demo_ris_inputs(
         RISDataSample}``; pass it through ``model.data_preprocessor`` first.
     """
     dataset = SyntheticRISDataset(
-        num_samples=batch_size, image_size=image_size, num_objects=num_objects,
-        max_len=max_len, seed=seed,
+        num_samples=batch_size,
+        image_size=image_size,
+        num_objects=num_objects,
+        max_len=max_len,
+        seed=seed,
     )
     items = [dataset[i] for i in range(batch_size)]
     return dict(

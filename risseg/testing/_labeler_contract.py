@@ -78,8 +78,9 @@ class PseudoLabelerContract:
         block[box[1] : box[3], box[0] : box[2]] = True
         samples = []
         for i in range(2):
-            s = RISDataSample(metainfo=dict(
-                img_shape=(h, w), ori_shape=(h, w), image_id=i, text="the red block"))
+            s = RISDataSample(
+                metainfo=dict(img_shape=(h, w), ori_shape=(h, w), image_id=i, text="the red block")
+            )
             s.gt_mask = PixelData(data=block[None].clone())
             s.gt_bbox = torch.tensor(box, dtype=torch.float32)
             s.pseudo_mask = PixelData(data=torch.zeros(1, h, w, dtype=torch.bool))

@@ -1,4 +1,5 @@
 """Tiny models for tests: a two-conv backbone and a hashed-word text encoder."""
+
 from __future__ import annotations
 
 import torch

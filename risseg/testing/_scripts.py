@@ -1,4 +1,5 @@
 """Load the repository's stand-alone scripts (tools/, benchmarks/) in tests, one way for all."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,4 +1,5 @@
 """Tiny SeqTR models and hand-made samples for tests (CPU, seconds)."""
+
 from __future__ import annotations
 
 import torch
@@ -37,12 +38,23 @@ def tiny_seqtr(task: str = "mask", num_points: int = 6, **head_flags) -> dict:
         ),
         text_encoder=BagOfWordsTextEncoder(64, 32),
         neck=dict(
-            type="SeqTRFusionNeck", in_channels=(16, 32, 64), text_channels=32, out_channels=64,
+            type="SeqTRFusionNeck",
+            in_channels=(16, 32, 64),
+            text_channels=32,
+            out_channels=64,
             return_text_token=partial,
         ),
         head=dict(
-            type="SeqHead", in_channels=64, task=task, num_points=num_points, d_model=32,
-            num_heads=4, ffn_dim=64, num_encoder_layers=1, num_decoder_layers=1, dropout=0.0,
+            type="SeqHead",
+            in_channels=64,
+            task=task,
+            num_points=num_points,
+            d_model=32,
+            num_heads=4,
+            ffn_dim=64,
+            num_encoder_layers=1,
+            num_decoder_layers=1,
+            dropout=0.0,
             **head_flags,
         ),
     )
@@ -63,9 +75,17 @@ def seqtr_samples(
     samples = []
     for i in range(batch_size):
         meta = dict(
-            img_shape=(h, w - 8), pad_shape=(h, w), ori_shape=(2 * h, 2 * (w - 8)),
-            scale_factor=(0.5, 0.5), img_offset=(0, 0), flip=False, supervision=supervision,
-            ref_id=i, sent_id=10 * i, image_id=100 + i, ann_id=1000 + i,
+            img_shape=(h, w - 8),
+            pad_shape=(h, w),
+            ori_shape=(2 * h, 2 * (w - 8)),
+            scale_factor=(0.5, 0.5),
+            img_offset=(0, 0),
+            flip=False,
+            supervision=supervision,
+            ref_id=i,
+            sent_id=10 * i,
+            image_id=100 + i,
+            ann_id=1000 + i,
         )
         sample = RISDataSample(metainfo=meta)
         mask = torch.zeros(1, h, w, dtype=torch.bool)

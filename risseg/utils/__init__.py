@@ -1,4 +1,5 @@
 """Shared helpers: mask/box conversions, safe loading of annotation pickles, registration."""
+
 from risseg.utils.masks import (
     bbox_xywh_to_xyxy,
     bbox_xyxy_to_xywh,

@@ -13,6 +13,7 @@ This module holds the exact, tested conversions:
 
 Mask <-> RLE / polygon helpers live in :mod:`risseg.utils.masks`.
 """
+
 from __future__ import annotations
 
 import math
@@ -196,9 +197,7 @@ def points_to_tokens(
     return tokens.flatten(-2)  # (..., N, 2) -> (..., 2N)
 
 
-def tokens_to_points(
-    tokens: Tensor, pad_shape: Sequence[int], num_bins: int = 1000
-) -> Tensor:
+def tokens_to_points(tokens: Tensor, pad_shape: Sequence[int], num_bins: int = 1000) -> Tensor:
     """Decode one generated token sequence into points (the SeqTR rule).
 
     The sequence is cut at the first END token, a trailing odd token is dropped and each
@@ -221,9 +220,7 @@ def tokens_to_points(
     return tokens.float().reshape(-1, 2) * side / num_bins  # (2M,) -> (M, 2)
 
 
-def box_to_tokens(
-    boxes: Tensor, pad_shape: Sequence[int] | Tensor, num_bins: int = 1000
-) -> Tensor:
+def box_to_tokens(boxes: Tensor, pad_shape: Sequence[int] | Tensor, num_bins: int = 1000) -> Tensor:
     """Quantise xyxy boxes (..., 4) into 4 tokens each (x1, y1, x2, y2), no END token."""
     points = boxes.reshape(*boxes.shape[:-1], 2, 2)  # (..., 4) -> (..., 2, 2)
     return points_to_tokens(points.clamp(min=0), pad_shape, num_bins)

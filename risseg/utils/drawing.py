@@ -2,6 +2,7 @@
 
 The drawing itself is done by :class:`risseg.visualization.RISLocalVisualizer`.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,9 @@ def mask_outlines(mask: np.ndarray, min_points: int = 3) -> list[np.ndarray]:
         A list of (P, 2) float x, y arrays in pixel-corner coordinates (a pixel ``i`` spans
         ``[i, i + 1)``), one per region.
     """
-    contours, _ = cv2.findContours(np.ascontiguousarray(mask, dtype=np.uint8),
-                                   cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(
+        np.ascontiguousarray(mask, dtype=np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     # OpenCV returns pixel indices on the boundary; +0.5 puts the line on the pixel centres
     return [c.reshape(-1, 2).astype(np.float64) + 0.5 for c in contours if len(c) >= min_points]
 
@@ -50,8 +52,13 @@ def wrap_caption(text: str, width_px: float, font_px: float) -> list[str]:
     return textwrap.wrap(text, chars) or [""]
 
 
-def tile(images: list[np.ndarray], columns: int, cell: int | tuple[int, int] = 256,
-         background: tuple[int, int, int] = (0, 0, 0), gap: int = 0) -> np.ndarray:
+def tile(
+    images: list[np.ndarray],
+    columns: int,
+    cell: int | tuple[int, int] = 256,
+    background: tuple[int, int, int] = (0, 0, 0),
+    gap: int = 0,
+) -> np.ndarray:
     """Grid of images, each scaled to fit a cell (aspect kept, ``background`` borders),
     ``columns`` per row, blank cells at the end.
 
@@ -75,9 +82,10 @@ def tile(images: list[np.ndarray], columns: int, cell: int | tuple[int, int] = 2
         h, w = img.shape[:2]
         f = min(cw / w, ch / h)
         nh, nw = max(1, round(h * f)), max(1, round(w * f))
-        small = np.asarray(Image.fromarray(np.asarray(img, np.uint8)).resize(
-            (nw, nh), Image.LANCZOS))
+        small = np.asarray(
+            Image.fromarray(np.asarray(img, np.uint8)).resize((nw, nh), Image.LANCZOS)
+        )
         r, c = divmod(i, columns)
         y, x = r * (ch + gap), c * (cw + gap)
-        grid[y:y + nh, x:x + nw] = small
+        grid[y : y + nh, x : x + nw] = small
     return grid

@@ -8,6 +8,7 @@ thumbnail's marker or data appended after the end do not mislead it) and that a 
 ``IEND`` chunk, and then decodes the same bytes. The check scans the bytes with a compiled
 regular expression and costs a small fraction of decoding (``benchmarks/image_read_check.py``).
 """
+
 from __future__ import annotations
 
 import io
@@ -51,7 +52,7 @@ def jpeg_is_complete(data: bytes) -> bool:
             continue
         if pos + 4 > n:
             return False
-        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
         if marker == 0xDA:  # start of scan: skip its entropy-coded data
             end = _SCAN_END.search(data, pos)
             if end is None:
@@ -64,8 +65,8 @@ def png_is_complete(data: bytes) -> bool:
     """Whether PNG ``data`` holds its chunks up to and including ``IEND``."""
     n, pos = len(data), len(_PNG_SIGNATURE)
     while pos + 8 <= n:
-        length = int.from_bytes(data[pos:pos + 4], "big")
-        if data[pos + 4:pos + 8] == b"IEND":
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        if data[pos + 4 : pos + 8] == b"IEND":
             return pos + 12 <= n
         pos += 12 + length  # length, type, data, CRC
     return False
@@ -85,7 +86,8 @@ def check_complete(data: bytes, path: str) -> None:
     if not complete:
         raise TruncatedImageError(
             f"Truncated or corrupt image (no {what} in its {len(data)} bytes; copy or "
-            f"download it again): {path}")
+            f"download it again): {path}"
+        )
 
 
 def read_image(path: str, backend: str = "cv2", check: bool = True) -> np.ndarray:

@@ -6,6 +6,7 @@ Masks are ``bool`` numpy arrays (H, W). Boxes are ``[x, y, w, h]`` (xywh) or
 ``[x1, y1, x2, y2]`` (xyxy) in pixel-edge coordinates (a one-pixel mask at (0, 0) has the
 box ``[0, 0, 1, 1]``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -5,6 +5,7 @@ only hold plain containers and scalars, so :class:`SafeUnpickler` admits exactly
 rejects every other global with :class:`UnsafePickleError`. Python-2 pickles (the original
 REFER files were written by ``cPickle``) are retried with ``encoding='latin1'``.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,9 +17,23 @@ from typing import Any
 # (Python-3) bytes through these callables. Python-2 pickles name the builtins module
 # ``__builtin__``; find_class maps it to ``builtins`` before checking.
 _ALLOWED_GLOBALS: frozenset[tuple[str, str]] = frozenset(
-    [("builtins", name) for name in (
-        "dict", "list", "tuple", "set", "frozenset", "str", "bytes", "bytearray", "int",
-        "float", "bool", "complex")]
+    [
+        ("builtins", name)
+        for name in (
+            "dict",
+            "list",
+            "tuple",
+            "set",
+            "frozenset",
+            "str",
+            "bytes",
+            "bytearray",
+            "int",
+            "float",
+            "bool",
+            "complex",
+        )
+    ]
     + [("_codecs", "encode")]  # only encodes a str into bytes (protocol-2 bytes objects)
 )
 
@@ -50,7 +65,8 @@ class SafeUnpickler(pickle.Unpickler):
             "pickles may only contain dict, list, tuple, set, str, bytes, int, float, bool "
             "and None, so this is not a genuine REFER refs file (or it was modified): get a "
             "fresh copy from the REFER release. A refs file you made yourself can be given as "
-            "JSON instead (refs(<splitBy>).json, a list of ref dicts; see docs/datasets.md).")
+            "JSON instead (refs(<splitBy>).json, a list of ref dicts; see docs/datasets.md)."
+        )
 
     def persistent_load(self, pid: Any) -> Any:
         raise UnsafePickleError(f"{self.source}: persistent ids are not allowed ({pid!r}).")
@@ -76,18 +92,27 @@ def safe_loads(data: bytes, source: str = "<bytes>") -> Any:
         pass  # a Python-2 str holding non-ASCII bytes: retry as latin1 below
     except UnsafePickleError:
         raise
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError,
-            AttributeError, KeyError, OverflowError) as err:
-        raise ValueError(f"{source}: not a valid pickle file ({type(err).__name__}: {err})"
-                         ) from err
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        KeyError,
+        OverflowError,
+    ) as err:
+        raise ValueError(
+            f"{source}: not a valid pickle file ({type(err).__name__}: {err})"
+        ) from err
     try:
-        return SafeUnpickler(io.BytesIO(data), source, fix_imports=True,
-                             encoding="latin1").load()
+        return SafeUnpickler(io.BytesIO(data), source, fix_imports=True, encoding="latin1").load()
     except UnsafePickleError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure here means a malformed file
-        raise ValueError(f"{source}: not a valid pickle file ({type(err).__name__}: {err})"
-                         ) from err
+        raise ValueError(
+            f"{source}: not a valid pickle file ({type(err).__name__}: {err})"
+        ) from err
 
 
 def safe_load_pickle(path: str | Path) -> Any:

@@ -1,4 +1,5 @@
 """Registering every risseg component for code that does not go through a config's scope."""
+
 from __future__ import annotations
 
 import datetime

@@ -1,4 +1,5 @@
 """Pictures of referring segmentation: the RIS Visualizer (registered in VISUALIZERS)."""
+
 from risseg.visualization.ris_visualizer import (
     GT_COLOUR,
     PRED_COLOUR,

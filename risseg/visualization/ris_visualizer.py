@@ -1,5 +1,6 @@
 """An mmengine Visualizer that draws referring segmentation: the image, the masks, the
 sentence and the IoU."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,15 @@ BAD_COLOUR: Colour = (255, 110, 90)
 # distinct colours for several masks of one image (proposals): tab10 without its grey and its
 # green (the GT's colour)
 PALETTE: tuple[Colour, ...] = (
-    (31, 119, 180), (255, 127, 14), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-    (227, 119, 194), (188, 189, 34), (23, 190, 207))
+    (31, 119, 180),
+    (255, 127, 14),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (188, 189, 34),
+    (23, 190, 207),
+)
 
 
 def _numpy(value) -> np.ndarray | None:
@@ -70,12 +78,22 @@ class RISLocalVisualizer(Visualizer):
             colours the sentence names stay visible under the mask fill.
     """
 
-    def __init__(self, name: str = "visualizer", vis_backends: list | None = None,
-                 save_dir: str | None = None, *, alpha: float = 0.45, min_side: int = 384,
-                 line_width: float = 3.0, font_px: float | None = None,
-                 pred_colour: Sequence[int] = PRED_COLOUR, gt_colour: Sequence[int] = GT_COLOUR,
-                 box_colour: Sequence[int] = BOX_COLOUR, side_by_side: bool = True,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        name: str = "visualizer",
+        vis_backends: list | None = None,
+        save_dir: str | None = None,
+        *,
+        alpha: float = 0.45,
+        min_side: int = 384,
+        line_width: float = 3.0,
+        font_px: float | None = None,
+        pred_colour: Sequence[int] = PRED_COLOUR,
+        gt_colour: Sequence[int] = GT_COLOUR,
+        box_colour: Sequence[int] = BOX_COLOUR,
+        side_by_side: bool = True,
+        **kwargs,
+    ) -> None:
         super().__init__(name=name, vis_backends=vis_backends, save_dir=save_dir, **kwargs)
         self.alpha = alpha
         self.min_side = min_side
@@ -110,19 +128,27 @@ class RISLocalVisualizer(Visualizer):
         self._left = body.shape[1] - big.shape[1]
         self._font_px = self.font_px or max(12.0, big.shape[1] / 20)
         font_px, width = self._font_px, body.shape[1]
-        lines = [(line, colour) for text, colour in caption
-                 for line in wrap_caption(text, width - font_px, font_px)]
+        lines = [
+            (line, colour)
+            for text, colour in caption
+            for line in wrap_caption(text, width - font_px, font_px)
+        ]
         line_px = 1.3 * font_px
         self._top = int(np.ceil(len(lines) * line_px + 0.6 * font_px)) if lines else 0
         band = np.empty((self._top, width, 3), np.uint8)
         band[:] = CAPTION_BG
         self.set_image(np.concatenate([band, body], axis=0))
         if lines:
-            positions = np.array([[font_px / 2, 0.3 * font_px + i * line_px]
-                                  for i in range(len(lines))])
-            self.draw_texts([t for t, _ in lines], positions,
-                            font_sizes=font_px * 72 / self.dpi,  # matplotlib sizes in points
-                            colors=[c for _, c in lines], font_families="DejaVu Sans")
+            positions = np.array(
+                [[font_px / 2, 0.3 * font_px + i * line_px] for i in range(len(lines))]
+            )
+            self.draw_texts(
+                [t for t, _ in lines],
+                positions,
+                font_sizes=font_px * 72 / self.dpi,  # matplotlib sizes in points
+                colors=[c for _, c in lines],
+                font_families="DejaVu Sans",
+            )
 
     def _to_canvas(self, xy: np.ndarray) -> np.ndarray:
         """(..., 2) image x, y -> canvas x, y (upscaled, in the drawn panel)."""
@@ -131,21 +157,29 @@ class RISLocalVisualizer(Visualizer):
     def _canvas_mask(self, mask: np.ndarray) -> np.ndarray:
         big = upscale(mask, self._scale)
         canvas = np.zeros((self._top + big.shape[0], self._left + big.shape[1]), bool)
-        canvas[self._top:, self._left:] = big
+        canvas[self._top :, self._left :] = big
         return canvas
 
     def fill_mask(self, mask: np.ndarray, colour: Colour, alpha: float | None = None) -> None:
         """Blend ``colour`` into the (H, W) bool ``mask`` of the image."""
         if mask.any():
-            self.draw_binary_masks(self._canvas_mask(mask), colors=[tuple(colour)],
-                                   alphas=self.alpha if alpha is None else alpha)
+            self.draw_binary_masks(
+                self._canvas_mask(mask),
+                colors=[tuple(colour)],
+                alphas=self.alpha if alpha is None else alpha,
+            )
 
     def outline_mask(self, mask: np.ndarray, colour: Colour, style: str = "-") -> None:
         """Outline every region of the (H, W) bool ``mask``."""
         polygons = mask_outlines(self._canvas_mask(mask))
         if polygons:
-            self.draw_polygons(polygons, edge_colors=tuple(colour), line_styles=style,
-                               line_widths=self.line_width, alpha=1.0)
+            self.draw_polygons(
+                polygons,
+                edge_colors=tuple(colour),
+                line_styles=style,
+                line_widths=self.line_width,
+                alpha=1.0,
+            )
 
     def draw_contour_points(self, points: np.ndarray) -> None:
         """(M, 2) x, y points in decoding order (negative rows are padding)."""
@@ -155,8 +189,7 @@ class RISLocalVisualizer(Visualizer):
             return
         if len(pts) > 1:
             segments = np.stack([pts[:-1], pts[1:]], axis=1)  # (M - 1, 2 ends, xy)
-            self.draw_lines(segments[..., 0], segments[..., 1], colors=(0, 160, 255),
-                            line_widths=1)
+            self.draw_lines(segments[..., 0], segments[..., 1], colors=(0, 160, 255), line_widths=1)
         ramp = np.linspace(1.0, 0.0, len(pts))  # white -> yellow
         colours = [(255, 255, int(255 * r)) for r in ramp]
         size = (2.2 * self.line_width) ** 2
@@ -166,22 +199,38 @@ class RISLocalVisualizer(Visualizer):
     def draw_box(self, box: np.ndarray, colour: Colour | None = None) -> None:
         """(4,) x1, y1, x2, y2 box in image pixels."""
         xyxy = self._to_canvas(np.asarray(box, np.float64).reshape(2, 2)).reshape(1, 4)
-        self.draw_bboxes(xyxy, edge_colors=tuple(colour or self.box_colour),
-                         line_widths=self.line_width, alpha=1.0)
+        self.draw_bboxes(
+            xyxy,
+            edge_colors=tuple(colour or self.box_colour),
+            line_widths=self.line_width,
+            alpha=1.0,
+        )
 
     def draw_label(self, text: str, xy: Sequence[float], colour: Colour) -> None:
         """A small text with a dark background at image position ``xy``."""
         font_px = 0.8 * self._font_px
-        self.draw_texts(text, self._to_canvas(np.asarray(xy))[None], colors="white",
-                        font_sizes=font_px * 72 / self.dpi, vertical_alignments="center",
-                        bboxes=dict(facecolor=np.asarray(colour) / 255, alpha=0.8, pad=1.5,
-                                    edgecolor="none"))
+        self.draw_texts(
+            text,
+            self._to_canvas(np.asarray(xy))[None],
+            colors="white",
+            font_sizes=font_px * 72 / self.dpi,
+            vertical_alignments="center",
+            bboxes=dict(facecolor=np.asarray(colour) / 255, alpha=0.8, pad=1.5, edgecolor="none"),
+        )
 
     # ------------------------------------------------------------------ whole drawings
-    def draw_ris(self, image: np.ndarray, *, text: str | None = None,
-                 pred_mask: np.ndarray | None = None, gt_mask: np.ndarray | None = None,
-                 points: np.ndarray | None = None, box: np.ndarray | None = None,
-                 iou: float | None = None, notes: Sequence[str] = ()) -> np.ndarray:
+    def draw_ris(
+        self,
+        image: np.ndarray,
+        *,
+        text: str | None = None,
+        pred_mask: np.ndarray | None = None,
+        gt_mask: np.ndarray | None = None,
+        points: np.ndarray | None = None,
+        box: np.ndarray | None = None,
+        iou: float | None = None,
+        notes: Sequence[str] = (),
+    ) -> np.ndarray:
         """Draw one sample and return the picture.
 
         Args:
@@ -217,10 +266,16 @@ class RISLocalVisualizer(Visualizer):
             self.draw_contour_points(points)
         return self.get_image()
 
-    def draw_proposals(self, image: np.ndarray, masks: np.ndarray,
-                       scores: Sequence[float] | None = None, *, text: str | None = None,
-                       gt_mask: np.ndarray | None = None,
-                       notes: Sequence[str] = ()) -> np.ndarray:
+    def draw_proposals(
+        self,
+        image: np.ndarray,
+        masks: np.ndarray,
+        scores: Sequence[float] | None = None,
+        *,
+        text: str | None = None,
+        gt_mask: np.ndarray | None = None,
+        notes: Sequence[str] = (),
+    ) -> np.ndarray:
         """Draw several candidate masks of one image (e.g. SemiRES proposals), each in its own
         colour with its index and score, and the GT outline.
 
@@ -249,10 +304,18 @@ class RISLocalVisualizer(Visualizer):
                 self.draw_label(label, (xs.min(), ys.min()), PALETTE[i % len(PALETTE)])
         return self.get_image()
 
-    def add_datasample(self, name: str, image: np.ndarray, data_sample=None,
-                       draw_gt: bool = True, draw_pred: bool = True, show: bool = False,
-                       wait_time: float = 0.0, out_file: str | None = None,
-                       step: int = 0) -> np.ndarray:
+    def add_datasample(
+        self,
+        name: str,
+        image: np.ndarray,
+        data_sample=None,
+        draw_gt: bool = True,
+        draw_pred: bool = True,
+        show: bool = False,
+        wait_time: float = 0.0,
+        out_file: str | None = None,
+        step: int = 0,
+    ) -> np.ndarray:
         """Draw a predicted :class:`RISDataSample` (mmengine's Visualizer interface).
 
         The masks, points and box must be in the frame of ``image`` (see
@@ -280,9 +343,14 @@ class RISLocalVisualizer(Visualizer):
             union = (pred | gt).sum()
             iou = float((pred & gt).sum() / union) if union else 0.0
         drawn = self.draw_ris(
-            image, text=sample.get("text"), pred_mask=pred, gt_mask=gt, iou=iou,
+            image,
+            text=sample.get("text"),
+            pred_mask=pred,
+            gt_mask=gt,
+            iou=iou,
             points=_numpy(sample.get("pred_points")) if draw_pred else None,
-            box=_numpy(sample.get("pred_bbox")) if draw_pred else None)
+            box=_numpy(sample.get("pred_bbox")) if draw_pred else None,
+        )
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)
         if out_file is not None:
@@ -331,7 +399,9 @@ def sample_image(data_sample, inputs: torch.Tensor | None = None) -> np.ndarray:
         x0, y0 = data_sample.get("img_offset", (0, 0))
         h, w = mask.shape
         if tuple(data_sample.get("img_shape", ())[:2]) == (h, w):
-            return img[y0:y0 + h, x0:x0 + w]
+            return img[y0 : y0 + h, x0 : x0 + w]
     ids = {k: data_sample.get(k) for k in ("img_path", "ref_id", "sent_id")}
-    raise ValueError(f"sample {ids}: its mask of shape {mask.shape} is in neither the original "
-                     f"frame {ori} nor the network input frame")
+    raise ValueError(
+        f"sample {ids}: its mask of shape {mask.shape} is in neither the original "
+        f"frame {ori} nor the network input frame"
+    )

@@ -1,4 +1,5 @@
 """Mask-free Swin / BERT pretraining on a tiny SynthRef corpus: outputs load, runs resume."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,17 @@ from risseg.testing import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SWIN = dict(embed_dim=8, depths=(1, 1), num_heads=(1, 2), window_size=4, text_dim=16,
-            fusion_heads=(1, 1))
-BERT = dict(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-            intermediate_size=32, max_position_embeddings=32)
+SWIN = dict(
+    embed_dim=8, depths=(1, 1), num_heads=(1, 2), window_size=4, text_dim=16, fusion_heads=(1, 1)
+)
+BERT = dict(
+    vocab_size=64,
+    hidden_size=16,
+    num_hidden_layers=1,
+    num_attention_heads=2,
+    intermediate_size=32,
+    max_position_embeddings=32,
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +73,14 @@ def test_pretrained_bert_loads_into_the_text_encoder(corpus, tmp_path):
 def test_pretrain_bert_needs_a_free_mask_id(corpus, tmp_path):
     tok = WordVocabTokenizer(json.load(open(f"{corpus}/vocab.json")))
     with pytest.raises(ValueError, match="MASK"):
-        pretrain_bert(dict(BERT, vocab_size=tok.vocab_size), tok, tok.vocab_size, corpus,
-                      str(tmp_path / "b"), epochs=1)
+        pretrain_bert(
+            dict(BERT, vocab_size=tok.vocab_size),
+            tok,
+            tok.vocab_size,
+            corpus,
+            str(tmp_path / "b"),
+            epochs=1,
+        )
 
 
 def test_tool_refuses_the_benchmark_seed_as_corpus(tmp_path, monkeypatch):
@@ -74,8 +88,11 @@ def test_tool_refuses_the_benchmark_seed_as_corpus(tmp_path, monkeypatch):
 
     tool = load_script(ROOT / "tools" / "pretrain_synthref_encoders.py")
 
-    monkeypatch.setattr(sys, "argv", ["x", "configs/lavt/lavt_tiny_synthref.py",
-                                      "--corpus-seed", "0", "--out", str(tmp_path)])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["x", "configs/lavt/lavt_tiny_synthref.py", "--corpus-seed", "0", "--out", str(tmp_path)],
+    )
     assert Config.fromfile("configs/lavt/lavt_tiny_synthref.py").train_dataloader.dataset.seed == 0
     with pytest.raises(ValueError, match="benchmark"):
         tool.main()
@@ -101,11 +118,22 @@ def test_tool_makes_the_configs_synthref_before_pretraining(corpus, tmp_path, mo
     monkeypatch.setattr(tool, "pretrain_swin", fake_swin)
     monkeypatch.setattr(tool, "pretrain_bert", fake_bert)
     bench = tmp_path / "bench"
-    monkeypatch.setattr(sys, "argv", [
-        "x", "configs/lavt/lavt_tiny_synthref.py", "--corpus", corpus, "--out",
-        str(tmp_path / "out"), "--cfg-options", f"train_dataloader.dataset.data_root={bench}",
-        "train_dataloader.dataset.preset=tiny", f"tokenizer.vocab={bench}/vocab.json",
-    ])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "x",
+            "configs/lavt/lavt_tiny_synthref.py",
+            "--corpus",
+            corpus,
+            "--out",
+            str(tmp_path / "out"),
+            "--cfg-options",
+            f"train_dataloader.dataset.data_root={bench}",
+            "train_dataloader.dataset.preset=tiny",
+            f"tokenizer.vocab={bench}/vocab.json",
+        ],
+    )
     tool.main()
     vocab = json.load(open(bench / "vocab.json"))
     assert json.load(open(bench / "synthref_meta.json"))["preset"] == "tiny"

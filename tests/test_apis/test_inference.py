@@ -1,4 +1,5 @@
 """risseg.apis.inference: segment(image, text) equals the evaluation-time prediction."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,9 @@ def _setup(tmp_path, config: str):
     return cfg, model, dataset
 
 
-@pytest.mark.parametrize("config", ["configs/seqtr/segm_synthref.py",
-                                    "configs/lavt/lavt_tiny_synthref.py"])
+@pytest.mark.parametrize(
+    "config", ["configs/seqtr/segm_synthref.py", "configs/lavt/lavt_tiny_synthref.py"]
+)
 def test_segment_matches_the_test_pipeline(tmp_path, config):
     cfg, model, dataset = _setup(tmp_path, config)
     for i in range(len(dataset)):
@@ -56,8 +58,9 @@ def test_checkpoint_round_trip_and_bad_input(tmp_path):
     loaded = init_segmentor(cfg, str(ckpt))
     info = dataset.get_data_info(0)
     text = info["texts"][0]
-    np.testing.assert_array_equal(segment(loaded, info["img_path"], text).mask,
-                                  segment(model, info["img_path"], text).mask)
+    np.testing.assert_array_equal(
+        segment(loaded, info["img_path"], text).mask, segment(model, info["img_path"], text).mask
+    )
     torch.save({"state_dict": {"backbone.nope": torch.zeros(1)}}, tmp_path / "bad.pth")
     with pytest.raises(KeyError, match="bad.pth"):
         init_segmentor(cfg, str(tmp_path / "bad.pth"))
@@ -69,8 +72,9 @@ def test_checkpoint_round_trip_and_bad_input(tmp_path):
         segment(model, np.zeros((8, 8), np.uint8), text)
 
 
-@pytest.mark.parametrize("config", ["configs/seqtr/segm_synthref.py",
-                                    "configs/lavt/lavt_tiny_synthref.py"])
+@pytest.mark.parametrize(
+    "config", ["configs/seqtr/segm_synthref.py", "configs/lavt/lavt_tiny_synthref.py"]
+)
 def test_batched_segment_equals_one_pair_at_a_time(tmp_path, config):
     cfg, model, dataset = _setup(tmp_path, config)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
@@ -80,8 +84,11 @@ def test_batched_segment_equals_one_pair_at_a_time(tmp_path, config):
     for text, result in zip(texts, one_image, strict=True):
         np.testing.assert_array_equal(result.mask, segment(model, infos[0]["img_path"], text).mask)
     # pairs: a file and an array of other images, their own sentences
-    images = [infos[1]["img_path"], np.asarray(Image.open(infos[2]["img_path"]).convert("RGB")),
-              infos[0]["img_path"]]
+    images = [
+        infos[1]["img_path"],
+        np.asarray(Image.open(infos[2]["img_path"]).convert("RGB")),
+        infos[0]["img_path"],
+    ]
     sentences = [infos[1]["texts"][0], infos[2]["texts"][0], infos[0]["texts"][-1]]
     paired = segment(model, images, sentences, batch_size=3)
     for image, text, result in zip(images, sentences, paired, strict=True):

@@ -26,24 +26,60 @@ SCENARIOS: dict[str, tuple[str, list[str]]] = {
     "semires_smoke": ("semires", ["--out", "{tmp}/smoke"]),
     "semires_report": ("semires", ["--out", "{tmp}/smoke", "--report"]),
     "semires_full_pretrained": (
-        "semires", ["--full", "--out", "{tmp}/full", "--seed", "3",
-                    "--pretrained-encoders", "{tmp}/enc"]),
+        "semires",
+        ["--full", "--out", "{tmp}/full", "--seed", "3", "--pretrained-encoders", "{tmp}/enc"],
+    ),
     "semires_large": (
-        "semires", ["--full", "--preset", "large", "--out", "{tmp}/large", "--seed", "1",
-                    "--pretrained-encoders", "{tmp}/enc_large"]),
+        "semires",
+        [
+            "--full",
+            "--preset",
+            "large",
+            "--out",
+            "{tmp}/large",
+            "--seed",
+            "1",
+            "--pretrained-encoders",
+            "{tmp}/enc_large",
+        ],
+    ),
     "semires_large_test_split": (
-        "semires", ["--preset", "large", "--out", "{tmp}/large", "--test-split"]),
+        "semires",
+        ["--preset", "large", "--out", "{tmp}/large", "--test-split"],
+    ),
     "semires_large_only": (
-        "semires", ["--full", "--preset", "large", "--out", "{tmp}/large_s2", "--only",
-                    "semires_cpi_allsent_late_4x"]),
+        "semires",
+        [
+            "--full",
+            "--preset",
+            "large",
+            "--out",
+            "{tmp}/large_s2",
+            "--only",
+            "semires_cpi_allsent_late_4x",
+        ],
+    ),
     "semires_summary": ("semires", ["--summary", "{tmp}/large", "{tmp}/large_s2"]),
     "seqtr_all": (
-        "seqtr", ["--work-dir", "{tmp}/le", "--ratios", "1", "5", "--threads", "1",
-                  "--seed", "2"]),
+        "seqtr",
+        ["--work-dir", "{tmp}/le", "--ratios", "1", "5", "--threads", "1", "--seed", "2"],
+    ),
     "seqtr_default": ("seqtr", ["--work-dir", "{tmp}/le_default"]),
     "seqtr_rpp_steps": (
-        "seqtr", ["--work-dir", "{tmp}/le_rpp", "--steps", "pres_1pct_rpp", "joint_1pct_rpp",
-                  "seqtr_1pct", "--det-checkpoint", "{tmp}/det.pth", "--rpp-refs", "50"]),
+        "seqtr",
+        [
+            "--work-dir",
+            "{tmp}/le_rpp",
+            "--steps",
+            "pres_1pct_rpp",
+            "joint_1pct_rpp",
+            "seqtr_1pct",
+            "--det-checkpoint",
+            "{tmp}/det.pth",
+            "--rpp-refs",
+            "50",
+        ],
+    ),
 }
 
 
@@ -78,8 +114,12 @@ def simulate(cmd: list[str], log: str | Path) -> str:
         enc = Path(_arg(cmd, "--out"))
         (enc / "bert").mkdir(parents=True, exist_ok=True)
         (enc / "swin.pth").write_bytes(b"")
-        log_ = dict(corpus="data/synthref_pretrain", corpus_seed=1, swin=[dict(epoch=1)],
-                    bert=[dict(epoch=1)])
+        log_ = dict(
+            corpus="data/synthref_pretrain",
+            corpus_seed=1,
+            swin=[dict(epoch=1)],
+            bert=[dict(epoch=1)],
+        )
         (enc / "pretrain_log.json").write_text(json.dumps(log_))
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a", encoding="utf-8") as f:
@@ -109,8 +149,11 @@ def scrub(value, tmp: str):
 
 
 def _json_files(tmp: str) -> dict:
-    return {str(p.relative_to(tmp)): json.loads(p.read_text())
-            for p in sorted(Path(tmp).rglob("*.json")) if p.name != "scalars.json"}
+    return {
+        str(p.relative_to(tmp)): json.loads(p.read_text())
+        for p in sorted(Path(tmp).rglob("*.json"))
+        if p.name != "scalars.json"
+    }
 
 
 def drive(main, argv: list[str], tmp: str, launches: list) -> dict:
@@ -132,5 +175,11 @@ def drive(main, argv: list[str], tmp: str, launches: list) -> dict:
     finally:
         sys.argv = old_argv
     files = {k: v for k, v in _json_files(tmp).items() if before.get(k) != v}
-    return scrub(dict(launches=[[list(map(str, c)), str(lg), t] for c, lg, t in launches],
-                      stdout=stdout.getvalue().splitlines(), files=files), tmp)
+    return scrub(
+        dict(
+            launches=[[list(map(str, c)), str(lg), t] for c, lg, t in launches],
+            stdout=stdout.getvalue().splitlines(),
+            files=files,
+        ),
+        tmp,
+    )

@@ -94,8 +94,9 @@ def test_semi_batch_has_unlabeled_samples_with_proposals(load_benchmark):
         assert torch.equal(props[0], s.gt_mask.data[0]) and props[1:].flatten(1).any(1).all()
         assert s.all_text_ids.shape == s.all_text_mask.shape == (3, 8)  # default 3 sentences
         assert torch.equal(s.all_text_ids[0], s.text_ids)
-    one = bench.synthetic_batch(2, (64, 64), length=8, seed=0, num_labeled=1,
-                                sentences_per_ref=1)["data_samples"][1]
+    one = bench.synthetic_batch(2, (64, 64), length=8, seed=0, num_labeled=1, sentences_per_ref=1)[
+        "data_samples"
+    ][1]
     assert one.all_text_ids.shape == (1, 8)
 
 
@@ -108,8 +109,15 @@ def test_semires_measure_reports_the_layout_and_rejects_an_all_labeled_batch(loa
     assert math.isfinite(result["train_img_per_s"]) and result["train_img_per_s"] > 0
     with pytest.raises(ValueError, match="labeled and unlabeled"):
         bench.measure(config, batch=2, iters=1, warmup=1, num_labeled=2)
-    every = bench.measure(config, batch=4, iters=1, warmup=1, num_labeled=2, num_proposals=4,
-                          sentences_per_ref=2,
-                          cfg_options={"model.teacher_all_sentences": True})
+    every = bench.measure(
+        config,
+        batch=4,
+        iters=1,
+        warmup=1,
+        num_labeled=2,
+        num_proposals=4,
+        sentences_per_ref=2,
+        cfg_options={"model.teacher_all_sentences": True},
+    )
     assert every["cfg_options"] == {"model.teacher_all_sentences": True}
     assert math.isfinite(every["train_img_per_s"]) and every["train_img_per_s"] > 0

@@ -1,4 +1,5 @@
 """benchmarks/rpp_agreement.py: the synthetic set and the agreement count."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,9 +25,14 @@ def test_compare_counts_disagreements(load_benchmark):
     bench = load_benchmark("rpp_agreement")
     records = bench.generate(12, seed=3)
     samples = bench.score_records(records, RPPLabeler())
-    release = [dict(keep=bool(s.pseudo_keep), score=s.rpp_loss,
-                    mask_rle=mask_to_rle(s.pseudo_mask.data[0].numpy()) if s.pseudo_keep else None)
-               for s in samples]
+    release = [
+        dict(
+            keep=bool(s.pseudo_keep),
+            score=s.rpp_loss,
+            mask_rle=mask_to_rle(s.pseudo_mask.data[0].numpy()) if s.pseudo_keep else None,
+        )
+        for s in samples
+    ]
     res = bench.compare(records, release, "random", 0, False)
     assert res["prediction_agreement"] == 1.0 and res["ref_agreement"] == 1.0
     assert res["max_score_diff"] == 0.0

@@ -20,8 +20,10 @@ def runner():
 
 def test_launch_appends_output_and_returns_this_launchs(tmp_path, runner):
     log = tmp_path / "run" / "train.log"
-    code = "import os, sys; print('{\"threads\": ' + os.environ['OMP_NUM_THREADS'] + '}'); " \
-           "print('warn', file=sys.stderr)"
+    code = (
+        "import os, sys; print('{\"threads\": ' + os.environ['OMP_NUM_THREADS'] + '}'); "
+        "print('warn', file=sys.stderr)"
+    )
     first = runner.launch([sys.executable, "-c", code], log, threads=3)
     second = runner.launch([sys.executable, "-c", code.replace("warn", "again")], log, threads=1)
     assert first["output"] == '{"threads": 3}\nwarn\n'
@@ -37,8 +39,13 @@ def test_launch_appends_output_and_returns_this_launchs(tmp_path, runner):
 
 def test_train_once_resumes_and_skips_a_finished_run(tmp_path, monkeypatch, runner):
     calls = []
-    monkeypatch.setattr(runner, "launch", lambda cmd, log, threads=None, cwd=None: calls.append(
-        (cmd, log, threads)) or dict(wall_s=1.0, peak_rss_mib=2.0, output=""))
+    monkeypatch.setattr(
+        runner,
+        "launch",
+        lambda cmd, log, threads=None, cwd=None: (
+            calls.append((cmd, log, threads)) or dict(wall_s=1.0, peak_rss_mib=2.0, output="")
+        ),
+    )
     work = tmp_path / "run"
     first = runner.train_once("cfg.py", work, [], "done")
     assert calls[0][0][1:] == ["tools/train.py", "cfg.py", "--work-dir", str(work), "--resume"]
@@ -58,8 +65,15 @@ def test_read_scalars_spans_every_launch_of_a_resumed_run(tmp_path, runner):
         folder.mkdir(parents=True)
         (folder / "scalars.json").write_text("\n".join(json.dumps(r) for r in records))
 
-    launch("20261204_090000", [{"loss": 1.0, "step": 10}, {"mIoU": 20.0, "oIoU": 19.0, "step": 1},
-                               {"loss": 0.9, "step": 20}, {"mIoU": 30.0, "oIoU": 29.0, "step": 2}])
+    launch(
+        "20261204_090000",
+        [
+            {"loss": 1.0, "step": 10},
+            {"mIoU": 20.0, "oIoU": 19.0, "step": 1},
+            {"loss": 0.9, "step": 20},
+            {"mIoU": 30.0, "oIoU": 29.0, "step": 2},
+        ],
+    )
     # interrupted during epoch 3, resumed from epoch 2's checkpoint in a new folder
     launch("20261204_100000", [{"loss": 0.8, "step": 30}, {"mIoU": 25.0, "oIoU": 24.0, "step": 3}])
     val, train = runner.read_scalars(tmp_path)
@@ -77,6 +91,13 @@ def test_save_results_keeps_what_a_parallel_job_saved(tmp_path, runner):
     runner.save_results(path, {"lavt_100pct": {"mIoU": 1.0}, "proposals": {"refs": 2}})  # another
     mine.update(runner.save_results(path, {"semires_cpi_long": {"mIoU": 2.0}}))
     saved = json.loads(path.read_text())
-    assert saved == mine == {"proposals": {"refs": 2}, "lavt_100pct": {"mIoU": 1.0},
-                             "semires_cpi_long": {"mIoU": 2.0}}
+    assert (
+        saved
+        == mine
+        == {
+            "proposals": {"refs": 2},
+            "lavt_100pct": {"mIoU": 1.0},
+            "semires_cpi_long": {"mIoU": 2.0},
+        }
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left

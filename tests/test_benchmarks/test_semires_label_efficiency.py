@@ -51,8 +51,15 @@ def test_report_compares_each_run_with_its_own_reference(load_benchmark):
     bench = load_benchmark("semires_label_efficiency")
 
     def row(miou, iterations, batch):
-        return dict(description="x", mIoU=miou, oIoU=miou, iterations=iterations,
-                    batch_size=batch, train_img_per_s=1.0, peak_rss_mib=1.0)
+        return dict(
+            description="x",
+            mIoU=miou,
+            oIoU=miou,
+            iterations=iterations,
+            batch_size=batch,
+            train_img_per_s=1.0,
+            peak_rss_mib=1.0,
+        )
 
     results = {
         "lavt_100pct": row(40.0, 2657, 16),
@@ -112,15 +119,17 @@ def test_seed_summary_means_ratios_and_gains_over_seeds(tmp_path, load_benchmark
     split = lines.index("test split (testA + testB), the same checkpoints:")
 
     def rows(part):
-        return {ln.split(" | ")[0].strip("| "): ln for ln in part if ln.startswith("| ")
-                and not ln.startswith("| run")}
+        return {
+            ln.split(" | ")[0].strip("| "): ln
+            for ln in part
+            if ln.startswith("| ") and not ln.startswith("| run")
+        }
 
     val, test = rows(lines[:split]), rows(lines[split:])
     assert set(val) == {"lavt_1pct_long", "lavt_100pct_4x", "semires_cpi_4x"}
     cells = [c.strip() for c in val["semires_cpi_4x"].strip("|").split("|")]
     # mean 34.5 (sd 0.71); 34.5 / 41 = 84.1%; oIoU 30.5 / 36 = 84.7%; per seed 85.0 / 83.3
-    assert cells[1:] == ["34.50 (0.71)", "30.50 (0.71)", "84.1%", "84.7%", "85.0 / 83.3",
-                         "+8.00"]
+    assert cells[1:] == ["34.50 (0.71)", "30.50 (0.71)", "84.1%", "84.7%", "85.0 / 83.3", "+8.00"]
     assert val["lavt_100pct_4x"].endswith("| - | - | - | - |")
     # test split: one seed's burn-in was not evaluated there, so no gain over it
     assert set(test) == {"lavt_100pct_4x", "semires_cpi_4x"}
@@ -128,8 +137,7 @@ def test_seed_summary_means_ratios_and_gains_over_seeds(tmp_path, load_benchmark
     assert cells[1:] == ["33.50 (0.71)", "29.50 (0.71)", "83.8%", "84.3%", "84.6 / 82.9", "-"]
 
 
-def test_evaluate_on_test_stores_the_test_split_figures_once(tmp_path, monkeypatch,
-                                                             load_benchmark):
+def test_evaluate_on_test_stores_the_test_split_figures_once(tmp_path, monkeypatch, load_benchmark):
     bench = load_benchmark("semires_label_efficiency")
     (tmp_path / "semires_cpi_4x").mkdir()
     result = dict(mIoU=35.0, oIoU=31.0, checkpoint="best_oIoU_epoch_7.pth")
@@ -163,7 +171,10 @@ def test_run_config_appends_the_runs_extra_hooks(tmp_path, load_benchmark):
     assert path == str(tmp_path / "configs" / f"{name}.py")
     hooks = Config.fromfile(path).custom_hooks
     assert [h["type"] for h in hooks] == [
-        "EMATeacherHook", "ResumableEarlyStoppingHook", "ModelOptionSwitchHook"]
+        "EMATeacherHook",
+        "ResumableEarlyStoppingHook",
+        "ModelOptionSwitchHook",
+    ]
     assert hooks[2]["option"] == "teacher_all_sentences" and hooks[2]["begin_epoch"] == 6
     runs = sys.modules["semires.runs"]
     options = dict(o.split("=") for o in runs.RUNS[name].options)
@@ -201,7 +212,8 @@ def test_no_hue_run_is_plain_cpi_at_4x_without_hue_shift(load_benchmark):
     cfg, model = run_model(bench, name)
     assert model.views.ranges["hue"] == (0.0, 0.0) != cpi.views.ranges["hue"]
     assert {k: v for k, v in model.views.ranges.items() if k != "hue"} == {
-        k: v for k, v in cpi.views.ranges.items() if k != "hue"}
+        k: v for k, v in cpi.views.ranges.items() if k != "hue"
+    }
     cfg.model.pop("views")
     assert cfg.to_dict() == cpi_cfg.to_dict()  # schedule, data and every other model option
     runs = sys.modules["semires.runs"]

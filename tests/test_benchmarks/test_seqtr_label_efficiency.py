@@ -2,8 +2,9 @@
 finished ones (it used to take any epoch checkpoint as the end of a run)."""
 
 
-def test_train_resumes_interrupted_runs_and_skips_finished_ones(tmp_path, monkeypatch,
-                                                                load_benchmark):
+def test_train_resumes_interrupted_runs_and_skips_finished_ones(
+    tmp_path, monkeypatch, load_benchmark
+):
     bench = load_benchmark("seqtr_label_efficiency")
     calls = []
 

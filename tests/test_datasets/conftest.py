@@ -1,4 +1,5 @@
 """Shared fixtures for dataset tests: a REFER folder and the risseg default scope."""
+
 from __future__ import annotations
 
 import pytest

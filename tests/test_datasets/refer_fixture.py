@@ -4,6 +4,7 @@ Layout: ``<root>/refcoco/{refs(unc).p, instances.json}`` and ``<root>/images/img
 Covers polygons, a two-polygon object whose parts overlap, compressed and uncompressed RLE,
 unc-style splits incl. a ``testAB`` ref, and refs with 1-3 sentences.
 """
+
 from __future__ import annotations
 
 import copy
@@ -45,14 +46,34 @@ def _uncompressed_rle(mask: np.ndarray) -> dict:
 def fixture_annotations() -> tuple[list[dict], dict]:
     """The refs list and the instances dict of the fixture."""
     segs = {
-        1: [_square(2, 2, 8)], 2: [_square(12, 4, 6), _square(15, 7, 6)],  # overlapping parts
-        3: [_square(4, 10, 10)], 4: mask_to_rle(_rle_mask()), 5: [_square(1, 1, 5)],
-        6: [[20, 2, 30, 2, 25, 12]], 7: [_square(3, 3, 7)], 8: [_square(14, 3, 7)],
-        9: [_square(22, 12, 8)], 10: [_square(5, 14, 6)],
-        11: _uncompressed_rle(_rle_mask()), 12: [_square(16, 14, 5)]}
+        1: [_square(2, 2, 8)],
+        2: [_square(12, 4, 6), _square(15, 7, 6)],  # overlapping parts
+        3: [_square(4, 10, 10)],
+        4: mask_to_rle(_rle_mask()),
+        5: [_square(1, 1, 5)],
+        6: [[20, 2, 30, 2, 25, 12]],
+        7: [_square(3, 3, 7)],
+        8: [_square(14, 3, 7)],
+        9: [_square(22, 12, 8)],
+        10: [_square(5, 14, 6)],
+        11: _uncompressed_rle(_rle_mask()),
+        12: [_square(16, 14, 5)],
+    }
     image_of = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 7: 4, 8: 4, 9: 4, 10: 5, 11: 5, 12: 5}
-    split_of = {1: "train", 2: "train", 3: "train", 4: "train", 5: "val", 6: "val",
-                7: "testA", 8: "testB", 9: "testAB", 10: "testB", 11: "train", 12: "testA"}
+    split_of = {
+        1: "train",
+        2: "train",
+        3: "train",
+        4: "train",
+        5: "val",
+        6: "val",
+        7: "testA",
+        8: "testB",
+        9: "testAB",
+        10: "testB",
+        11: "train",
+        12: "testA",
+    }
     n_sents = {1: 2, 2: 1, 3: 3, 4: 1, 5: 1, 6: 2, 7: 2, 8: 1, 9: 2, 10: 1, 11: 1, 12: 1}
     anns, refs, sent_id = [], [], 0
     for k, segm in segs.items():
@@ -62,26 +83,47 @@ def fixture_annotations() -> tuple[list[dict], dict]:
             bbox = [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
         else:
             bbox = [20.0, 2.0, 10.0, 8.0]
-        anns.append(dict(id=100 + k, image_id=image_of[k], category_id=k % 3 + 1,
-                         segmentation=segm, bbox=bbox, area=1.0, iscrowd=0))
+        anns.append(
+            dict(
+                id=100 + k,
+                image_id=image_of[k],
+                category_id=k % 3 + 1,
+                segmentation=segm,
+                bbox=bbox,
+                area=1.0,
+                iscrowd=0,
+            )
+        )
         sentences = []
         for j in range(n_sents[k]):
             sent_id += 1
             raw = f"Object {k}, sentence {j}."
             tokens = ["object", str(k), "sentence", str(j)]
-            sentences.append(dict(raw=raw, sent=" ".join(tokens), tokens=tokens,
-                                  sent_id=sent_id))
-        refs.append(dict(ref_id=k, ann_id=100 + k, image_id=image_of[k], category_id=k % 3 + 1,
-                         split=split_of[k], sent_ids=[s["sent_id"] for s in sentences],
-                         sentences=sentences, file_name=f"img{image_of[k]}_{100 + k}.png"))
+            sentences.append(dict(raw=raw, sent=" ".join(tokens), tokens=tokens, sent_id=sent_id))
+        refs.append(
+            dict(
+                ref_id=k,
+                ann_id=100 + k,
+                image_id=image_of[k],
+                category_id=k % 3 + 1,
+                split=split_of[k],
+                sent_ids=[s["sent_id"] for s in sentences],
+                sentences=sentences,
+                file_name=f"img{image_of[k]}_{100 + k}.png",
+            )
+        )
     images = [dict(id=i, file_name=f"img{i}.png", height=H, width=W) for i in range(1, 6)]
     cats = [dict(id=i, name=f"cat{i}", supercategory="thing") for i in range(1, 4)]
     instances = dict(info={}, licenses=[], images=images, annotations=anns, categories=cats)
     return refs, instances
 
 
-def write_refer(root: Path, refs: list[dict] | None = None, instances: dict | None = None,
-                write_images: bool = True) -> Path:
+def write_refer(
+    root: Path,
+    refs: list[dict] | None = None,
+    instances: dict | None = None,
+    write_images: bool = True,
+) -> Path:
     """Write the fixture (or modified refs/instances) under ``root``; returns ``root``."""
     base_refs, base_inst = fixture_annotations()
     refs = copy.deepcopy(base_refs if refs is None else refs)

@@ -9,8 +9,20 @@ from risseg.utils.safe_pickle import UnsafePickleError
 
 from .refer_fixture import fixture_annotations, write_refer
 
-CONTRACT_KEYS = {"img_path", "image_id", "ref_id", "ann_id", "category_id", "height", "width",
-                 "texts", "sent_ids", "segmentation", "bbox", "supervision"}
+CONTRACT_KEYS = {
+    "img_path",
+    "image_id",
+    "ref_id",
+    "ann_id",
+    "category_id",
+    "height",
+    "width",
+    "texts",
+    "sent_ids",
+    "segmentation",
+    "bbox",
+    "supervision",
+}
 
 
 def build(root, split="train", **kwargs):
@@ -21,17 +33,34 @@ def ref_ids(ds):
     return [ds.get_data_info(i)["ref_id"] for i in range(len(ds))]
 
 
-@pytest.mark.parametrize("ref_split,split,expected", [
-    ("testAB", "testA", True), ("testAB", "testB", True), ("testA", "testB", False),
-    ("testB", "test", True), ("test", "testA", False), ("train", "train", True),
-    ("val", "validation", False), ("trainval", "train", False), ("testC", "testC", True)])
+@pytest.mark.parametrize(
+    "ref_split,split,expected",
+    [
+        ("testAB", "testA", True),
+        ("testAB", "testB", True),
+        ("testA", "testB", False),
+        ("testB", "test", True),
+        ("test", "testA", False),
+        ("train", "train", True),
+        ("val", "validation", False),
+        ("trainval", "train", False),
+        ("testC", "testC", True),
+    ],
+)
 def test_split_semantics(ref_split, split, expected):
     assert split_matches(ref_split, split) is expected
 
 
-@pytest.mark.parametrize("split,expected", [
-    ("train", [1, 2, 3, 4, 11]), ("val", [5, 6]), ("testA", [7, 9, 12]),
-    ("testB", [8, 9, 10]), ("test", [7, 8, 9, 10, 12])])
+@pytest.mark.parametrize(
+    "split,expected",
+    [
+        ("train", [1, 2, 3, 4, 11]),
+        ("val", [5, 6]),
+        ("testA", [7, 9, 12]),
+        ("testB", [8, 9, 10]),
+        ("test", [7, 8, 9, 10, 12]),
+    ],
+)
 def test_train_mode_has_one_entry_per_ref(refer_root, split, expected):
     ds = build(refer_root, split)
     assert sorted(ref_ids(ds)) == expected
@@ -43,16 +72,21 @@ def test_entries_follow_the_data_flow_contract(refer_root):
     assert set(info) - {"sample_idx"} == CONTRACT_KEYS
     assert info["img_path"] == str(refer_root / "images" / "img2.png")
     assert (info["image_id"], info["ann_id"], info["height"], info["width"]) == (2, 103, 24, 32)
-    assert info["texts"] == ["Object 3, sentence 0.", "Object 3, sentence 1.",
-                             "Object 3, sentence 2."]
+    assert info["texts"] == [
+        "Object 3, sentence 0.",
+        "Object 3, sentence 1.",
+        "Object 3, sentence 2.",
+    ]
     assert len(info["sent_ids"]) == 3 and info["supervision"] == "mask"
     assert info["bbox"] == [4.0, 10.0, 10.0, 10.0]
 
 
 def test_test_mode_has_one_entry_per_sentence(refer_root):
     ds = build(refer_root, "testA", test_mode=True)
-    pairs = [(d["ref_id"], d["sent_ids"][0], len(d["texts"]))
-             for d in (ds.get_data_info(i) for i in range(len(ds)))]
+    pairs = [
+        (d["ref_id"], d["sent_ids"][0], len(d["texts"]))
+        for d in (ds.get_data_info(i) for i in range(len(ds)))
+    ]
     assert [p[0] for p in pairs] == [7, 7, 9, 9, 12]
     assert len({p[1] for p in pairs}) == 5 and all(p[2] == 1 for p in pairs)
 
@@ -63,13 +97,18 @@ def test_sentence_mode_keeps_one_sentence_per_ref(refer_root, mode):
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     assert [d["ref_id"] for d in infos] == [7, 9, 12]
     again = build(refer_root, "testA", test_mode=True, sentence_mode=mode)
-    assert [d["sent_ids"] for d in infos] == [again.get_data_info(i)["sent_ids"]
-                                              for i in range(3)]
+    assert [d["sent_ids"] for d in infos] == [again.get_data_info(i)["sent_ids"] for i in range(3)]
 
 
 def test_text_field_sent_and_absolute_image_root(refer_root):
-    ds = ReferDataset(str(refer_root), "refcoco", "unc", "val", text_field="sent",
-                      img_prefix=str(refer_root / "images"))
+    ds = ReferDataset(
+        str(refer_root),
+        "refcoco",
+        "unc",
+        "val",
+        text_field="sent",
+        img_prefix=str(refer_root / "images"),
+    )
     info = ds.get_data_info(0)
     assert info["texts"] == ["object 5 sentence 0"]
     assert info["img_path"] == str(refer_root / "images" / "img3.png")
@@ -86,10 +125,17 @@ def test_supervision_file(refer_root):
     spec = {"mask": [1], "box": [2, 3], "none": [4]}
     (refer_root / "refcoco" / "sup.json").write_text(json.dumps(spec))
     ds = build(refer_root, supervision_file="sup.json")
-    sup = {d["ref_id"]: (d["supervision"], d["segmentation"] is None)
-           for d in (ds.get_data_info(i) for i in range(len(ds)))}
-    assert sup == {1: ("mask", False), 2: ("box", True), 3: ("box", True), 4: ("none", True),
-                   11: ("mask", False)}  # unlisted refs take the default, 'mask'
+    sup = {
+        d["ref_id"]: (d["supervision"], d["segmentation"] is None)
+        for d in (ds.get_data_info(i) for i in range(len(ds)))
+    }
+    assert sup == {
+        1: ("mask", False),
+        2: ("box", True),
+        3: ("box", True),
+        4: ("none", True),
+        11: ("mask", False),
+    }  # unlisted refs take the default, 'mask'
     labeled = build(refer_root, supervision_file="sup.json", keep_supervision=["mask"])
     assert sorted(ref_ids(labeled)) == [1, 11]
 

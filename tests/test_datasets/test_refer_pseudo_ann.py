@@ -1,4 +1,5 @@
 """ReferDataset(pseudo_ann_file=...): RPP pseudo masks make box-only refs mask-supervised."""
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,15 @@ def test_pseudo_masks_replace_box_only_refs(refer_root):
     pseudo = np.zeros((H, W), bool)
     pseudo[3:9, 4:12] = True
     # ref 2 is box-only: gets the pseudo mask; ref 1 has a GT mask: keeps it
-    (folder / "pseudo.json").write_text(json.dumps({"2": mask_to_rle(pseudo),
-                                                    "1": mask_to_rle(pseudo)}))
-    ds = _dataset(refer_root, supervision_file="sup.json", pseudo_ann_file="pseudo.json",
-                  keep_supervision=["mask"])
+    (folder / "pseudo.json").write_text(
+        json.dumps({"2": mask_to_rle(pseudo), "1": mask_to_rle(pseudo)})
+    )
+    ds = _dataset(
+        refer_root,
+        supervision_file="sup.json",
+        pseudo_ann_file="pseudo.json",
+        keep_supervision=["mask"],
+    )
     entries = {e["ref_id"]: e for e in (ds.get_data_info(i) for i in range(len(ds)))}
     assert sorted(entries) == [1, 2]
     assert entries[2]["pseudo"] and entries[2]["supervision"] == "mask"

@@ -16,8 +16,9 @@ def test_semi_split_is_by_image():
     ref_to_image = {r: r // 3 for r in range(60)}  # 20 images, 3 refs each
     s = make_semi_split(ref_to_image, 0.1, seed=0)
     assert len(s["labeled_image_ids"]) == 2 and len(s["unlabeled_image_ids"]) == 18
-    assert sorted(s["mask"]) == sorted(r for r, i in ref_to_image.items()
-                                       if i in s["labeled_image_ids"])
+    assert sorted(s["mask"]) == sorted(
+        r for r, i in ref_to_image.items() if i in s["labeled_image_ids"]
+    )
     assert sorted(s["mask"] + s["none"]) == list(range(60))
     assert s == make_semi_split(dict(reversed(list(ref_to_image.items()))), 0.1, seed=0)
 

@@ -20,9 +20,19 @@ from risseg.utils.masks import mask_to_bbox, segmentation_to_mask
 from risseg.utils.safe_pickle import safe_load_pickle
 
 MAKE_IMAGE = generator._make_image
-FILES = ["instances.json", "refs(synth).p", "attributes.json", "vocab.json",
-         "supervision_1pct.json", "supervision_5pct.json", "supervision_10pct.json",
-         "semi_1pct.json", "semi_5pct.json", "semi_10pct.json", "synthref_meta.json"]
+FILES = [
+    "instances.json",
+    "refs(synth).p",
+    "attributes.json",
+    "vocab.json",
+    "supervision_1pct.json",
+    "supervision_5pct.json",
+    "supervision_10pct.json",
+    "semi_1pct.json",
+    "semi_5pct.json",
+    "semi_10pct.json",
+    "synthref_meta.json",
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,26 +57,35 @@ def _matches(obj, attrs):
 def _rel(rel, t, a, side):
     dx, dy = t["center"][0] - a["center"][0], t["center"][1] - a["center"][1]
     m = MARGIN * side
-    return {"left_of": dx < -m and abs(dx) > abs(dy), "right_of": dx > m and abs(dx) > abs(dy),
-            "above": dy < -m and abs(dy) > abs(dx), "below": dy > m and abs(dy) > abs(dx),
-            "next_to": np.hypot(dx, dy) - t["radius"] - a["radius"] < NEXT_TO_GAP * side}[rel]
+    return {
+        "left_of": dx < -m and abs(dx) > abs(dy),
+        "right_of": dx > m and abs(dx) > abs(dy),
+        "above": dy < -m and abs(dy) > abs(dx),
+        "below": dy > m and abs(dy) > abs(dx),
+        "next_to": np.hypot(dx, dy) - t["radius"] - a["radius"] < NEXT_TO_GAP * side,
+    }[rel]
 
 
 def referents(program, objects, side):
     """Objects (ann_ids) satisfying every constraint of a program."""
-    cands = [o for o in objects if _matches(o, [c for c in program if "anchor" not in c
-                                                 and c["type"] != "extreme"])]
+    cands = [
+        o
+        for o in objects
+        if _matches(o, [c for c in program if "anchor" not in c and c["type"] != "extreme"])
+    ]
     for c in program:
         if c["type"] == "relation":
             anchors = [o for o in objects if _matches(o, c["anchor"])]
             assert len(anchors) == 1, "an anchor must itself be unique"
-            cands = [o for o in cands if o is not anchors[0] and
-                     _rel(c["value"], o, anchors[0], side)]
+            cands = [
+                o for o in cands if o is not anchors[0] and _rel(c["value"], o, anchors[0], side)
+            ]
         elif c["type"] == "extreme":
             if len(cands) < 2:
                 return []
-            axis, sign = {"left": (0, 1), "right": (0, -1), "top": (1, 1),
-                          "bottom": (1, -1)}[c["value"]]
+            axis, sign = {"left": (0, 1), "right": (0, -1), "top": (1, 1), "bottom": (1, -1)}[
+                c["value"]
+            ]
             ranked = sorted(cands, key=lambda o: sign * o["center"][axis])
             gap = sign * (ranked[1]["center"][axis] - ranked[0]["center"][axis])
             cands = ranked[:1] if gap > MARGIN * side else []
@@ -98,8 +117,10 @@ def test_spatial_words_survive_a_horizontal_flip(tiny):
     swap = {"left": "right", "right": "left", "left_of": "right_of", "right_of": "left_of"}
     objects = {im["image_id"]: im["objects"] for im in attrs["images"]}
     for ref in attrs["refs"]:
-        mirrored = [dict(o, center=[side - o["center"][0], o["center"][1]])
-                    for o in objects[ref["image_id"]]]
+        mirrored = [
+            dict(o, center=[side - o["center"][0], o["center"][1]])
+            for o in objects[ref["image_id"]]
+        ]
         for sent in ref["sentences"]:
             flipped = [dict(c, value=swap.get(c["value"], c["value"])) for c in sent["program"]]
             assert referents(flipped, mirrored, side) == [ref["ann_id"]]
@@ -112,8 +133,7 @@ def test_spatial_words_survive_a_horizontal_flip(tiny):
     by_id = {s["sent_id"]: s["tokens"] for r in refs for s in r["sentences"]}
     for ref in attrs["refs"]:
         for sent in ref["sentences"]:
-            dirs = {c["value"] for c in sent["program"]} & {"left", "right", "left_of",
-                                                           "right_of"}
+            dirs = {c["value"] for c in sent["program"]} & {"left", "right", "left_of", "right_of"}
             said = {"left", "right"} & set(by_id[sent["sent_id"]])
             assert said == {d.split("_")[0] for d in dirs}
 
@@ -125,13 +145,22 @@ def test_refer_fields_splits_and_counts(tiny):
     assert len(images) == 40 and all(2 <= len(im["objects"]) <= 6 for im in attrs["images"])
     split_images = {}
     for r in refs:
-        assert {"ref_id", "ann_id", "image_id", "category_id", "split", "sent_ids",
-                "sentences", "file_name"} <= set(r)
+        assert {
+            "ref_id",
+            "ann_id",
+            "image_id",
+            "category_id",
+            "split",
+            "sent_ids",
+            "sentences",
+            "file_name",
+        } <= set(r)
         assert 2 <= len(r["sentences"]) <= 3
         assert len({s["raw"] for s in r["sentences"]}) == len(r["sentences"])
         for s in r["sentences"]:
             assert set(s) == {"raw", "sent", "tokens", "sent_id"} and s["sent"] == " ".join(
-                s["tokens"])
+                s["tokens"]
+            )
         assert r["sent_ids"] == [s["sent_id"] for s in r["sentences"]]
         assert anns[r["ann_id"]]["image_id"] == r["image_id"] and r["image_id"] in images
         shape = next(c["name"] for c in inst["categories"] if c["id"] == r["category_id"])
@@ -167,7 +196,8 @@ def test_supervision_and_semi_files(tiny):
         assert len(sup["mask"]) == max(1, round(pct / 100 * len(train)))
         semi = json.loads((tiny / f"semi_{pct}pct.json").read_text())
         assert sorted(semi["labeled_image_ids"] + semi["unlabeled_image_ids"]) == sorted(
-            set(train.values()))
+            set(train.values())
+        )
         assert all(train[r] in semi["labeled_image_ids"] for r in semi["mask"])
         assert sorted(semi["mask"] + semi["none"]) == sorted(train)
 
@@ -195,8 +225,13 @@ def test_dataset_generates_on_first_use_and_checks_the_preset(tmp_path):
     assert (root / "synthref_meta.json").is_file() and len(ds) > 0
     info = ds.get_data_info(0)
     assert info["img_path"].startswith(str(root / "images")) and len(info["texts"]) == 1
-    semi = SynthRefDataset(str(root), preset="tiny", split="train",
-                           supervision_file="semi_10pct.json", keep_supervision=["mask"])
+    semi = SynthRefDataset(
+        str(root),
+        preset="tiny",
+        split="train",
+        supervision_file="semi_10pct.json",
+        keep_supervision=["mask"],
+    )
     assert {semi.get_data_info(i)["supervision"] for i in range(len(semi))} == {"mask"}
     with pytest.raises(ValueError, match="preset='tiny' seed=0"):
         SynthRefDataset(str(root), preset="tiny", seed=3)
@@ -265,8 +300,7 @@ def _interrupt_after_two_chunks(out, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("damage", ["pickle_payload", "truncated", "other_images"])
-def test_tampered_or_corrupt_chunks_are_redrawn_never_executed(damage, tiny, tmp_path,
-                                                               monkeypatch):
+def test_tampered_or_corrupt_chunks_are_redrawn_never_executed(damage, tiny, tmp_path, monkeypatch):
     out, marker = tmp_path / "s", tmp_path / "EXECUTED"
     _interrupt_after_two_chunks(out, monkeypatch)
     chunk = tmp_path / "s.partial" / "chunks" / "0000008.json"
@@ -301,11 +335,13 @@ def test_pickled_chunks_of_an_older_version_are_never_read(tmp_path, monkeypatch
 def test_a_partial_run_of_another_seed_is_started_afresh(tmp_path, monkeypatch):
     _drawing_spy(monkeypatch, crash_at=10)
     with pytest.raises(KeyboardInterrupt):
-        generate_synthref(str(tmp_path / "s"), "tiny", seed=1, workers=1, progress=False,
-                          chunk_size=8)
+        generate_synthref(
+            str(tmp_path / "s"), "tiny", seed=1, workers=1, progress=False, chunk_size=8
+        )
     drawn = _drawing_spy(monkeypatch)
-    meta = generate_synthref(str(tmp_path / "s"), "tiny", seed=0, workers=1, progress=False,
-                             chunk_size=8)
+    meta = generate_synthref(
+        str(tmp_path / "s"), "tiny", seed=0, workers=1, progress=False, chunk_size=8
+    )
     assert drawn == list(range(40)) and meta["seed"] == 0
 
 

@@ -1,4 +1,5 @@
 """Mask-free pretraining targets: image-level attribute labels and MLM corruption."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,16 +9,29 @@ from risseg.datasets.synthref.pretraining import attribute_targets, mask_tokens
 
 
 def test_attribute_targets_mark_shapes_colours_and_pairs():
-    attrs = {"images": [
-        {"image_id": 7, "objects": [{"shape": "circle", "colour": "red"},
-                                    {"shape": "square", "colour": "blue"}]},
-        {"image_id": 9, "objects": [{"shape": "circle", "colour": "blue"}]},
-    ]}
+    attrs = {
+        "images": [
+            {
+                "image_id": 7,
+                "objects": [
+                    {"shape": "circle", "colour": "red"},
+                    {"shape": "square", "colour": "blue"},
+                ],
+            },
+            {"image_id": 9, "objects": [{"shape": "circle", "colour": "blue"}]},
+        ]
+    }
     ids, targets, names = attribute_targets(attrs)
     assert ids == [7, 9]
     on = [{names[k] for k in range(len(names)) if targets[i, k]} for i in range(2)]
-    assert on[0] == {"shape:circle", "shape:square", "colour:red", "colour:blue",
-                     "pair:red circle", "pair:blue square"}
+    assert on[0] == {
+        "shape:circle",
+        "shape:square",
+        "colour:red",
+        "colour:blue",
+        "pair:red circle",
+        "pair:blue square",
+    }
     assert on[1] == {"shape:circle", "colour:blue", "pair:blue circle"}
     assert len(names) == 2 + 2 + 4  # 2 shapes, 2 colours, every pair
 

@@ -1,5 +1,6 @@
 """docs/adding_a_component.md runs: both worked examples (backbone, labeler) are written into a
 temporary package, registered, built from their configs and put through their tests."""
+
 from __future__ import annotations
 
 import re
@@ -75,9 +76,12 @@ def run_tests(path: Path) -> int:
 def test_doc_has_both_examples():
     blocks = doc_blocks()
     for path in (
-        "risseg/models/backbones/conv_stack.py", "configs/baseline/segm_convstack_synthref.py",
-        "tests/test_models/test_backbones/test_conv_stack.py", "risseg/labelers/box_mask.py",
-        "configs/_base_/labelers/box_mask.py", "tests/test_labelers/test_box_mask.py",
+        "risseg/models/backbones/conv_stack.py",
+        "configs/baseline/segm_convstack_synthref.py",
+        "tests/test_models/test_backbones/test_conv_stack.py",
+        "risseg/labelers/box_mask.py",
+        "configs/_base_/labelers/box_mask.py",
+        "tests/test_labelers/test_box_mask.py",
     ):
         assert path in blocks, f"{DOC.name} has no python block for {path}"
 
@@ -87,7 +91,8 @@ def test_backbone_example_runs(doc_package, tmp_path):
     write_module(doc_package, "conv_stack", blocks["risseg/models/backbones/conv_stack.py"])
     assert MODELS.get("ConvStack") is not None
     config = blocks["configs/baseline/segm_convstack_synthref.py"].replace(
-        "./segm_synthref.py", str(ROOT / "configs" / "baseline" / "segm_synthref.py"))
+        "./segm_synthref.py", str(ROOT / "configs" / "baseline" / "segm_synthref.py")
+    )
     (tmp_path / "segm_convstack_synthref.py").write_text(config)
     cfg = Config.fromfile(str(tmp_path / "segm_convstack_synthref.py"))
     torch.manual_seed(0)
@@ -98,7 +103,8 @@ def test_backbone_example_runs(doc_package, tmp_path):
     losses = model(**model.data_preprocessor(batch, True), mode="loss")
     assert losses and all(torch.isfinite(v) for v in losses.values())
     test = blocks["tests/test_models/test_backbones/test_conv_stack.py"].replace(
-        "risseg.models.backbones", f"{PACKAGE}.conv_stack")
+        "risseg.models.backbones", f"{PACKAGE}.conv_stack"
+    )
     (tmp_path / "test_conv_stack.py").write_text(test)
     assert run_tests(tmp_path / "test_conv_stack.py") == 5  # 4 contract checks + the shape test
 

@@ -8,7 +8,6 @@ from mmengine.runner import Runner
 from risseg.engine.hooks import ChannelsLastHook
 
 
-
 class _Runner:
     def __init__(self, model):
         self.model = model
@@ -29,8 +28,13 @@ def test_convolution_weights_become_channels_last_in_place():
 
 def test_runner_with_channels_last_trains(tmp_path):
     cfg = Config.fromfile("configs/tiny/tiny_ris.py")
-    cfg.merge_from_dict(dict(work_dir=str(tmp_path), custom_hooks=[dict(type="ChannelsLastHook")],
-                             default_hooks=dict(checkpoint=None)))
+    cfg.merge_from_dict(
+        dict(
+            work_dir=str(tmp_path),
+            custom_hooks=[dict(type="ChannelsLastHook")],
+            default_hooks=dict(checkpoint=None),
+        )
+    )
     cfg.train_cfg = dict(type="EpochBasedTrainLoop", max_epochs=1, val_interval=1)
     init_default_scope("risseg")
     runner = Runner.from_cfg(cfg)

@@ -1,4 +1,5 @@
 """Save -> resume through the Runner under torch's weights_only loading, and rejection."""
+
 import os
 import pickle
 import subprocess
@@ -36,9 +37,7 @@ def test_resume_continues_iteration_optimizer_and_message_hub(tiny_cfg):
     assert all(int(s["step"]) == 2 for s in opt_state.values())
     history = resumed.message_hub.get_scalar("train/loss")
     assert len(history.data[0]) == len(saved["message_hub"]["log_scalars"]["train/loss"].data[0])
-    assert history.mean() == pytest.approx(
-        saved["message_hub"]["log_scalars"]["train/loss"].mean()
-    )
+    assert history.mean() == pytest.approx(saved["message_hub"]["log_scalars"]["train/loss"].mean())
     for name, value in runner.model.state_dict().items():
         assert torch.equal(value, resumed.model.state_dict()[name])
     resumed.train()

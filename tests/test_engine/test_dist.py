@@ -20,11 +20,16 @@ def test_cpu_launch_uses_gloo_and_the_cpu_wrapper(monkeypatch):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    for key, value in dict(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0",
-                           MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)).items():
+    for key, value in dict(
+        RANK="0", WORLD_SIZE="1", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
+    ).items():
         monkeypatch.setenv(key, value)
-    cfg = Config(dict(env_cfg=dict(dist_cfg=dict(backend="nccl")),
-                      model_wrapper_cfg=dict(find_unused_parameters=True)))
+    cfg = Config(
+        dict(
+            env_cfg=dict(dist_cfg=dict(backend="nccl")),
+            model_wrapper_cfg=dict(find_unused_parameters=True),
+        )
+    )
     try:
         setup_launcher(cfg, "pytorch")
         assert dist.is_initialized() and dist.get_backend() == "gloo"

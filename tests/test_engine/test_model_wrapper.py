@@ -13,7 +13,8 @@ def test_cpu_module_is_wrapped_despite_device_ids(tmp_path, tiny_batch):
     )
     try:
         model = RISSegmentor(
-            TinyBackbone(), TinyTextEncoder(),
+            TinyBackbone(),
+            TinyTextEncoder(),
             dict(type="SimpleMaskHead", in_channels=8, num_levels=2, channels=4),
             neck=dict(type="FiLMFusionNeck", in_channels=(8, 8), text_channels=8, channels=8),
         )

@@ -1,4 +1,5 @@
 """Checkpoints named by a URL or any non-local scheme are refused, never downloaded or unpickled."""
+
 from __future__ import annotations
 
 import os
@@ -62,8 +63,11 @@ def poisoned_hub(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("MMENGINE_HOME", str(tmp_path / "mmengine"))
     cache = Path(torch.hub.get_dir()) / "checkpoints"
     cache.mkdir(parents=True)
-    names = ["evil-1234.pth", "resnet18-f37072fd.pth",
-             Path(mm_checkpoint.get_mmcls_models()["vgg11"]).name]
+    names = [
+        "evil-1234.pth",
+        "resnet18-f37072fd.pth",
+        Path(mm_checkpoint.get_mmcls_models()["vgg11"]).name,
+    ]
     for name in names:
         (cache / name).write_bytes(pickle.dumps(Payload(marker)))
     return marker
@@ -71,8 +75,12 @@ def poisoned_hub(tmp_path, monkeypatch) -> Path:
 
 @pytest.mark.parametrize("path", PATHS)
 def test_every_scheme_is_refused_with_the_path_and_advice(path):
-    for load in (_load_checkpoint, CheckpointLoader.load_checkpoint, load_local_checkpoint,
-                 CheckpointLoader._get_checkpoint_loader(path)):
+    for load in (
+        _load_checkpoint,
+        CheckpointLoader.load_checkpoint,
+        load_local_checkpoint,
+        CheckpointLoader._get_checkpoint_loader(path),
+    ):
         with pytest.raises(RemoteCheckpointError) as err:
             load(path)
         message = str(err.value)
@@ -80,8 +88,11 @@ def test_every_scheme_is_refused_with_the_path_and_advice(path):
 
 
 def test_model_zoo_names_are_resolved_to_the_url_to_fetch():
-    with pytest.raises(RemoteCheckpointError, match=r"wget -O checkpoints/vgg11_\S+\.pth "
-                       r"https://download\.openmmlab\.com/\S+vgg11"):
+    with pytest.raises(
+        RemoteCheckpointError,
+        match=r"wget -O checkpoints/vgg11_\S+\.pth "
+        r"https://download\.openmmlab\.com/\S+vgg11",
+    ):
         _load_checkpoint("mmcls://vgg11")
     with pytest.raises(RemoteCheckpointError, match="wget -O checkpoints/evil-1234.pth " + URL):
         _load_checkpoint(URL)
@@ -89,11 +100,13 @@ def test_model_zoo_names_are_resolved_to_the_url_to_fetch():
 
 def test_cached_payloads_are_not_executed(poisoned_hub):
     direct = [
-        (mm_checkpoint.load_from_http, URL), (mm_checkpoint.load_url, URL),
+        (mm_checkpoint.load_from_http, URL),
+        (mm_checkpoint.load_url, URL),
         (mm_checkpoint.load_from_torchvision, "torchvision://resnet18"),
         (mm_checkpoint.load_from_mmcls, "mmcls://vgg11"),
         (mm_checkpoint.load_from_openmmlab, "open-mmlab://resnet50_v1c"),
-        (_load_checkpoint, URL), (_load_checkpoint, "torchvision://resnet18"),
+        (_load_checkpoint, URL),
+        (_load_checkpoint, "torchvision://resnet18"),
         (_load_checkpoint, "mmcls://vgg11"),
     ]
     for load, path in direct:
@@ -152,9 +165,22 @@ def test_test_tool_exits_non_zero_without_running_the_payload(poisoned_hub):
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")])
     work = poisoned_hub.parent / "work"
     proc = subprocess.run(
-        [sys.executable, "tools/test.py", "configs/tiny/tiny_ris.py", URL, "--work-dir",
-         str(work), "--cfg-options", "log_level=WARNING"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "tools/test.py",
+            "configs/tiny/tiny_ris.py",
+            URL,
+            "--work-dir",
+            str(work),
+            "--cfg-options",
+            "log_level=WARNING",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode != 0
     assert "RemoteCheckpointError" in proc.stderr and URL in proc.stderr
     assert not poisoned_hub.exists()

@@ -20,14 +20,16 @@ def _args(*argv: str) -> argparse.Namespace:
 
 def test_known_keys_and_runner_keys_are_merged(tmp_path):
     options = ["ema=True", "train_dataloader.batch_size=3", "auto_scale_lr.base_batch_size=8"]
-    cfg = load_run_config(_args("--work-dir", str(tmp_path), "--threads", "1", "--cfg-options",
-                                *options))
+    cfg = load_run_config(
+        _args("--work-dir", str(tmp_path), "--threads", "1", "--cfg-options", *options)
+    )
     assert cfg.ema is True and cfg.train_dataloader.batch_size == 3
     assert cfg.auto_scale_lr.base_batch_size == 8  # a Runner key the config does not define
 
 
-@pytest.mark.parametrize("typo, suggestion", [("emaa=True", "ema"),
-                                              ("train_dataloder.batch_size=3", "train_dataloader")])
+@pytest.mark.parametrize(
+    "typo, suggestion", [("emaa=True", "ema"), ("train_dataloder.batch_size=3", "train_dataloader")]
+)
 def test_a_typo_is_refused_with_a_suggestion(typo, suggestion):
     with pytest.raises(KeyError, match=f"did you mean '{suggestion}'"):
         load_run_config(_args("--cfg-options", typo))
@@ -48,8 +50,9 @@ def test_text_coverage_hook_is_added_once(tmp_path):
 
 
 def test_channels_last_option_adds_its_hook(tmp_path):
-    cfg = load_run_config(_args("--work-dir", str(tmp_path), "--cfg-options",
-                                "env_cfg.channels_last=True"))
+    cfg = load_run_config(
+        _args("--work-dir", str(tmp_path), "--cfg-options", "env_cfg.channels_last=True")
+    )
     assert "ChannelsLastHook" in [hook["type"] for hook in cfg.custom_hooks]
     plain = load_run_config(_args("--work-dir", str(tmp_path)))
     assert "ChannelsLastHook" not in [hook["type"] for hook in plain.custom_hooks]

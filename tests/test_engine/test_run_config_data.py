@@ -1,4 +1,5 @@
 """--data-root, --preset and path variables: one place moves every data path of a config."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,9 @@ def _load(config: str, *argv: str, loader: str = "train_dataloader"):
     parser = argparse.ArgumentParser()
     parser.add_argument("config")
     add_run_args(parser)
-    return load_run_config(parser.parse_args([str(CONFIGS / config), "--threads", "1", *argv]),
-                           loader)
+    return load_run_config(
+        parser.parse_args([str(CONFIGS / config), "--threads", "1", *argv]), loader
+    )
 
 
 def _strings(node) -> list[str]:
@@ -31,22 +33,36 @@ def _strings(node) -> list[str]:
 
 
 def _load_proposals(cfg) -> dict:
-    return next(t for t in cfg.train_dataloader.dataset.datasets[1].pipeline
-                if t["type"] == "LoadProposals")
+    return next(
+        t for t in cfg.train_dataloader.dataset.datasets[1].pipeline if t["type"] == "LoadProposals"
+    )
 
 
 def test_move_paths_moves_whole_components_only():
-    tree = {"a": "data/synthref", "b": ["data/synthref/vocab.json", "data/synthref_large/x"],
-            "c": ("data/synthrefx", 3)}
+    tree = {
+        "a": "data/synthref",
+        "b": ["data/synthref/vocab.json", "data/synthref_large/x"],
+        "c": ("data/synthrefx", 3),
+    }
     moved = move_paths(tree, "data/synthref/", "/d/s")
-    assert moved == {"a": "/d/s", "b": ["/d/s/vocab.json", "data/synthref_large/x"],
-                     "c": ("data/synthrefx", 3)}
+    assert moved == {
+        "a": "/d/s",
+        "b": ["/d/s/vocab.json", "data/synthref_large/x"],
+        "c": ("data/synthrefx", 3),
+    }
 
 
-@pytest.mark.parametrize("config", [
-    "semires/semires_tiny_synthref-1pct-iom.py", "partial_res/partial-res_synthref-1pct-joint.py",
-    "partial_res/partial-res_synthref-1pct-rpp.py", "seqtr/segm_synthref-5pct.py",
-    "semires/synth_proposals_synthref.py", "partial_res/seqtr-det_synthref.py"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        "semires/semires_tiny_synthref-1pct-iom.py",
+        "partial_res/partial-res_synthref-1pct-joint.py",
+        "partial_res/partial-res_synthref-1pct-rpp.py",
+        "seqtr/segm_synthref-5pct.py",
+        "semires/synth_proposals_synthref.py",
+        "partial_res/seqtr-det_synthref.py",
+    ],
+)
 def test_data_root_moves_every_data_path(tmp_path, config):
     cfg = _load(config, "--data-root", str(tmp_path / "sr"))
     paths = _strings(cfg.to_dict())
@@ -60,15 +76,21 @@ def test_proposal_dir_is_set_in_one_place(tmp_path):
     assert _load_proposals(cfg)["proposal_dir"] == str(tmp_path / "props")
     cfg = _load(config, "--data-root", str(tmp_path / "sr"))
     assert _load_proposals(cfg)["proposal_dir"] == str(tmp_path / "sr" / "proposals")
-    cfg = _load("semires/semires_lavt_swin-b-bert_4xb6-40e_refcoco-1pct-iom.py",
-                "--cfg-options", "proposal_dir=/p/sam")
+    cfg = _load(
+        "semires/semires_lavt_swin-b-bert_4xb6-40e_refcoco-1pct-iom.py",
+        "--cfg-options",
+        "proposal_dir=/p/sam",
+    )
     assert _load_proposals(cfg)["proposal_dir"] == "/p/sam"
 
 
 def test_preset_sets_every_synthref_dataset_and_its_folder():
     cfg = _load("semires/semires_tiny_synthref-1pct-cpi.py", "--preset", "large")
-    datasets = [*cfg.train_dataloader.dataset.datasets, cfg.val_dataloader.dataset,
-                cfg.test_dataloader.dataset]
+    datasets = [
+        *cfg.train_dataloader.dataset.datasets,
+        cfg.val_dataloader.dataset,
+        cfg.test_dataloader.dataset,
+    ]
     assert {d.preset for d in datasets} == {"large"}
     assert {d.data_root for d in datasets} == {"data/synthref_large"}
     assert _load_proposals(cfg)["proposal_dir"] == "data/synthref_large/proposals"

@@ -1,4 +1,5 @@
 """TextCoverageHook counts truncated / all-unknown sentences packed by the pipeline."""
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,13 @@ def _batch(texts: list[str]) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i, text in enumerate(texts):
-            results = dict(text=text, ref_id=i, img=np.zeros((4, 4, 3), np.uint8),
-                           ori_shape=(4, 4), img_shape=(4, 4))
+            results = dict(
+                text=text,
+                ref_id=i,
+                img=np.zeros((4, 4, 3), np.uint8),
+                ori_shape=(4, 4),
+                img_shape=(4, 4),
+            )
             samples.append(pack(tokenize(results))["data_samples"])
     return dict(data_samples=samples)
 
@@ -40,14 +46,22 @@ def test_test_epoch_logs_the_counts_and_resets():
     hook.after_test_iter(runner, 0, _batch(["red man", "a red man on a horse", "zebra"]))
     hook.after_test_iter(runner, 1, _batch(["man", "giraffe okapi"]))
     hook.after_test_epoch(runner)
-    assert runner.records == [(logging.WARNING, "TextCoverageHook (test): 1 of 5 sentences were "
-                               "truncated to the tokenizer's max_length; 2 of 5 had no known "
-                               "word.")]
+    assert runner.records == [
+        (
+            logging.WARNING,
+            "TextCoverageHook (test): 1 of 5 sentences were "
+            "truncated to the tokenizer's max_length; 2 of 5 had no known "
+            "word.",
+        )
+    ]
     hook.after_val_iter(runner, 0, _batch(["red man"]))
     hook.after_val_epoch(runner)
-    assert runner.records[-1] == (logging.INFO, "TextCoverageHook (val): 0 of 1 sentences were "
-                                  "truncated to the tokenizer's max_length; 0 of 1 had no known "
-                                  "word.")
+    assert runner.records[-1] == (
+        logging.INFO,
+        "TextCoverageHook (val): 0 of 1 sentences were "
+        "truncated to the tokenizer's max_length; 0 of 1 had no known "
+        "word.",
+    )
 
 
 def test_training_warns_once_per_run():

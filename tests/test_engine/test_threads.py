@@ -21,8 +21,13 @@ def cpu_only(monkeypatch):
 
 
 def _cfg(workers: int = 2, **env) -> Config:
-    return Config(dict(train_dataloader=dict(num_workers=workers),
-                       test_dataloader=dict(num_workers=0), env_cfg=env))
+    return Config(
+        dict(
+            train_dataloader=dict(num_workers=workers),
+            test_dataloader=dict(num_workers=0),
+            env_cfg=env,
+        )
+    )
 
 
 @pytest.mark.parametrize(

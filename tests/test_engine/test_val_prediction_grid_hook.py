@@ -1,4 +1,5 @@
 """ValPredictionGridHook: one grid of val predictions per validation, path logged."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -21,8 +22,9 @@ def _sample(tmp_path, i: int, shift: int) -> RISDataSample:
     gt = torch.zeros(1, 32, 48, dtype=torch.bool)
     gt[:, 8:20, 10:30] = True
     pred = torch.roll(gt, shift, dims=2)
-    sample = RISDataSample(metainfo=dict(img_path=str(path), text=f"the red box {i}",
-                                         ori_shape=(32, 48)))
+    sample = RISDataSample(
+        metainfo=dict(img_path=str(path), text=f"the red box {i}", ori_shape=(32, 48))
+    )
     sample.gt_mask = PixelData(data=gt)
     sample.pred_mask = PixelData(data=pred)
     return sample

@@ -1,4 +1,5 @@
 """DumpPredictions writes original-resolution RLEs and boxes."""
+
 from __future__ import annotations
 
 import json
@@ -13,10 +14,20 @@ from risseg.utils.masks import rle_to_mask
 
 
 def _sample(pred_shape=(20, 30)):
-    s = RISDataSample(metainfo=dict(
-        ref_id=7, sent_id=3, image_id=1, ann_id=9, supervision="box", ori_shape=(20, 30),
-        img_shape=(10, 15), pad_shape=(16, 16), scale_factor=(0.5, 0.5), img_offset=(0, 0),
-    ))
+    s = RISDataSample(
+        metainfo=dict(
+            ref_id=7,
+            sent_id=3,
+            image_id=1,
+            ann_id=9,
+            supervision="box",
+            ori_shape=(20, 30),
+            img_shape=(10, 15),
+            pad_shape=(16, 16),
+            scale_factor=(0.5, 0.5),
+            img_offset=(0, 0),
+        )
+    )
     pred = torch.zeros(1, *pred_shape, dtype=torch.bool)
     pred[0, 2:6, 4:10] = True
     s.pred_mask = PixelData(data=pred)

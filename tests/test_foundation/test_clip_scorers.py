@@ -1,4 +1,5 @@
 """OpenCLIPScorer / HFCLIPScorer on tiny randomly initialised open_clip and transformers CLIPs."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,8 @@ from risseg.foundation.clip_scorers import HFCLIPScorer, OpenCLIPScorer
 from risseg.registry import FOUNDATION_MODELS
 
 TINY_RN = {  # a ModifiedResNet CLIP: the RN50 architecture family, tiny widths
-    "embed_dim": 16, "quick_gelu": True,
+    "embed_dim": 16,
+    "quick_gelu": True,
     "vision_cfg": {"image_size": 32, "layers": [1, 1, 1, 1], "width": 8, "patch_size": None},
     "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 16, "heads": 2, "layers": 1},
 }
@@ -66,8 +68,9 @@ def test_open_clip_deterministic_and_batch_consistent(scorer):
     alone = torch.cat([scorer.encode_images([im]) for im in images])
     torch.testing.assert_close(full, alone, rtol=1e-4, atol=1e-5)
     texts = ["a man", "dog", "the cat on the left"]
-    torch.testing.assert_close(scorer.encode_texts(texts)[2:], scorer.encode_texts(texts[2:]),
-                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        scorer.encode_texts(texts)[2:], scorer.encode_texts(texts[2:]), rtol=1e-4, atol=1e-5
+    )
     assert not torch.allclose(full[0], full[1])
 
 
@@ -130,17 +133,33 @@ def hf_clip_dir(tmp_path_factory):
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
 
     tokenizer, vocab_size = _tiny_clip_tokenizer()
-    tc = dict(vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-              num_attention_heads=2, max_position_embeddings=16, bos_token_id=0,
-              eos_token_id=1, pad_token_id=1)
-    vc = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-              image_size=32, patch_size=8)
+    tc = dict(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        max_position_embeddings=16,
+        bos_token_id=0,
+        eos_token_id=1,
+        pad_token_id=1,
+    )
+    vc = dict(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=32,
+        patch_size=8,
+    )
     torch.manual_seed(0)
     model = CLIPModel(CLIPConfig(text_config=tc, vision_config=vc, projection_dim=16))
     processor = CLIPProcessor(
-        image_processor=CLIPImageProcessor(size={"shortest_edge": 32},
-                                           crop_size={"height": 32, "width": 32}),
-        tokenizer=tokenizer)
+        image_processor=CLIPImageProcessor(
+            size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+        ),
+        tokenizer=tokenizer,
+    )
     folder = tmp_path_factory.mktemp("hf_clip")
     model.save_pretrained(folder)
     processor.save_pretrained(folder)
@@ -155,8 +174,9 @@ def test_hf_clip_matches_the_library_model(hf_clip_dir):
     assert img.shape == (3, 16) and txt.shape == (3, 16)
     with torch.no_grad():
         ref = model(**processor(text=texts, images=images, padding=True, return_tensors="pt"))
-    torch.testing.assert_close(scorer.similarity(img, txt), ref.logits_per_image,
-                               rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(
+        scorer.similarity(img, txt), ref.logits_per_image, rtol=1e-4, atol=1e-4
+    )
     alone = torch.cat([scorer.encode_images([im]) for im in images])
     torch.testing.assert_close(img, alone, rtol=1e-4, atol=1e-5)
 

@@ -1,4 +1,5 @@
 """OpenCoCaCaptioner on a tiny random open_clip CoCa, and the decoding loops on toy models."""
+
 from __future__ import annotations
 
 import itertools
@@ -14,13 +15,34 @@ from risseg.registry import FOUNDATION_MODELS
 
 TINY_COCA = {
     "embed_dim": 32,
-    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 8,
-                   "attentional_pool": True, "attn_pooler_heads": 2, "attn_pooler_queries": 8,
-                   "output_tokens": True},
-    "text_cfg": {"context_length": 76, "vocab_size": 49408, "width": 32, "heads": 2,
-                 "layers": 1, "embed_cls": True, "output_tokens": True},
-    "multimodal_cfg": {"context_length": 76, "vocab_size": 49408, "width": 32, "heads": 2,
-                       "layers": 1, "attn_pooler_heads": 2},
+    "vision_cfg": {
+        "image_size": 32,
+        "layers": 1,
+        "width": 32,
+        "head_width": 16,
+        "patch_size": 8,
+        "attentional_pool": True,
+        "attn_pooler_heads": 2,
+        "attn_pooler_queries": 8,
+        "output_tokens": True,
+    },
+    "text_cfg": {
+        "context_length": 76,
+        "vocab_size": 49408,
+        "width": 32,
+        "heads": 2,
+        "layers": 1,
+        "embed_cls": True,
+        "output_tokens": True,
+    },
+    "multimodal_cfg": {
+        "context_length": 76,
+        "vocab_size": 49408,
+        "width": 32,
+        "heads": 2,
+        "layers": 1,
+        "attn_pooler_heads": 2,
+    },
     "custom_text": True,
 }
 NAME = "risseg-test-tiny-coca"
@@ -48,7 +70,7 @@ def _images(n, seed=0):
 
 def _trim(row):
     row = row.tolist()
-    return row[:row.index(EOS_ID) + 1]
+    return row[: row.index(EOS_ID) + 1]
 
 
 def test_registered():
@@ -58,9 +80,16 @@ def test_registered():
 @pytest.mark.parametrize("strategy", ["greedy", "top_k", "top_p", "beam_search"])
 def test_tokens_lengths_and_text(captioner, strategy):
     images = _images(3)
-    tokens = captioner.generate_tokens(images, strategy=strategy, top_k=5, top_p=0.5,
-                                       max_len=10, min_len=4, num_beams=2,
-                                       generator=torch.Generator().manual_seed(1))
+    tokens = captioner.generate_tokens(
+        images,
+        strategy=strategy,
+        top_k=5,
+        top_p=0.5,
+        max_len=10,
+        min_len=4,
+        num_beams=2,
+        generator=torch.Generator().manual_seed(1),
+    )
     assert tokens.shape[0] == 3 and tokens.shape[1] <= 10
     assert (tokens[:, 0] == SOT_ID).all()
     for row in tokens:
@@ -68,9 +97,16 @@ def test_tokens_lengths_and_text(captioner, strategy):
         assert len(trimmed) >= 5  # no end token before the prefix has min_len tokens
     captions = captioner.decode_tokens(tokens)
     assert len(captions) == 3 and all(isinstance(c, str) and c for c in captions)
-    assert captions == captioner.caption(images, strategy=strategy, top_k=5, top_p=0.5,
-                                         max_len=10, min_len=4, num_beams=2,
-                                         generator=torch.Generator().manual_seed(1))
+    assert captions == captioner.caption(
+        images,
+        strategy=strategy,
+        top_k=5,
+        top_p=0.5,
+        max_len=10,
+        min_len=4,
+        num_beams=2,
+        generator=torch.Generator().manual_seed(1),
+    )
 
 
 @pytest.mark.parametrize("strategy", ["greedy", "beam_search"])
@@ -84,9 +120,16 @@ def test_batch_consistency(captioner, strategy):
 
 def test_sampling_is_seeded(captioner):
     images = _images(2)
-    runs = [captioner.generate_tokens(images, strategy="top_k", top_k=50, max_len=12,
-                                      generator=torch.Generator().manual_seed(s))
-            for s in (0, 0, 1)]
+    runs = [
+        captioner.generate_tokens(
+            images,
+            strategy="top_k",
+            top_k=50,
+            max_len=12,
+            generator=torch.Generator().manual_seed(s),
+        )
+        for s in (0, 0, 1)
+    ]
     assert torch.equal(runs[0], runs[1])
     assert not torch.equal(runs[0], runs[2])
 
@@ -110,8 +153,9 @@ def test_logits_processor_sees_every_crop(captioner):
 
     for strategy in ("top_k", "beam_search"):
         seen.clear()
-        tokens = captioner.generate_tokens(images, strategy=strategy, top_k=3, max_len=6,
-                                           num_beams=2, logits_processor=[processor])
+        tokens = captioner.generate_tokens(
+            images, strategy=strategy, top_k=3, max_len=6, num_beams=2, logits_processor=[processor]
+        )
         assert (tokens[:, 1] == forced).all()
         rows = 3 if strategy == "top_k" else 6
         assert seen[0] == (0, rows, [0, 1, 2] if rows == 3 else [0, 0, 1, 1, 2, 2])
@@ -122,8 +166,10 @@ def test_loads_a_local_checkpoint(captioner, tmp_path):
     torch.save(captioner.model.state_dict(), path)
     loaded = OpenCoCaCaptioner(NAME, path)
     images = _images(2)
-    assert torch.equal(loaded.generate_tokens(images, strategy="greedy", max_len=8),
-                       captioner.generate_tokens(images, strategy="greedy", max_len=8))
+    assert torch.equal(
+        loaded.generate_tokens(images, strategy="greedy", max_len=8),
+        captioner.generate_tokens(images, strategy="greedy", max_len=8),
+    )
     with pytest.raises(FileNotFoundError, match="missing.pt"):
         OpenCoCaCaptioner(NAME, tmp_path / "missing.pt")
 
@@ -166,24 +212,34 @@ def _brute_force_best(lm, image, max_len, min_len, score):
 @pytest.mark.parametrize("score", ["logits", "log_softmax"])
 def test_wide_beam_search_is_exhaustive(score):
     lm = ToyLM(2)
-    out = beam_search(lm, torch.zeros(2, 1), sot_id=0, eos_id=3, pad_id=3, num_beams=64,
-                      max_len=5, min_len=2, score=score)
+    out = beam_search(
+        lm,
+        torch.zeros(2, 1),
+        sot_id=0,
+        eos_id=3,
+        pad_id=3,
+        num_beams=64,
+        max_len=5,
+        min_len=2,
+        score=score,
+    )
     for i in range(2):
         assert _trim_toy(out[i]) == _brute_force_best(lm, i, 5, 2, score)
 
 
 def _trim_toy(row):
     row = row.tolist()
-    return row[:row.index(3) + 1]
+    return row[: row.index(3) + 1]
 
 
 def test_greedy_follows_argmax():
     lm = ToyLM(1, seed=3)
-    out = sample_loop(lm, torch.zeros(1, 1), sot_id=0, eos_id=3, pad_id=3, max_len=6,
-                      min_len=1, strategy="greedy")[0].tolist()
+    out = sample_loop(
+        lm, torch.zeros(1, 1), sot_id=0, eos_id=3, pad_id=3, max_len=6, min_len=1, strategy="greedy"
+    )[0].tolist()
     expected, last = [0], 0
     while len(expected) < 6 and last != 3:
         nxt = 3 if len(expected) == 5 else int(lm.table[0, last].argmax())
         expected.append(nxt)
         last = nxt
-    assert out[:len(expected)] == expected
+    assert out[: len(expected)] == expected

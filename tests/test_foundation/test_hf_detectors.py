@@ -1,4 +1,5 @@
 """Grounded detectors on tiny random transformers GroundingDINO / MM-GroundingDINO / OWLv2."""
+
 from __future__ import annotations
 
 import string
@@ -20,16 +21,38 @@ def _gdino_config(cls_name):
     import transformers
     from transformers import BertConfig, SwinConfig
 
-    swin = SwinConfig(image_size=64, patch_size=4, embed_dim=8, depths=[1, 1, 1, 1],
-                      num_heads=[1, 1, 1, 1], window_size=2,
-                      out_features=["stage2", "stage3", "stage4"])
-    bert = BertConfig(vocab_size=len(WORDS), hidden_size=32, num_hidden_layers=1,
-                      num_attention_heads=2, intermediate_size=32, max_position_embeddings=64)
+    swin = SwinConfig(
+        image_size=64,
+        patch_size=4,
+        embed_dim=8,
+        depths=[1, 1, 1, 1],
+        num_heads=[1, 1, 1, 1],
+        window_size=2,
+        out_features=["stage2", "stage3", "stage4"],
+    )
+    bert = BertConfig(
+        vocab_size=len(WORDS),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
     return getattr(transformers, cls_name)(
-        backbone_config=swin, text_config=bert, d_model=32, encoder_layers=1, decoder_layers=2,
-        encoder_ffn_dim=32, decoder_ffn_dim=32, encoder_attention_heads=2,
-        decoder_attention_heads=2, num_queries=10, encoder_n_points=2, decoder_n_points=2,
-        max_text_len=32)
+        backbone_config=swin,
+        text_config=bert,
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        num_queries=10,
+        encoder_n_points=2,
+        decoder_n_points=2,
+        max_text_len=32,
+    )
 
 
 def _save_gdino(folder, model_name, config_name):
@@ -42,7 +65,8 @@ def _save_gdino(folder, model_name, config_name):
     image_processor = GroundingDinoImageProcessor(size={"shortest_edge": 64, "longest_edge": 96})
     model.save_pretrained(folder)
     GroundingDinoProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(
-        folder)
+        folder
+    )
     return model
 
 
@@ -73,8 +97,12 @@ def test_gdino_matches_the_library_post_processing(gdino):
     enc = det.processor(images=image, text="man. red shirt.", return_tensors="pt")
     with torch.no_grad():
         ref = det.processor.post_process_grounded_object_detection(
-            model(**enc), enc["input_ids"], threshold=0.0, text_threshold=0.0,
-            target_sizes=[(50, 70)])[0]
+            model(**enc),
+            enc["input_ids"],
+            threshold=0.0,
+            text_threshold=0.0,
+            target_sizes=[(50, 70)],
+        )[0]
     torch.testing.assert_close(out.boxes, ref["boxes"], rtol=1e-4, atol=1e-3)
     torch.testing.assert_close(out.scores, ref["scores"], rtol=1e-4, atol=1e-5)
     again = det.detect(image, ["man", "red shirt"], box_threshold=0.0, text_threshold=0.0)
@@ -163,18 +191,34 @@ def owl_dir(tmp_path_factory):
     sot, eot = len(vocab), len(vocab) + 1
     vocab.update({"<|startoftext|>": sot, "<|endoftext|>": eot})
     tokenizer = CLIPTokenizer(vocab=vocab, merges=[], model_max_length=16)
-    tc = dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-              num_attention_heads=2, max_position_embeddings=16, bos_token_id=sot,
-              eos_token_id=eot, pad_token_id=eot)
-    vc = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-              image_size=32, patch_size=8)
+    tc = dict(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        max_position_embeddings=16,
+        bos_token_id=sot,
+        eos_token_id=eot,
+        pad_token_id=eot,
+    )
+    vc = dict(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=32,
+        patch_size=8,
+    )
     torch.manual_seed(0)
-    model = Owlv2ForObjectDetection(Owlv2Config(text_config=tc, vision_config=vc,
-                                                projection_dim=32))
+    model = Owlv2ForObjectDetection(
+        Owlv2Config(text_config=tc, vision_config=vc, projection_dim=32)
+    )
     folder = tmp_path_factory.mktemp("owlv2")
     model.save_pretrained(folder)
-    Owlv2Processor(image_processor=Owlv2ImageProcessor(size={"height": 32, "width": 32}),
-                   tokenizer=tokenizer).save_pretrained(folder)
+    Owlv2Processor(
+        image_processor=Owlv2ImageProcessor(size={"height": 32, "width": 32}), tokenizer=tokenizer
+    ).save_pretrained(folder)
     return folder
 
 

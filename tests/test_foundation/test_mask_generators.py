@@ -32,18 +32,21 @@ def _image(seed=0):
 def _hf(cls_name, tiny):
     model, processor = tiny()
     return FOUNDATION_MODELS.build(
-        dict(type=cls_name, model=model, processor=processor, amg_cfg=HF_LOOSE))
+        dict(type=cls_name, model=model, processor=processor, amg_cfg=HF_LOOSE)
+    )
 
 
 BUILDERS = {
-    "SegmentAnythingGenerator": lambda: FOUNDATION_MODELS.build(dict(
-        type="SegmentAnythingGenerator", sam=tiny_segment_anything(), amg_cfg=SA_LOOSE)),
+    "SegmentAnythingGenerator": lambda: FOUNDATION_MODELS.build(
+        dict(type="SegmentAnythingGenerator", sam=tiny_segment_anything(), amg_cfg=SA_LOOSE)
+    ),
     "HFSamGenerator": lambda: _hf("HFSamGenerator", tiny_hf_sam),
     "HFSam2Generator": lambda: _hf("HFSam2Generator", tiny_hf_sam2),
 }
 BOXES = torch.tensor([[2.0, 2.0, 12.0, 10.0], [5.0, 4.0, 30.0, 20.0], [0.0, 0.0, 31.0, 23.0]])
-POINTS = torch.tensor([[[4.0, 4.0], [8.0, 6.0]], [[12.0, 8.0], [1.0, 1.0]], [[20.0, 15.0],
-                                                                             [3.0, 20.0]]])
+POINTS = torch.tensor(
+    [[[4.0, 4.0], [8.0, 6.0]], [[12.0, 8.0], [1.0, 1.0]], [[20.0, 15.0], [3.0, 20.0]]]
+)
 LABELS = torch.tensor([[1, 1], [1, 0], [1, 1]])
 
 
@@ -62,8 +65,11 @@ def test_generate_masks_and_scores(generator):
 @pytest.mark.parametrize("multimask", [True, False])
 def test_predict_shapes(generator, multimask):
     m = 3 if multimask else 1
-    for prompts in (dict(boxes=BOXES), dict(points=POINTS, point_labels=LABELS),
-                    dict(boxes=BOXES, points=POINTS, point_labels=LABELS)):
+    for prompts in (
+        dict(boxes=BOXES),
+        dict(points=POINTS, point_labels=LABELS),
+        dict(boxes=BOXES, points=POINTS, point_labels=LABELS),
+    ):
         masks, scores = generator.predict(_image(), multimask=multimask, **prompts)
         assert masks.dtype == torch.bool and masks.shape == (3, m, H, W)
         assert scores.shape == (3, m) and scores.dtype == torch.float32
@@ -74,8 +80,12 @@ def test_predict_shapes(generator, multimask):
 def test_prompts_in_one_call_match_one_at_a_time(generator):
     masks, scores = generator.predict(_image(), boxes=BOXES, points=POINTS, point_labels=LABELS)
     for k in range(len(BOXES)):
-        mk, sk = generator.predict(_image(), boxes=BOXES[k:k + 1], points=POINTS[k:k + 1],
-                                   point_labels=LABELS[k:k + 1])
+        mk, sk = generator.predict(
+            _image(),
+            boxes=BOXES[k : k + 1],
+            points=POINTS[k : k + 1],
+            point_labels=LABELS[k : k + 1],
+        )
         torch.testing.assert_close(sk[0], scores[k], atol=1e-5, rtol=1e-5)
         assert (mk[0] != masks[k]).float().mean() < 0.01  # only float ties at the threshold
 
@@ -139,8 +149,9 @@ def test_segment_anything_loads_a_local_checkpoint(tmp_path, monkeypatch):
     torch.save({"model": reference.state_dict()}, tmp_path / "sam.pth")
     gen = SegmentAnythingGenerator(checkpoint=str(tmp_path / "sam.pth"), model_type="tiny")
     assert built == [None]  # segment-anything's own torch.load is not used
-    for (k, a), b in zip(gen.sam.state_dict().items(), reference.state_dict().values(),
-                         strict=True):
+    for (k, a), b in zip(
+        gen.sam.state_dict().items(), reference.state_dict().values(), strict=True
+    ):
         assert torch.equal(a, b), k
     assert not gen.sam.training
 
@@ -169,8 +180,9 @@ def test_segment_anything_refuses_missing_remote_and_unsafe_files(tmp_path, monk
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("cls,tiny", [(HFSamGenerator, tiny_hf_sam),
-                                      (HFSam2Generator, tiny_hf_sam2)])
+@pytest.mark.parametrize(
+    "cls,tiny", [(HFSamGenerator, tiny_hf_sam), (HFSam2Generator, tiny_hf_sam2)]
+)
 def test_hf_generators_load_a_local_folder(tmp_path, cls, tiny):
     model, processor = tiny()
     model.save_pretrained(tmp_path / "m")

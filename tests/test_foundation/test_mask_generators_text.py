@@ -18,8 +18,9 @@ def _image():
 
 def _build(score_thresh=0.0):
     model, processor = tiny_hf_sam3()
-    return FOUNDATION_MODELS.build(dict(
-        type="HFSam3Generator", model=model, processor=processor, score_thresh=score_thresh))
+    return FOUNDATION_MODELS.build(
+        dict(type="HFSam3Generator", model=model, processor=processor, score_thresh=score_thresh)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def test_all_instances_of_every_phrase(sam3):
 def test_phrases_in_one_call_match_one_at_a_time(sam3):
     together = sam3.segment(_image(), PHRASES)
     for phrase, (masks, scores) in zip(PHRASES, together, strict=True):
-        (m1, s1), = sam3.segment(_image(), [phrase])
+        ((m1, s1),) = sam3.segment(_image(), [phrase])
         torch.testing.assert_close(s1, scores, atol=1e-5, rtol=1e-5)
         assert (m1 != masks).float().mean() < 0.01
 

@@ -1,4 +1,5 @@
 """SpacyTextParser on real sentences with the installed small English pipeline."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,14 @@ from risseg.registry import FOUNDATION_MODELS
 class StubEncoder:
     """encode_texts: a fixed vector per last word of the prompt (unknown words: zeros)."""
 
-    VECTORS = {"person": [1.0, 0, 0], "man": [0.9, 0.1, 0], "guy": [0.8, 0, 0.2],
-               "dog": [0, 1.0, 0], "puppy": [0.1, 0.9, 0], "cat": [0, 0, 1.0]}
+    VECTORS = {
+        "person": [1.0, 0, 0],
+        "man": [0.9, 0.1, 0],
+        "guy": [0.8, 0, 0.2],
+        "dog": [0, 1.0, 0],
+        "puppy": [0.1, 0.9, 0],
+        "cat": [0, 0, 1.0],
+    }
 
     def __init__(self):
         self.calls = []

@@ -47,8 +47,15 @@ def test_a_pickle_with_code_is_refused(tmp_path):
 def test_hf_folders_load_local_files_only(tmp_path):
     from transformers import BertConfig, BertModel
 
-    BertModel(BertConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=8, vocab_size=20)).save_pretrained(tmp_path / "bert")
+    BertModel(
+        BertConfig(
+            hidden_size=8,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=8,
+            vocab_size=20,
+        )
+    ).save_pretrained(tmp_path / "bert")
     model = load_hf_pretrained(BertModel, tmp_path / "bert", "BERT", "copy it")
     assert model.config.hidden_size == 8
     with pytest.raises(FileNotFoundError, match="BERT"):

@@ -1,4 +1,5 @@
 """RPP: projection score, the release's polygon round trip and selection on hand-made masks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,8 +58,9 @@ def test_truncated_box_mask_uses_int_of_corner_and_size():
     np.testing.assert_array_equal(box_mask((1.7, 2.2, 5.6, 6.9), 10, 10), _rect(10, 10, 2, 7, 1, 6))
     # xywh (2.97, 0, 2, 3) stored as xyxy: 4.97 - 2.97 = 1.9999999999999996, still a width of 2
     assert 4.97 - 2.97 < 2
-    np.testing.assert_array_equal(truncated_box_mask((2.97, 0.0, 4.97, 3.0), 4, 8),
-                                  _rect(4, 8, 0, 3, 2, 4))
+    np.testing.assert_array_equal(
+        truncated_box_mask((2.97, 0.0, 4.97, 3.0), 4, 8), _rect(4, 8, 0, 3, 2, 4)
+    )
 
 
 def test_polygons_and_rasterisation():

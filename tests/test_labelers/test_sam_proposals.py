@@ -23,16 +23,27 @@ def sam_generator() -> SegmentAnythingGenerator:
 
 
 class TestMaskProposalLabeler(PseudoLabelerContract):
-    cfg = dict(module=lambda: LABELERS.build(dict(
-        type="MaskProposalLabeler",
-        mask_generator=dict(type="SegmentAnythingGenerator", sam=tiny_segment_anything(),
-                            amg_cfg=LOOSE))))
+    cfg = dict(
+        module=lambda: LABELERS.build(
+            dict(
+                type="MaskProposalLabeler",
+                mask_generator=dict(
+                    type="SegmentAnythingGenerator", sam=tiny_segment_anything(), amg_cfg=LOOSE
+                ),
+            )
+        )
+    )
 
 
 class TestMaskProposalLabelerHFSam2(PseudoLabelerContract):
-    cfg = dict(module=lambda: MaskProposalLabeler(HFSam2Generator(
-        *tiny_hf_sam2(), amg_cfg=dict(points_per_crop=4, pred_iou_thresh=0.0,
-                                      stability_score_thresh=0.0))))
+    cfg = dict(
+        module=lambda: MaskProposalLabeler(
+            HFSam2Generator(
+                *tiny_hf_sam2(),
+                amg_cfg=dict(points_per_crop=4, pred_iou_thresh=0.0, stability_score_thresh=0.0),
+            )
+        )
+    )
 
 
 def test_proposals_are_the_generators_masks_best_first():

@@ -31,7 +31,8 @@ def test_background_only_gives_no_proposal():
     rng = np.random.default_rng(1)
     img = np.clip(120 + rng.normal(0, 10, (64, 64, 3)), 0, 255).astype(np.uint8)
     props, _ = SynthProposalLabeler(dict(type="ColourRegionGenerator", max_area_frac=0.5)).propose(
-        img)
+        img
+    )
     assert len(props) == 0
 
 

@@ -27,20 +27,26 @@ class RedBoxDetector(GroundedDetector):
             return Detections.empty()
         ys, xs = np.nonzero(red)
         box = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
-        return Detections(torch.tensor([box, [0, 0, 4, 4]], dtype=torch.float32),
-                          torch.tensor([0.9, 0.8]), torch.tensor([0, -1]))
+        return Detections(
+            torch.tensor([box, [0, 0, 4, 4]], dtype=torch.float32),
+            torch.tensor([0.9, 0.8]),
+            torch.tensor([0, -1]),
+        )
 
 
 def two_stage(**kwargs):
     return TextPromptedMaskLabeler(
-        detector=RedBoxDetector(), mask_generator=SegmentAnythingGenerator(
-            sam=tiny_segment_anything()), **kwargs)
+        detector=RedBoxDetector(),
+        mask_generator=SegmentAnythingGenerator(sam=tiny_segment_anything()),
+        **kwargs,
+    )
 
 
 def sam3(**kwargs):
     model, processor = tiny_hf_sam3()
     return TextPromptedMaskLabeler(
-        text_mask_generator=HFSam3Generator(model, processor, score_thresh=0.0), **kwargs)
+        text_mask_generator=HFSam3Generator(model, processor, score_thresh=0.0), **kwargs
+    )
 
 
 class TestTextPromptedMaskLabeler(PseudoLabelerContract):
@@ -105,8 +111,9 @@ def test_configuration_errors_are_clear():
     with pytest.raises(ValueError, match="mask_generator is required"):
         TextPromptedMaskLabeler(detector=RedBoxDetector())
     with pytest.raises(ValueError, match="ColourRegionGenerator takes no box prompts"):
-        TextPromptedMaskLabeler(detector=RedBoxDetector(),
-                                mask_generator=dict(type="ColourRegionGenerator"))
+        TextPromptedMaskLabeler(
+            detector=RedBoxDetector(), mask_generator=dict(type="ColourRegionGenerator")
+        )
 
 
 def test_a_sample_without_text_is_named():

@@ -1,5 +1,6 @@
 """Every registered backbone, text encoder and neck in a tiny form through its contract
 (risseg.testing; coverage: tests/test_testing/test_contract_coverage.py)."""
+
 from __future__ import annotations
 
 from risseg.testing import (
@@ -22,8 +23,16 @@ class TestDarkNet53(BackboneContract):
 
 
 class TestSwinPWAM(BackboneContract):
-    cfg = dict(type="SwinPWAM", embed_dim=8, depths=(1, 1), num_heads=(1, 2), window_size=2,
-               drop_path_rate=0.0, text_dim=6, fusion_heads=(1, 1))
+    cfg = dict(
+        type="SwinPWAM",
+        embed_dim=8,
+        depths=(1, 1),
+        num_heads=(1, 2),
+        window_size=2,
+        drop_path_rate=0.0,
+        text_dim=6,
+        fusion_heads=(1, 1),
+    )
     text_dim = 6
 
 
@@ -66,8 +75,14 @@ class TestPWAM(NeckContract):
 
 
 class TestSeqTRFusionNeck(NeckContract):
-    cfg = dict(type="SeqTRFusionNeck", in_channels=(4, 6, 8), text_channels=10, out_channels=6,
-               return_text_token=True, coord_channels=True)
+    cfg = dict(
+        type="SeqTRFusionNeck",
+        in_channels=(4, 6, 8),
+        text_channels=10,
+        out_channels=6,
+        return_text_token=True,
+        coord_channels=True,
+    )
 
     def make_inputs(self, batch):
         words, _ = random_words(batch, 1, 10)

@@ -1,6 +1,7 @@
 """Every registered backbone, text encoder, neck, head and labeler has a contract test (as timm
 tests every registered model): a new component without a ``Test*`` subclass of its role's contract
 (risseg.testing.CONTRACTS) fails here."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,7 +24,8 @@ def contract_cases() -> list[type]:
             continue
         module = load_script(path)
         cases += [
-            obj for name, obj in vars(module).items()
+            obj
+            for name, obj in vars(module).items()
             if name.startswith("Test") and isinstance(obj, type) and issubclass(obj, contracts)
         ]
     return cases

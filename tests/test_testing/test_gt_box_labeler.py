@@ -1,4 +1,5 @@
 """risseg.testing.GTBoxLabeler: the labeler contract, and what the drivers refuse."""
+
 import pytest
 import torch
 
@@ -19,7 +20,8 @@ class TestGTBoxLabeler(PseudoLabelerContract):
 
 
 def test_mask_driver_refuses_a_proposal_labeler(tmp_path):
-    labeler = LABELERS.build(dict(type="SynthProposalLabeler",
-                                  mask_generator=dict(type="ColourRegionGenerator")))
+    labeler = LABELERS.build(
+        dict(type="SynthProposalLabeler", mask_generator=dict(type="ColourRegionGenerator"))
+    )
     with pytest.raises(TypeError, match="not pseudo masks"):
         generate_pseudo_masks([], labeler, tmp_path / "x.json")

@@ -11,8 +11,17 @@ def test_items_follow_the_packed_contract():
     assert sample.gt_mask.data.shape == (1, 24, 40) and sample.gt_mask.data.dtype == torch.bool
     assert sample.gt_bbox.shape == (4,)
     assert sample.text_ids.dtype == torch.int64 and sample.text_mask.dtype == torch.bool
-    for key in ("text", "ori_shape", "img_shape", "pad_shape", "img_offset", "scale_factor",
-                "flip", "ref_id", "sent_id"):
+    for key in (
+        "text",
+        "ori_shape",
+        "img_shape",
+        "pad_shape",
+        "img_offset",
+        "scale_factor",
+        "flip",
+        "ref_id",
+        "sent_id",
+    ):
         assert key in sample.metainfo
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures of the tool tests: a tiny SynthRef with its stand-in proposals."""
+
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,14 @@ def make_synthref_with_proposals(root: Path) -> Path:
     proposals of tools/generate_pseudo_labels.py with configs/semires/synth_proposals_synthref.py.
     """
     argv = [
-        "generate_pseudo_labels.py", str(ROOT / "configs/semires/synth_proposals_synthref.py"),
-        "--out", str(root / "proposals"), "--cfg-options",
-        f"pseudo_label_dataset.data_root={root}", "pseudo_label_dataset.preset=tiny"]
+        "generate_pseudo_labels.py",
+        str(ROOT / "configs/semires/synth_proposals_synthref.py"),
+        "--out",
+        str(root / "proposals"),
+        "--cfg-options",
+        f"pseudo_label_dataset.data_root={root}",
+        "pseudo_label_dataset.preset=tiny",
+    ]
     run_script(ROOT / "tools/generate_pseudo_labels.py", *argv[1:])
     return root
 

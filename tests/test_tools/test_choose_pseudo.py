@@ -1,4 +1,5 @@
 """tools/choose_pseudo.py on a hand-made prediction file."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -20,8 +21,15 @@ _spec.loader.exec_module(CHOOSE)
 
 def _record(ref_id, sent_id, mask, box, supervision="box", iou=None):
     rec = dict(
-        ref_id=ref_id, sent_id=sent_id, image_id=1, ann_id=ref_id, supervision=supervision,
-        height=mask.shape[0], width=mask.shape[1], pred_rle=mask_to_rle(mask), gt_bbox=list(box),
+        ref_id=ref_id,
+        sent_id=sent_id,
+        image_id=1,
+        ann_id=ref_id,
+        supervision=supervision,
+        height=mask.shape[0],
+        width=mask.shape[1],
+        pred_rle=mask_to_rle(mask),
+        gt_bbox=list(box),
     )
     if iou is not None:
         rec["iou"] = iou
@@ -42,7 +50,10 @@ def _fits(h, w, box):
 def _run(*args):
     return subprocess.run(
         [sys.executable, str(ROOT / "tools/choose_pseudo.py"), *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
     )
 
 
@@ -119,8 +130,10 @@ def test_missing_prediction_file_is_named(tmp_path):
 
 def test_labeled_from_supervision_file(tmp_path):
     box = (2, 2, 8, 8)
-    records = [_record(1, 10, _fits(12, 12, box), box, supervision="mask"),
-               _record(2, 20, _fits(12, 12, box), box, supervision="mask")]
+    records = [
+        _record(1, 10, _fits(12, 12, box), box, supervision="mask"),
+        _record(2, 20, _fits(12, 12, box), box, supervision="mask"),
+    ]
     (tmp_path / "p.json").write_text(json.dumps(records))
     (tmp_path / "sup.json").write_text(json.dumps({"mask": [2], "box": [1]}))
     out = tmp_path / "o.json"
@@ -134,17 +147,21 @@ def _dumped_without_split(tmp_path):
     ref 'mask'), images under data/ds/images, the dataset's 5 % file labelling ref 3."""
     box = (2, 2, 8, 8)
     img = tmp_path / "data" / "ds" / "images" / "1.png"
-    records = [dict(_record(r, 10 * r, _fits(12, 12, box), box, supervision="mask"),
-                    img_path=str(img)) for r in (1, 2, 3)]
+    records = [
+        dict(_record(r, 10 * r, _fits(12, 12, box), box, supervision="mask"), img_path=str(img))
+        for r in (1, 2, 3)
+    ]
     pred = tmp_path / "work" / "train_preds.json"
     pred.parent.mkdir()
     pred.write_text(json.dumps(records))
     ann = tmp_path / "data" / "ds"
     ann.mkdir(parents=True)
-    (ann / "supervision_5pct.json").write_text(json.dumps(
-        {"ratio": 0.05, "seed": 0, "mask": [3], "box": [1, 2]}))
-    (ann / "supervision_1pct.json").write_text(json.dumps(
-        {"ratio": 0.01, "seed": 0, "mask": [], "box": [1, 2, 3]}))
+    (ann / "supervision_5pct.json").write_text(
+        json.dumps({"ratio": 0.05, "seed": 0, "mask": [3], "box": [1, 2]})
+    )
+    (ann / "supervision_1pct.json").write_text(
+        json.dumps({"ratio": 0.01, "seed": 0, "mask": [], "box": [1, 2, 3]})
+    )
     return pred, ann
 
 
@@ -192,12 +209,22 @@ def test_nothing_to_choose_from_is_an_error(tmp_path):
 def test_labeler_comes_from_the_config(tmp_path):
     pred, _ = _dumped_without_split(tmp_path)
     out = tmp_path / "o.json"
-    proc = _run("--pred", pred, "--ratio", "5", "--out", out,
-                "--cfg-options", "pseudo_labeler.score_thr=0.0")  # P < 0 never holds
+    proc = _run(
+        "--pred",
+        pred,
+        "--ratio",
+        "5",
+        "--out",
+        out,
+        "--cfg-options",
+        "pseudo_labeler.score_thr=0.0",
+    )  # P < 0 never holds
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text()) == {}
     cfg = tmp_path / "not_a_mask_labeler.py"
-    cfg.write_text("pseudo_labeler = dict(type='SynthProposalLabeler', "
-                   "mask_generator=dict(type='ColourRegionGenerator'))\n")
+    cfg.write_text(
+        "pseudo_labeler = dict(type='SynthProposalLabeler', "
+        "mask_generator=dict(type='ColourRegionGenerator'))\n"
+    )
     proc = _run("--pred", pred, "--ratio", "5", "--out", out, "--config", cfg)
     assert proc.returncode != 0 and "does not write pseudo masks" in proc.stderr

@@ -1,5 +1,6 @@
 """CPU DDP with torchrun and gloo: 2-process training, and 1- vs 2-process test metrics; SemiRES
 (LAVT student + EMA teacher) trains under DDP."""
+
 from __future__ import annotations
 
 import ast
@@ -32,12 +33,19 @@ def run(args: list[str], cwd: Path, nproc: int = 1) -> str:
     env = dict(os.environ, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")])
     if nproc > 1:
-        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
-               f"--master_port={free_port()}", *args, "--launcher", "pytorch"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            f"--nproc_per_node={nproc}",
+            f"--master_port={free_port()}",
+            *args,
+            "--launcher",
+            "pytorch",
+        ]
     else:
         cmd = [sys.executable, *args]
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     return out
@@ -52,16 +60,36 @@ def printed_metrics(out: str) -> dict:
 @pytest.mark.slow
 def test_two_process_training_and_identical_test_metrics(tmp_path):
     work = tmp_path / "ddp"
-    run([TRAIN, TINY, "--work-dir", str(work), "--cfg-options",
-         "train_dataloader.dataset.num_samples=16", "train_cfg.max_epochs=1", *QUIET], tmp_path,
-        nproc=2)
+    run(
+        [
+            TRAIN,
+            TINY,
+            "--work-dir",
+            str(work),
+            "--cfg-options",
+            "train_dataloader.dataset.num_samples=16",
+            "train_cfg.max_epochs=1",
+            *QUIET,
+        ],
+        tmp_path,
+        nproc=2,
+    )
     ckpt = work / "epoch_1.pth"
     assert ckpt.is_file()  # 16 samples / (2 ranks x batch 4) = 2 iterations
 
-    single = printed_metrics(run([TEST, TINY, str(ckpt), "--work-dir", str(tmp_path / "t1"),
-                                  "--cfg-options", *QUIET], tmp_path))
-    double = printed_metrics(run([TEST, TINY, str(ckpt), "--work-dir", str(tmp_path / "t2"),
-                                  "--cfg-options", *QUIET], tmp_path, nproc=2))
+    single = printed_metrics(
+        run(
+            [TEST, TINY, str(ckpt), "--work-dir", str(tmp_path / "t1"), "--cfg-options", *QUIET],
+            tmp_path,
+        )
+    )
+    double = printed_metrics(
+        run(
+            [TEST, TINY, str(ckpt), "--work-dir", str(tmp_path / "t2"), "--cfg-options", *QUIET],
+            tmp_path,
+            nproc=2,
+        )
+    )
     assert (tmp_path / ".dist_test").is_dir()  # mmengine's result exchange, not the checkout
     assert single.keys() == double.keys() and "mIoU" in single
     for key in single:
@@ -88,12 +116,17 @@ def test_semires_trains_under_ddp(synthref_with_proposals, tmp_path):
     run([TRAIN, str(path), "--work-dir", str(work), "--cfg-options", *QUIET], tmp_path, nproc=2)
     state = torch.load(work / "epoch_1.pth", map_location="cpu", weights_only=False)
     assert state["meta"]["iter"] == 2
-    teacher = {k[len("teacher."):]: v for k, v in state["state_dict"].items()
-               if k.startswith("teacher.")}
-    student = {k[len("student."):]: v for k, v in state["state_dict"].items()
-               if k.startswith("student.")}
+    teacher = {
+        k[len("teacher.") :]: v for k, v in state["state_dict"].items() if k.startswith("teacher.")
+    }
+    student = {
+        k[len("student.") :]: v for k, v in state["state_dict"].items() if k.startswith("student.")
+    }
     assert teacher.keys() == student.keys()
     # the EMA hook moved the teacher towards the trained student (both started equal)
-    moved = [k for k in teacher if teacher[k].is_floating_point()
-             and not torch.equal(teacher[k], student[k])]
+    moved = [
+        k
+        for k in teacher
+        if teacher[k].is_floating_point() and not torch.equal(teacher[k], student[k])
+    ]
     assert moved

@@ -1,5 +1,6 @@
 """One mask labeler's pseudo masks, written by tools/generate_pseudo_labels.py, train the
 baseline, LAVT and SeqTR SynthRef configs by config alone (``pseudo_ann_file``)."""
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,12 @@ class _Batches(Hook):
 def _train_cfg(name: str, data: Path, pseudo: Path, work: Path):
     cfg = synthref_config(str(ROOT / CONFIGS[name]), str(data))
     cfg.train_dataloader.dataset.update(
-        preset="tiny", indices=8, supervision_file="supervision_1pct.json",
-        pseudo_ann_file=str(pseudo), keep_supervision=["mask"])
+        preset="tiny",
+        indices=8,
+        supervision_file="supervision_1pct.json",
+        pseudo_ann_file=str(pseudo),
+        keep_supervision=["mask"],
+    )
     cfg.train_dataloader.update(batch_size=4, num_workers=0, persistent_workers=False)
     for key in ("val_dataloader", "test_dataloader"):
         cfg[key].update(batch_size=4, num_workers=0, persistent_workers=False)

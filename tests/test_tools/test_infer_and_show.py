@@ -1,4 +1,5 @@
 """tools/test.py --out preds.json, tools/analysis/show_predictions.py and tools/infer.py."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> str:
-    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "", "OMP_NUM_THREADS": "1"})
+    proc = subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "", "OMP_NUM_THREADS": "1"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
@@ -42,15 +48,33 @@ def test_predictions_json_grid_and_single_image(tmp_path):
     torch.save({"state_dict": init_segmentor(cfg).state_dict()}, ckpt)
 
     preds = tmp_path / "preds.json"
-    _run("tools/test.py", str(config), str(ckpt), "--work-dir", str(tmp_path / "test"),
-         "--out", str(preds))
+    _run(
+        "tools/test.py",
+        str(config),
+        str(ckpt),
+        "--work-dir",
+        str(tmp_path / "test"),
+        "--out",
+        str(preds),
+    )
     records = json.loads(preds.read_text())
     assert len(records) == len(dataset)
     assert {"gt_rle", "pred_points", "pred_bbox", "img_path", "text", "iou"} <= set(records[0])
 
     grid = tmp_path / "grid.png"
-    drawn = json.loads(_run("tools/analysis/show_predictions.py", str(preds), "--out",
-                            str(grid), "--worst", "--columns", "2", "--cell", "64"))
+    drawn = json.loads(
+        _run(
+            "tools/analysis/show_predictions.py",
+            str(preds),
+            "--out",
+            str(grid),
+            "--worst",
+            "--columns",
+            "2",
+            "--cell",
+            "64",
+        )
+    )
     ious = [d["iou"] for d in drawn]
     assert len(drawn) == len(records) and ious == sorted(ious)
     width, height = Image.open(grid).size
@@ -59,18 +83,41 @@ def test_predictions_json_grid_and_single_image(tmp_path):
     assert width == 2 * 64 + 8 and (rows - 1) * 8 + rows * 20 < height < rows * (64 + 8)
 
     info = dataset.get_data_info(0)
-    summary = json.loads(_run("tools/infer.py", str(config), str(ckpt), "--image",
-                              info["img_path"], "--text", info["texts"][0], "--out-dir",
-                              str(tmp_path / "infer")))
+    summary = json.loads(
+        _run(
+            "tools/infer.py",
+            str(config),
+            str(ckpt),
+            "--image",
+            info["img_path"],
+            "--text",
+            info["texts"][0],
+            "--out-dir",
+            str(tmp_path / "infer"),
+        )
+    )
     mask = np.asarray(Image.open(summary["mask"]))
     image = Image.open(info["img_path"])
     assert mask.shape == (image.height, image.width)
     assert summary["mask_area"] == int((mask > 0).sum()) and len(summary["box"]) == 4
     assert Path(summary["overlay"]).is_file()
     # several texts: one batch, one JSON line and one file pair each, same mask for the same text
-    lines = _run("tools/infer.py", str(config), str(ckpt), "--image", info["img_path"],
-                 "--text", info["texts"][0], "the other shape", "--out-dir",
-                 str(tmp_path / "infer2")).strip().splitlines()
+    lines = (
+        _run(
+            "tools/infer.py",
+            str(config),
+            str(ckpt),
+            "--image",
+            info["img_path"],
+            "--text",
+            info["texts"][0],
+            "the other shape",
+            "--out-dir",
+            str(tmp_path / "infer2"),
+        )
+        .strip()
+        .splitlines()
+    )
     both = [json.loads(line) for line in lines]
     assert [s["text"] for s in both] == [info["texts"][0], "the other shape"]
     assert both[0]["mask"].endswith("_0_mask.png") and both[1]["mask"].endswith("_1_mask.png")
@@ -81,17 +128,29 @@ def test_show_predictions_names_the_incomplete_record(tmp_path):
     preds = tmp_path / "preds.json"
     preds.write_text(json.dumps([{"ref_id": 5, "pred_rle": {"size": [2, 2], "counts": "04"}}]))
     proc = subprocess.run(
-        [sys.executable, "tools/analysis/show_predictions.py", str(preds), "--out",
-         str(tmp_path / "g.png")], capture_output=True, text=True, cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": ""})
+        [
+            sys.executable,
+            "tools/analysis/show_predictions.py",
+            str(preds),
+            "--out",
+            str(tmp_path / "g.png"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
     assert proc.returncode != 0 and "record 0 (ref 5)" in proc.stderr
 
 
 TINY_INFER_PIPELINE = [
     dict(type="LoadImage"),
     dict(type="Resize", scale=(32, 32)),
-    dict(type="TokenizeText", tokenizer=dict(type="WordVocabTokenizer", vocab=["the", "star"]),
-         max_length=8),
+    dict(
+        type="TokenizeText",
+        tokenizer=dict(type="WordVocabTokenizer", vocab=["the", "star"]),
+        max_length=8,
+    ),
     dict(type="PackRISInputs"),
 ]
 
@@ -118,9 +177,23 @@ def tiny_infer(tmp_path):
 def _infer(config, ckpt, image, out_dir, env=None) -> subprocess.CompletedProcess:
     base = {"PYTHONPATH": str(ROOT), "PATH": "", "OMP_NUM_THREADS": "1"}
     return subprocess.run(
-        [sys.executable, "tools/infer.py", str(config), str(ckpt), "--image", str(image),
-         "--text", "the star", "--out-dir", str(out_dir)],
-        capture_output=True, text=True, cwd=ROOT, env={**base, **(env or {})})
+        [
+            sys.executable,
+            "tools/infer.py",
+            str(config),
+            str(ckpt),
+            "--image",
+            str(image),
+            "--text",
+            "the star",
+            "--out-dir",
+            str(out_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**base, **(env or {})},
+    )
 
 
 def test_infer_writes_nothing_for_a_truncated_image(tiny_infer, tmp_path):
@@ -132,8 +205,10 @@ def test_infer_writes_nothing_for_a_truncated_image(tiny_infer, tmp_path):
     assert not (tmp_path / "out").exists()
     proc = _infer(config, ckpt, good, tmp_path / "out")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good_mask.png",
-                                                                   "good_overlay.png"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "good_mask.png",
+        "good_overlay.png",
+    ]
 
 
 class _Payload:

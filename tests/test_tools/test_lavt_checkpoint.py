@@ -168,11 +168,26 @@ def _semires_file(path, official_model, bert, epoch, **args):
     optimizer and scheduler states and the pickled argparse.Namespace of the run."""
     import argparse
 
-    namespace = argparse.Namespace(model="lavt", model_id="semires_refcoco_1pct",
-                                   burn_in_ckpt="burn_in/model_best_lavt.pth", ema_rate=0.9996,
-                                   unsup_lambda=1.0, img_size=480, **args)
-    torch.save({"model": official_model, "bert_model": bert, "optimizer": {"state": {}},
-                "epoch": epoch, "args": namespace, "lr_scheduler": {"last_epoch": 7}}, path)
+    namespace = argparse.Namespace(
+        model="lavt",
+        model_id="semires_refcoco_1pct",
+        burn_in_ckpt="burn_in/model_best_lavt.pth",
+        ema_rate=0.9996,
+        unsup_lambda=1.0,
+        img_size=480,
+        **args,
+    )
+    torch.save(
+        {
+            "model": official_model,
+            "bert_model": bert,
+            "optimizer": {"state": {}},
+            "epoch": epoch,
+            "args": namespace,
+            "lr_scheduler": {"last_epoch": 7},
+        },
+        path,
+    )
 
 
 def test_semires_teacher_and_student_files_load_into_semires_segmentor(tmp_path):
@@ -192,14 +207,28 @@ def test_semires_teacher_and_student_files_load_into_semires_segmentor(tmp_path)
     _semires_file(student, student_sd, bert, epoch=7)
     dst = tmp_path / "semires.pth"
     subprocess.run(
-        [sys.executable, str(_TOOL), str(teacher), str(dst), "--layout", "semires",
-         "--student", str(student)],
-        check=True, env={"PYTHONPATH": str(_TOOL.parents[2])},
+        [
+            sys.executable,
+            str(_TOOL),
+            str(teacher),
+            str(dst),
+            "--layout",
+            "semires",
+            "--student",
+            str(student),
+        ],
+        check=True,
+        env={"PYTHONPATH": str(_TOOL.parents[2])},
     )
     saved = torch.load(dst)
     assert saved["meta"]["layout"] == "semires"
-    model = build(dict(type="SemiRESSegmentor", segmentor=tiny_lavt_cfg(with_preprocessor=False),
-                       pseudo_labeler=dict(type="SAMRefineLabeler", strategy="cpi")))
+    model = build(
+        dict(
+            type="SemiRESSegmentor",
+            segmentor=tiny_lavt_cfg(with_preprocessor=False),
+            pseudo_labeler=dict(type="SAMRefineLabeler", strategy="cpi"),
+        )
+    )
     model.load_state_dict(saved["state_dict"], strict=True)
     key = "backbone.layers.2.fusion.image_lang_att.f_query.0.weight"
     assert torch.equal(model.teacher.backbone.pwams[2].attention.query.weight, teacher_sd[key])
@@ -226,7 +255,10 @@ def test_student_without_semires_layout_is_refused(tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, str(_TOOL), "a.pth", "b.pth", "--student", "c.pth"],
-                          capture_output=True, text=True,
-                          env={"PYTHONPATH": str(_TOOL.parents[2])})
+    proc = subprocess.run(
+        [sys.executable, str(_TOOL), "a.pth", "b.pth", "--student", "c.pth"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(_TOOL.parents[2])},
+    )
     assert proc.returncode == 2 and "--student needs --layout semires" in proc.stderr

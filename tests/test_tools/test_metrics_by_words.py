@@ -1,4 +1,5 @@
 """tools/analysis/metrics_by_words.py: mIoU / oIoU of sentences with and without some words."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,13 @@ TOOL = str(ROOT / "tools/analysis/metrics_by_words.py")
 
 def _record(text: str, pred: np.ndarray, gt: np.ndarray) -> dict:
     inter, union = (pred & gt).sum(), (pred | gt).sum()
-    return dict(ref_id=0, text=text, iou=float(inter / union), pred_rle=mask_to_rle(pred),
-                gt_rle=mask_to_rle(gt))
+    return dict(
+        ref_id=0,
+        text=text,
+        iou=float(inter / union),
+        pred_rle=mask_to_rle(pred),
+        gt_rle=mask_to_rle(gt),
+    )
 
 
 def _run(*args: str) -> dict:
@@ -31,8 +37,12 @@ def test_split_by_colour_words(tmp_path):
     half[:2, :4] = True  # I 8, U 16
     big = np.zeros((8, 8), bool)
     big[:4, :] = True  # I 16, U 32
-    records = [_record("the Red circle", gt, gt), _record("red-ish star", half, gt),
-               _record("reddish star", big, gt), _record("the square", half, gt)]
+    records = [
+        _record("the Red circle", gt, gt),
+        _record("red-ish star", half, gt),
+        _record("reddish star", big, gt),
+        _record("the square", half, gt),
+    ]
     path = tmp_path / "preds.json"
     path.write_text(json.dumps(records))
     out = _run(str(path), "--out", str(tmp_path / "m.json"))[str(path)]

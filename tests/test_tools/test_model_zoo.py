@@ -1,4 +1,5 @@
 """tools/model_zoo_synthref.py: its commands (dry run) and one tiny real zoo step."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,11 @@ NEW_LEAVES = {"ema", "pretrained", "sentence_mode", "out_file", "pseudo_ann_file
 
 def _dry_run(capsys, *argv: str) -> list[list[str]]:
     zoo.main(["--dry-run", *argv])
-    return [shlex.split(line) for line in capsys.readouterr().out.splitlines()
-            if not line.startswith("#")]
+    return [
+        shlex.split(line)
+        for line in capsys.readouterr().out.splitlines()
+        if not line.startswith("#")
+    ]
 
 
 def _known(cfg: dict, key: str) -> bool:
@@ -60,7 +64,7 @@ def test_dry_run_commands_are_well_formed(capsys, tmp_path):
         assert cmd[cmd.index("--preset") + 1] in ("default", "large")
         if tool.stem == "train":
             assert "--resume" in cmd
-        opts = cmd[cmd.index("--cfg-options") + 1:] if "--cfg-options" in cmd else []
+        opts = cmd[cmd.index("--cfg-options") + 1 :] if "--cfg-options" in cmd else []
         cfg = configs.setdefault(cmd[2], Config.fromfile(str(ROOT / cmd[2])).to_dict())
         for opt in opts:
             if opt.startswith("<"):  # RPP epochs, known once RPP has run
@@ -90,8 +94,7 @@ def test_only_adds_the_steps_a_method_needs():
 
 @pytest.mark.parametrize("labeled,kept", [(67, 252), (67, 0), (3000, 3000)])
 def test_rpp_schedule_gives_about_300_iterations(labeled, kept):
-    opts = dict(o.split("=", 1) for o in zoo.rpp_schedule(dict(num_labeled=labeled,
-                                                                num_kept=kept)))
+    opts = dict(o.split("=", 1) for o in zoo.rpp_schedule(dict(num_labeled=labeled, num_kept=kept)))
     epochs = int(opts["train_cfg.max_epochs"])
     per_epoch = -(-(labeled + kept) // 32)
     assert epochs == 5 or 300 <= epochs * per_epoch < 300 + per_epoch
@@ -102,13 +105,29 @@ def test_rpp_schedule_gives_about_300_iterations(labeled, kept):
 def test_tiny_baseline_step_trains_evaluates_and_resumes(tmp_path, capsys):
     """The baseline zoo step for one short epoch on the 'tiny' preset, then a second launch
     that finds it finished."""
-    loaders = [f"{loader}.{k}" for loader in ("train_dataloader", "val_dataloader")
-               for k in ("num_workers=0", "persistent_workers=False")]
-    argv = ["--only", "baseline", "--preset", "tiny", "--data-root", str(tmp_path / "synthref"),
-            "--work-dir", str(tmp_path / "zoo"), "--train-options", "train_cfg.max_epochs=1",
-            "train_dataloader.dataset.indices=8", *loaders, "--eval-options",
-            "test_dataloader.dataset.indices=4", "test_dataloader.num_workers=0",
-            "test_dataloader.persistent_workers=False"]
+    loaders = [
+        f"{loader}.{k}"
+        for loader in ("train_dataloader", "val_dataloader")
+        for k in ("num_workers=0", "persistent_workers=False")
+    ]
+    argv = [
+        "--only",
+        "baseline",
+        "--preset",
+        "tiny",
+        "--data-root",
+        str(tmp_path / "synthref"),
+        "--work-dir",
+        str(tmp_path / "zoo"),
+        "--train-options",
+        "train_cfg.max_epochs=1",
+        "train_dataloader.dataset.indices=8",
+        *loaders,
+        "--eval-options",
+        "test_dataloader.dataset.indices=4",
+        "test_dataloader.num_workers=0",
+        "test_dataloader.persistent_workers=False",
+    ]
     rows = zoo.main(argv)
     assert [r["name"] for r in rows] == ["baseline"]
     for split in ("val", "test"):

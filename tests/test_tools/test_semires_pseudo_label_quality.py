@@ -1,4 +1,5 @@
 """tools/analysis/semires_pseudo_label_quality.py on a tiny SynthRef with stand-in proposals."""
+
 import json
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """A few iterations of SemiRES-CPI on a tiny SynthRef through the Runner: train, interrupt after
 one epoch, resume; the teacher, the EMA and the early-stopping state continue."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,10 +54,12 @@ def test_semires_trains_then_resumes_with_its_teacher(synthref_with_proposals, t
     assert runner.iter == 2
     first = (work / "epoch_1.pth").read_bytes()
     saved = load_local_checkpoint(str(work / "epoch_1.pth"))
-    teacher = {k[len("teacher."):]: v for k, v in saved["state_dict"].items()
-               if k.startswith("teacher.")}
-    student = {k[len("student."):]: v for k, v in saved["state_dict"].items()
-               if k.startswith("student.")}
+    teacher = {
+        k[len("teacher.") :]: v for k, v in saved["state_dict"].items() if k.startswith("teacher.")
+    }
+    student = {
+        k[len("student.") :]: v for k, v in saved["state_dict"].items() if k.startswith("student.")
+    }
     assert teacher and teacher.keys() == student.keys()
     assert any(not torch.equal(teacher[k], student[k]) for k in teacher)  # an EMA, not a copy
     assert "early_stopping/oIoU" in saved["message_hub"]["runtime_info"]
@@ -94,8 +97,11 @@ def test_teacher_over_all_sentences_from_the_second_epoch(synthref_with_proposal
     dataset config packs every sentence of the unlabeled refs)."""
     torch.manual_seed(0)
     cfg = _cfg(synthref_with_proposals, tmp_path / "late", epochs=2)
-    cfg.custom_hooks.append(dict(type="ModelOptionSwitchHook", option="teacher_all_sentences",
-                                 value=True, begin_epoch=1))
+    cfg.custom_hooks.append(
+        dict(
+            type="ModelOptionSwitchHook", option="teacher_all_sentences", value=True, begin_epoch=1
+        )
+    )
     runner = Runner.from_cfg(cfg)
     probe = _OptionPerEpoch()
     runner.register_hook(probe)

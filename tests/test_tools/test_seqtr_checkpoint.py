@@ -1,4 +1,5 @@
 """The SeqTR converter maps the official SeqTR / Partial-RES names onto SeqTRSegmentor."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -62,8 +63,9 @@ def test_every_official_tensor_lands_on_a_risseg_tensor_of_its_shape(partial_res
     official = _official(partial_res, fill=False)
     converted = tool.convert_seqtr_state_dict(official)
     # the list's sequence length: 2 * num_ray + 1 positions (Partial-RES hard-codes num_ray 12)
-    num_points = (official["head.transformer.seq_positional_encoding.embedding.weight"].shape[0]
-                  - 1) // 2
+    num_points = (
+        official["head.transformer.seq_positional_encoding.embedding.weight"].shape[0] - 1
+    ) // 2
     expected = _risseg_shapes(partial_res, num_points)
     assert {k: tuple(v.shape) for k, v in converted.items()} == expected
 
@@ -75,10 +77,13 @@ def test_values_are_moved_not_changed_and_conv_weight_is_squeezed():
     proj = official["module.head.transformer.input_proj.conv.weight"]
     assert torch.equal(out["head.input_proj.weight"], proj[..., 0])
     assert torch.equal(out["head.predictor.4.bias"], official["module.head.predictor.2.fc.bias"])
-    assert torch.equal(out["neck.down2.conv.weight"],
-                       official["module.fusion.down_mid2top.1.conv.weight"])
-    assert torch.equal(out["head.decoder.1.cross_attn.in_proj_weight"],
-                       official["module.head.transformer.decoder.layers.1.multihead_attn.in_proj_weight"])
+    assert torch.equal(
+        out["neck.down2.conv.weight"], official["module.fusion.down_mid2top.1.conv.weight"]
+    )
+    assert torch.equal(
+        out["head.decoder.1.cross_attn.in_proj_weight"],
+        official["module.head.transformer.decoder.layers.1.multihead_attn.in_proj_weight"],
+    )
     ema = tool.convert_seqtr_checkpoint(ckpt, ema=True)
     assert torch.equal(ema["head.decoder_norm.weight"], out["head.decoder_norm.weight"] + 1)
 
@@ -99,9 +104,16 @@ def test_cli_writes_load_from_checkpoint_and_vocabulary(tmp_path):
     torch.save(dict(state_dict=state, epoch=3, lr=0.1, amp=False), tmp_path / "segm_best.pth")
     words = {"PAD": 0, "UNK": 1, "CLS": 2, **{f"w{i}": i for i in range(3, _VOCAB)}}
     (tmp_path / "token_to_ix.pkl").write_bytes(pickle.dumps(words))
-    cmd = [sys.executable, str(_TOOL), str(tmp_path / "segm_best.pth"), str(tmp_path / "out.pth"),
-           "--token-to-ix", str(tmp_path / "token_to_ix.pkl"),
-           "--vocab-out", str(tmp_path / "vocab.json")]
+    cmd = [
+        sys.executable,
+        str(_TOOL),
+        str(tmp_path / "segm_best.pth"),
+        str(tmp_path / "out.pth"),
+        "--token-to-ix",
+        str(tmp_path / "token_to_ix.pkl"),
+        "--vocab-out",
+        str(tmp_path / "vocab.json"),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=_ROOT, check=False)
     assert res.returncode == 0, res.stderr
     assert f"vocab_size={_VOCAB}" in res.stdout
@@ -128,13 +140,14 @@ def test_point_bias_rows_follow_the_release_layout():
     bias = torch.randn(4 * heads, generator=torch.Generator().manual_seed(3))
     name = "head.transformer.decoder.layers.0.point."
     official = {name + "4.weight": torch.zeros(4 * heads, 64), name + "4.bias": bias}
-    converted = tool.convert_seqtr_state_dict(
-        {**_official(True, fill=False), **official}
-    )
+    converted = tool.convert_seqtr_state_dict({**_official(True, fill=False), **official})
     layer = PointGaussianBias(256, heads)
     layer.mlp[4].load_state_dict(
-        {k.rsplit(".", 1)[1]: v for k, v in converted.items()
-         if k.startswith("head.decoder.0.point_bias.mlp.4.")}
+        {
+            k.rsplit(".", 1)[1]: v
+            for k, v in converted.items()
+            if k.startswith("head.decoder.0.point_bias.mlp.4.")
+        }
     )
     with torch.no_grad():
         out = layer(torch.zeros(1, 1, 256), (h, w), torch.tensor([ratio]), h * w + 1)  # (8, 1, 7)

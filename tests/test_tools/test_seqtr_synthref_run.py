@@ -1,4 +1,5 @@
 """A few iterations of the SynthRef SeqTR / Partial-RES configs: train, resume, test, dump."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The Runner smoke test and the train/test tools (single process, CPU, in-process)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,8 +37,9 @@ def test_runner_trains_validates_and_tests(tiny_cfg):
 def test_train_with_ema_and_amp_then_resume_then_test(tmp_path):
     work = tmp_path / "work"
     ema = ["ema=True", "ema_cfg.ema_type=WarmupEMA", "ema_cfg.max_decay=0.99"]
-    runner = run_tool("train", TINY, "--work-dir", str(work), "--amp",
-                      "--cfg-options", *TWO_ITERS, *ema)
+    runner = run_tool(
+        "train", TINY, "--work-dir", str(work), "--amp", "--cfg-options", *TWO_ITERS, *ema
+    )
     assert type(runner.optim_wrapper).__name__ == "CPUAmpOptimWrapper"
     hook = next(h for h in runner.hooks if type(h).__name__ == "EMAHook")
     assert type(hook.ema_model).__name__ == "WarmupEMA" and hook.ema_model.max_decay == 0.99
@@ -45,16 +47,33 @@ def test_train_with_ema_and_amp_then_resume_then_test(tmp_path):
     ckpt = load_local_checkpoint(str(work / "epoch_1.pth"))
     assert "ema_state_dict" in ckpt and ckpt["meta"]["iter"] == 2
 
-    runner = run_tool("train", TINY, "--work-dir", str(work), "--resume", "--cfg-options",
-                      *TWO_ITERS, "train_cfg.max_epochs=2", *ema)
+    runner = run_tool(
+        "train",
+        TINY,
+        "--work-dir",
+        str(work),
+        "--resume",
+        "--cfg-options",
+        *TWO_ITERS,
+        "train_cfg.max_epochs=2",
+        *ema,
+    )
     assert runner.iter == 4 and runner.epoch == 2
     assert (work / "epoch_1.pth").read_bytes() == first  # resumed, not retrained
     assert load_local_checkpoint(str(work / "epoch_2.pth"))["meta"]["iter"] == 4
 
     results = tmp_path / "results.pkl"
-    metrics = run_tool("test", TINY, str(work / "epoch_2.pth"), "--work-dir",
-                       str(tmp_path / "test"), "--out", str(results),
-                       "--cfg-options", "log_level=WARNING")
+    metrics = run_tool(
+        "test",
+        TINY,
+        str(work / "epoch_2.pth"),
+        "--work-dir",
+        str(tmp_path / "test"),
+        "--out",
+        str(results),
+        "--cfg-options",
+        "log_level=WARNING",
+    )
     assert "mIoU" in metrics and results.is_file()
 
 
@@ -77,12 +96,22 @@ def test_auto_resume_in_a_new_work_dir_keeps_load_from(tmp_path):
     run_tool("train", TINY, "--work-dir", str(init), "--cfg-options", *TWO_ITERS)
     work = tmp_path / "work"
     load = f"load_from={init / 'epoch_1.pth'}"
-    runner = run_tool("train", TINY, "--work-dir", str(work), "--resume",
-                      "--cfg-options", *TWO_ITERS, load)
+    runner = run_tool(
+        "train", TINY, "--work-dir", str(work), "--resume", "--cfg-options", *TWO_ITERS, load
+    )
     assert runner.cfg.load_from == str(init / "epoch_1.pth") and not runner.cfg.resume
     assert runner.iter == 2  # trained its own epoch from the loaded weights
 
-    runner = run_tool("train", TINY, "--work-dir", str(work), "--resume",
-                      "--cfg-options", *TWO_ITERS, "train_cfg.max_epochs=2", load)
+    runner = run_tool(
+        "train",
+        TINY,
+        "--work-dir",
+        str(work),
+        "--resume",
+        "--cfg-options",
+        *TWO_ITERS,
+        "train_cfg.max_epochs=2",
+        load,
+    )
     assert runner.cfg.resume and runner.cfg.load_from == str(work / "epoch_1.pth")
     assert runner.iter == 4

@@ -1,6 +1,7 @@
 """Every trainable parameter of every SynthRef training config gets a gradient from one
 training step: DistributedDataParallel (without ``find_unused_parameters``) stops on the
 first parameter that does not."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # SynthRef configs that train a model; rpp trains partial-res_synthref-1pct's model on the
 # output of an earlier step, the proposals config trains nothing
 TRAINING_CONFIGS = sorted(
-    p for p in (ROOT / "configs").rglob("*synthref*.py")
+    p
+    for p in (ROOT / "configs").rglob("*synthref*.py")
     if "_base_" not in p.parts and not p.name.endswith(("-rpp.py", "proposals_synthref.py"))
 )
 
@@ -38,7 +40,8 @@ def _tiny(node):
 
 
 @pytest.mark.parametrize(
-    "path", TRAINING_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
+    "path", TRAINING_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs"))
+)
 def test_every_trainable_parameter_gets_a_gradient(path, module_synthref_with_proposals):
     cfg = synthref_config(str(path), str(module_synthref_with_proposals))
     _tiny(cfg._cfg_dict)

@@ -1,4 +1,5 @@
 """Exact conversions between masks, contour points, polygons and tokens (SeqTR)."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Array helpers of risseg.utils.drawing: upscaling, outlines, caption wrapping, grids."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,14 +34,26 @@ def test_captions_wrap_to_the_width():
 
 
 def test_tile_fits_images_of_any_size():
-    grid = tile([np.full((4, 8, 3), 200, np.uint8), np.full((8, 4, 3), 100, np.uint8),
-                 np.full((8, 8, 3), 50, np.uint8)], columns=2, cell=16)
+    grid = tile(
+        [
+            np.full((4, 8, 3), 200, np.uint8),
+            np.full((8, 4, 3), 100, np.uint8),
+            np.full((8, 8, 3), 50, np.uint8),
+        ],
+        columns=2,
+        cell=16,
+    )
     assert grid.shape == (32, 32, 3)
     assert grid[0, 0, 0] == 200 and grid[15, 0, 0] == 0  # letterboxed: 16 x 8
     assert grid[0, 16, 0] == 100 and grid[0, 26, 0] == 0  # 8 x 16 in the second cell
     assert grid[20, 4, 0] == 50 and grid[20, 20, 0] == 0  # third cell full, fourth blank
-    wide = tile([np.full((4, 8, 3), 200, np.uint8)] * 2, columns=2, cell=(16, 8),
-                background=(9, 9, 9), gap=2)
+    wide = tile(
+        [np.full((4, 8, 3), 200, np.uint8)] * 2,
+        columns=2,
+        cell=(16, 8),
+        background=(9, 9, 9),
+        gap=2,
+    )
     assert wide.shape == (8, 34, 3) and wide[0, 16, 0] == 9 and wide[0, 18, 0] == 200
     with pytest.raises(ValueError):
         tile([], columns=2)

@@ -1,4 +1,5 @@
 """Truncation checks of JPEG / PNG files and read_image."""
+
 from __future__ import annotations
 
 import cv2
@@ -56,8 +57,7 @@ def test_every_cut_of_a_png_is_detected():
 
 
 @pytest.mark.parametrize("backend", ["cv2", "pillow"])
-def test_read_image_refuses_a_truncated_jpeg_that_decoders_accept(tmp_path, backend,
-                                                                  monkeypatch):
+def test_read_image_refuses_a_truncated_jpeg_that_decoders_accept(tmp_path, backend, monkeypatch):
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # as some libraries set it
     path = tmp_path / "cut.jpg"
     path.write_bytes(JPEGS["baseline"][: len(JPEGS["baseline"]) * 2 // 3])

@@ -5,8 +5,18 @@ import pytest
 
 from risseg.utils.safe_pickle import UnsafePickleError, safe_load_pickle, safe_loads
 
-PLAIN = [{"ref_id": 1, "split": "testAB", "sent_ids": (3, 4), "tags": {"a", "b"},
-          "raw": b"caf\xc3\xa9", "score": 0.5, "ok": True, "none": None}]
+PLAIN = [
+    {
+        "ref_id": 1,
+        "split": "testAB",
+        "sent_ids": (3, 4),
+        "tags": {"a", "b"},
+        "raw": b"caf\xc3\xa9",
+        "score": 0.5,
+        "ok": True,
+        "none": None,
+    }
+]
 
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))

@@ -1,5 +1,6 @@
 """risseg.demo: the drawing of one or two models, and the Gradio server answering a request
 on 127.0.0.1 (skipped without Gradio, an optional extra)."""
+
 from __future__ import annotations
 
 import socket
@@ -18,8 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = [
     dict(type="LoadImage"),
     dict(type="Resize", scale=(32, 32)),
-    dict(type="TokenizeText", tokenizer=dict(type="WordVocabTokenizer",
-                                              vocab=["the", "red", "square"]), max_length=8),
+    dict(
+        type="TokenizeText",
+        tokenizer=dict(type="WordVocabTokenizer", vocab=["the", "red", "square"]),
+        max_length=8,
+    ),
     dict(type="PackRISInputs"),
 ]
 
@@ -84,12 +88,16 @@ def test_the_server_segments_an_uploaded_image(two_models, tmp_path):
     models = load_models(two_models)
     demo = build_demo(models)
     port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                quiet=True, show_error=True)
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        show_error=True,
+    )
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        left, right = client.predict(handle_file(str(image)), "the red square",
-                                     api_name="/segment")
+        left, right = client.predict(handle_file(str(image)), "the red square", api_name="/segment")
     finally:
         demo.close()
     expected = draw_models(models, _image(), "the red square")

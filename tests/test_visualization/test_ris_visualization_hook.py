@@ -1,4 +1,5 @@
 """RISVisualizationHook through the mmengine Runner on the tiny config."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """RISLocalVisualizer: colours kept, masks, outlines, caption, IoU, frames, registry."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,7 +43,7 @@ def test_side_by_side_keeps_the_image_and_fills_the_prediction():
     assert np.abs(inner - expect).max() <= 3
     assert tuple(out[top + 30 * s, left + 30 * s]) == (30, 30, 200)
     # the GT outline passes through its top-left corner's boundary pixels, in green
-    edge = out[top + 2 * s: top + 3 * s, left + 16 * s: left + 20 * s].reshape(-1, 3)
+    edge = out[top + 2 * s : top + 3 * s, left + 16 * s : left + 20 * s].reshape(-1, 3)
     assert any(np.abs(p.astype(int) - GT_COLOUR).max() < 40 for p in edge)
 
 
@@ -68,8 +69,11 @@ def test_masks_of_another_shape_are_refused():
 def test_points_and_box_are_drawn_in_image_coordinates():
     image = np.full((16, 16, 3), 90, np.uint8)
     vis = RISLocalVisualizer(min_side=64, side_by_side=False, line_width=2)
-    out = vis.draw_ris(image, points=np.array([[4.0, 4.0], [12.0, 12.0], [-1, -1]]),
-                       box=np.array([2.0, 2.0, 14.0, 14.0]))
+    out = vis.draw_ris(
+        image,
+        points=np.array([[4.0, 4.0], [12.0, 12.0], [-1, -1]]),
+        box=np.array([2.0, 2.0, 14.0, 14.0]),
+    )
     assert tuple(out[4 * 4, 4 * 4]) == (255, 255, 255)  # the first point is white
     last = out[12 * 4, 12 * 4].astype(int)
     assert last[0] > 200 and last[1] > 200 and last[2] < 100  # the last one yellow
@@ -119,8 +123,13 @@ def test_sample_image_picks_the_frame_of_the_mask(tmp_path):
     at_original = _sample(pred, gt, img_path=str(path), ori_shape=(32, 32))
     np.testing.assert_array_equal(sample_image(at_original), image)
     # predicted in a 16 x 16 input frame: the network input is drawn on
-    small = _sample(pred[::2, ::2].copy(), gt[::2, ::2].copy(), img_path=str(path),
-                    ori_shape=(32, 32), img_shape=(16, 16))
+    small = _sample(
+        pred[::2, ::2].copy(),
+        gt[::2, ::2].copy(),
+        img_path=str(path),
+        ori_shape=(32, 32),
+        img_shape=(16, 16),
+    )
     inputs = torch.from_numpy(image[::2, ::2].transpose(2, 0, 1).copy())
     np.testing.assert_array_equal(sample_image(small, inputs), image[::2, ::2])
     with pytest.raises(ValueError, match="neither the original"):

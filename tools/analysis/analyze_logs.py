@@ -11,6 +11,7 @@ epoch-based training). ``plot_curve`` draws one panel per key: training keys aga
 iteration, validation keys against the epoch (the iteration for iteration-based training),
 one line per log. Without ``--out`` the figure is shown in a window.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,13 @@ def _run_name(path: str) -> str:
     return parts[-4] if len(parts) >= 4 else Path(path).stem
 
 
-def plot_curve(logs: list[str], keys: list[str], legend: list[str] | None = None,
-               title: str | None = None, out: str | None = None):
+def plot_curve(
+    logs: list[str],
+    keys: list[str],
+    legend: list[str] | None = None,
+    title: str | None = None,
+    out: str | None = None,
+):
     """One panel per key, one line per log; saved to ``out`` or shown.
 
     Returns:
@@ -114,8 +120,13 @@ def train_time(path: str) -> dict:
     times = np.asarray([r["time"] for r in train if "time" in r], dtype=np.float64)
     if not len(times):
         raise ValueError(f"{path}: no training 'time' logged")
-    return dict(log=path, mean_s_per_iter=float(times.mean()), fastest=float(times.min()),
-                slowest=float(times.max()), logged_steps=int(len(times)))
+    return dict(
+        log=path,
+        mean_s_per_iter=float(times.mean()),
+        fastest=float(times.min()),
+        slowest=float(times.max()),
+        logged_steps=int(len(times)),
+    )
 
 
 def parse_args() -> argparse.Namespace:

@@ -15,6 +15,7 @@ its own colour, its index and score. For both, the split is read with every GT m
 ``supervision_file`` / ``pseudo_ann_file`` ignored), so the IoU measures the pseudo labels.
 Writes ``<out>/<index>_<image stem>_<ref_id>.png`` and prints how many were drawn.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,15 +36,20 @@ from risseg.visualization import RISLocalVisualizer, write_rgb
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Draw a dataset's items or pseudo labels")
     parser.add_argument("config")
-    parser.add_argument("--split", choices=("train", "val", "test"), default="train",
-                        help="which dataloader's dataset (default: train)")
+    parser.add_argument(
+        "--split",
+        choices=("train", "val", "test"),
+        default="train",
+        help="which dataloader's dataset (default: train)",
+    )
     parser.add_argument("--out", default="work_dirs/browse", help="output folder")
     parser.add_argument("--num", type=int, default=20, help="pictures to draw")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--pseudo-ann", help="pseudo annotation JSON {ref_id: segmentation}")
     group.add_argument("--proposals", help="SemiRES proposals folder (<image_id>.json files)")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
-                        help="override config entries")
+    parser.add_argument(
+        "--cfg-options", nargs="+", action=DictAction, help="override config entries"
+    )
     return parser.parse_args()
 
 
@@ -80,9 +86,14 @@ def draw_pipeline(dataset, visualizer: RISLocalVisualizer, num: int):
         box = sample.get("gt_bbox") if mask is None else None  # box-supervised items
         supervision = sample.get("supervision", "mask")
         notes = [] if supervision == "mask" else [f"supervision: {supervision}"]
-        picture = visualizer.draw_ris(image, text=sample.get("text"), gt_mask=mask,
-                                      box=None if box is None else box.numpy(),
-                                      points=_points(sample), notes=notes)
+        picture = visualizer.draw_ris(
+            image,
+            text=sample.get("text"),
+            gt_mask=mask,
+            box=None if box is None else box.numpy(),
+            points=_points(sample),
+            notes=notes,
+        )
         yield _name(i, sample.get("img_path"), sample.get("ref_id")), picture
 
 
@@ -116,10 +127,14 @@ def draw_pseudo_anns(dataset, path: str, visualizer: RISLocalVisualizer, num: in
         mask = segmentation_to_mask(pseudo[ref_id], info["height"], info["width"])
         gt, box = _gt(info)
         picture = visualizer.draw_ris(
-            read_image(info["img_path"], backend="pillow"), text=info["texts"][0],
-            pred_mask=mask, gt_mask=gt, box=box if gt is None else None,
+            read_image(info["img_path"], backend="pillow"),
+            text=info["texts"][0],
+            pred_mask=mask,
+            gt_mask=gt,
+            box=box if gt is None else None,
             iou=None if gt is None else _iou(mask, gt),
-            notes=[f"pseudo mask of ref {ref_id} ({Path(path).name})"])
+            notes=[f"pseudo mask of ref {ref_id} ({Path(path).name})"],
+        )
         yield _name(i, info["img_path"], ref_id), picture
 
 
@@ -132,12 +147,19 @@ def draw_proposals(dataset, folder: str, visualizer: RISLocalVisualizer, num: in
         info = dataset.get_data_info(i)
         masks, scores = read_proposals(folder, info["image_id"])
         gt, _ = _gt(info)
-        best = "" if gt is None or not len(masks) else \
-            f"; best IoU with the GT {max(_iou(m, gt) for m in masks):.2f}"
+        best = (
+            ""
+            if gt is None or not len(masks)
+            else f"; best IoU with the GT {max(_iou(m, gt) for m in masks):.2f}"
+        )
         picture = visualizer.draw_proposals(
-            read_image(info["img_path"], backend="pillow"), masks, scores,
-            text=info["texts"][0], gt_mask=gt,
-            notes=[f"{len(masks)} proposals of image {info['image_id']}{best}"])
+            read_image(info["img_path"], backend="pillow"),
+            masks,
+            scores,
+            text=info["texts"][0],
+            gt_mask=gt,
+            notes=[f"{len(masks)} proposals of image {info['image_id']}{best}"],
+        )
         count += 1
         yield _name(i, info["img_path"], info["ref_id"]), picture
 

@@ -11,6 +11,7 @@ FLOPs) the model's ``test_step`` (preprocessing and prediction, the default) or,
 loss``, one training forward + backward. Prints a table per top-level part (backbone,
 text_encoder, neck, head, ...) and one JSON line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,12 +35,18 @@ from risseg.utils import register_all_modules  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="FLOPs and parameters of a model")
     parser.add_argument("config")
-    parser.add_argument("--size", type=int, help="square input side (default: the config's "
-                        "training frame)")
-    parser.add_argument("--mode", choices=("test", "loss"), default="test",
-                        help="count test_step (default) or a training forward + backward")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
-                        help="override config entries")
+    parser.add_argument(
+        "--size", type=int, help="square input side (default: the config's training frame)"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("test", "loss"),
+        default="test",
+        help="count test_step (default) or a training forward + backward",
+    )
+    parser.add_argument(
+        "--cfg-options", nargs="+", action=DictAction, help="override config entries"
+    )
     return parser.parse_args()
 
 
@@ -54,15 +61,19 @@ def part_flops(counts: dict[str, dict], root: str, names: list[str]) -> dict[str
     def flops(name: str) -> int:
         if name in totals:
             return totals[name]
-        children = {n[: n.index(".", len(name) + 1)] if "." in n[len(name) + 1:] else n
-                    for n in totals if n.startswith(name + ".")}
+        children = {
+            n[: n.index(".", len(name) + 1)] if "." in n[len(name) + 1 :] else n
+            for n in totals
+            if n.startswith(name + ".")
+        }
         return sum(flops(child) for child in children)
 
     return {name: flops(f"{root}.{name}") for name in names}
 
 
-def count(config: str, size: int | None = None, mode: str = "test",
-          cfg_options: dict | None = None) -> dict:
+def count(
+    config: str, size: int | None = None, mode: str = "test", cfg_options: dict | None = None
+) -> dict:
     """FLOPs of one (image, sentence) sample and the parameters of CONFIG's model.
 
     Returns:
@@ -93,14 +104,23 @@ def count(config: str, size: int | None = None, mode: str = "test",
             losses = model(**data, mode="loss")
             sum(v.sum() for k, v in losses.items() if k.startswith("loss")).backward()
     total = counter.get_total_flops()
-    parts = part_flops(counter.get_flop_counts(), type(model).__name__,
-                       [name for name, _ in model.named_children()])
+    parts = part_flops(
+        counter.get_flop_counts(),
+        type(model).__name__,
+        [name for name, _ in model.named_children()],
+    )
     if total > sum(parts.values()):
         parts["other"] = total - sum(parts.values())  # ops outside any part's forward
     parts = {name: flops / 1e9 for name, flops in parts.items()}
-    return dict(input=[3, side, side], text_length=length, mode=mode,
-                gflops=total / 1e9, parts=parts,
-                params_m=sum(p.numel() for p in model.parameters()) / 1e6, dropped=dropped)
+    return dict(
+        input=[3, side, side],
+        text_length=length,
+        mode=mode,
+        gflops=total / 1e9,
+        parts=parts,
+        params_m=sum(p.numel() for p in model.parameters()) / 1e6,
+        dropped=dropped,
+    )
 
 
 def main() -> dict:

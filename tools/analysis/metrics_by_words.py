@@ -10,6 +10,7 @@ evaluation's own protocol) and oIoU (summed intersection / summed union of the s
 i.e. at the resolution tools/test.py evaluated at), x100. Where a model's errors come from
 a kind of word (a colour, a side), the two groups show it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,17 +50,23 @@ def split_metrics(records: list[dict], words: set[str]) -> dict[str, dict]:
             out[group] = dict(sentences=0, mIoU=None, oIoU=None)
             continue
         ious, inter, union = np.array(rows, dtype=float).T
-        out[group] = dict(sentences=len(rows), mIoU=100 * float(ious.mean()),
-                          oIoU=100 * float(inter.sum() / max(union.sum(), 1.0)))
+        out[group] = dict(
+            sentences=len(rows),
+            mIoU=100 * float(ious.mean()),
+            oIoU=100 * float(inter.sum() / max(union.sum(), 1.0)),
+        )
     return out
 
 
 def main() -> dict[str, dict]:
     parser = argparse.ArgumentParser(description="mIoU / oIoU with and without some words")
     parser.add_argument("preds", nargs="+", help=".json files of tools/test.py --out")
-    parser.add_argument("--words", nargs="+", default=SYNTHREF_COLOURS,
-                        help="words that put a sentence in the 'with' group (default: "
-                             "SynthRef's colour words)")
+    parser.add_argument(
+        "--words",
+        nargs="+",
+        default=SYNTHREF_COLOURS,
+        help="words that put a sentence in the 'with' group (default: SynthRef's colour words)",
+    )
     parser.add_argument("--out", help="also write the figures as JSON")
     args = parser.parse_args()
     words = {w.lower() for w in args.words}

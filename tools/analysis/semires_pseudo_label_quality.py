@@ -85,15 +85,22 @@ def main() -> dict:
     missing, unexpected = target.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith(("student.", "data_preprocessor."))]
     if missing or unexpected:
-        raise KeyError(f"{args.checkpoint} does not fit the config's model: missing "
-                       f"{missing[:3]}, unexpected {unexpected[:3]}")
+        raise KeyError(
+            f"{args.checkpoint} does not fit the config's model: missing "
+            f"{missing[:3]}, unexpected {unexpected[:3]}"
+        )
     pre = model.data_preprocessor
     rows = []
     with torch.no_grad():
         for start in range(0, len(indices), args.batch_size):
             items = [full[i] for i in indices[start : start + args.batch_size]]
-            data = pre(dict(inputs=[b["inputs"] for b in items],
-                            data_samples=[b["data_samples"] for b in items]), False)
+            data = pre(
+                dict(
+                    inputs=[b["inputs"] for b in items],
+                    data_samples=[b["data_samples"] for b in items],
+                ),
+                False,
+            )
             samples = data["data_samples"]
             prob = model.teacher_probs(data["inputs"], samples)[:, 1]  # (B, H, W)
             hard = prob > 0.5
@@ -105,20 +112,27 @@ def main() -> dict:
                 p, mask = prob[b, :h, :w], hard[b, :h, :w]
                 scores = [p[m[:h, :w]].mean().item() if m.any() else 0.0 for m in props[b]]
                 top = props[b][int(np.argmax(scores))][:h, :w] if scores else mask
-                rows.append(dict(
-                    teacher=_iou(mask, gt),
-                    iom=_iou(refined["iom"][0][b, :h, :w], gt),
-                    cpi=_iou(refined["cpi"][0][b, :h, :w], gt),
-                    top_proposal=_iou(top, gt),
-                    iom_matched=bool(refined["iom"][1][b]),
-                    cpi_matched=bool(refined["cpi"][1][b]),
-                    confidence=p[mask].mean().item() if mask.any() else 0.0,
-                ))
+                rows.append(
+                    dict(
+                        teacher=_iou(mask, gt),
+                        iom=_iou(refined["iom"][0][b, :h, :w], gt),
+                        cpi=_iou(refined["cpi"][0][b, :h, :w], gt),
+                        top_proposal=_iou(top, gt),
+                        iom_matched=bool(refined["iom"][1][b]),
+                        cpi_matched=bool(refined["cpi"][1][b]),
+                        confidence=p[mask].mean().item() if mask.any() else 0.0,
+                    )
+                )
     kinds = ("teacher", "iom", "cpi", "top_proposal")
     conf = np.array([r["confidence"] for r in rows])
-    result = dict(refs=len(rows), checkpoint=args.checkpoint,
-                  matched=dict(iom=float(np.mean([r["iom_matched"] for r in rows])),
-                               cpi=float(np.mean([r["cpi_matched"] for r in rows]))))
+    result = dict(
+        refs=len(rows),
+        checkpoint=args.checkpoint,
+        matched=dict(
+            iom=float(np.mean([r["iom_matched"] for r in rows])),
+            cpi=float(np.mean([r["cpi_matched"] for r in rows])),
+        ),
+    )
     for kind in kinds:
         v = np.array([r[kind] for r in rows])
         result[kind] = dict(mIoU=100 * float(v.mean()), prec_at_0_5=100 * float((v > 0.5).mean()))
@@ -130,12 +144,18 @@ def main() -> dict:
         result["cpi_prec_by_confidence"][key] = 100 * float((v > 0.5).mean())
     print(f"{len(rows)} unlabeled refs (one sentence each), IoU with the true mask x100:")
     for kind in kinds:
-        print(f"  {kind:13s} mIoU {result[kind]['mIoU']:6.2f}  IoU>0.5 "
-              f"{result[kind]['prec_at_0_5']:6.2f}%")
-    print(f"  matched: IOM {100 * result['matched']['iom']:.1f}%, "
-          f"CPI {100 * result['matched']['cpi']:.1f}%")
-    print("  CPI IoU>0.5 among the most confident teacher masks: "
-          + ", ".join(f"{k} {v:.1f}%" for k, v in result["cpi_prec_by_confidence"].items()))
+        print(
+            f"  {kind:13s} mIoU {result[kind]['mIoU']:6.2f}  IoU>0.5 "
+            f"{result[kind]['prec_at_0_5']:6.2f}%"
+        )
+    print(
+        f"  matched: IOM {100 * result['matched']['iom']:.1f}%, "
+        f"CPI {100 * result['matched']['cpi']:.1f}%"
+    )
+    print(
+        "  CPI IoU>0.5 among the most confident teacher masks: "
+        + ", ".join(f"{k} {v:.1f}%" for k, v in result["cpi_prec_by_confidence"].items())
+    )
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=1)

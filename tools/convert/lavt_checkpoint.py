@@ -139,10 +139,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("src", help="official LAVT or SemiRES checkpoint (.pth)")
     parser.add_argument("dst", help="output mmengine checkpoint (.pth)")
-    parser.add_argument("--layout", choices=("lavt", "semires"), default="lavt",
-                        help="LAVTSegmentor (default) or SemiRESSegmentor (teacher + student)")
-    parser.add_argument("--student", help="--layout semires: the official student file "
-                        "(default: the teacher's weights for both)")
+    parser.add_argument(
+        "--layout",
+        choices=("lavt", "semires"),
+        default="lavt",
+        help="LAVTSegmentor (default) or SemiRESSegmentor (teacher + student)",
+    )
+    parser.add_argument(
+        "--student",
+        help="--layout semires: the official student file "
+        "(default: the teacher's weights for both)",
+    )
     args = parser.parse_args()
     if args.student and args.layout != "semires":
         parser.error("--student needs --layout semires")

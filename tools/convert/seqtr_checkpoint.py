@@ -40,8 +40,10 @@ _RULES = (
     (r"head\.transformer\.encoder\.layers\.(\d+)\.(self_attn|norm\d)\.", r"head.encoder.\1.\2."),
     (r"head\.transformer\.decoder\.layers\.(\d+)\.linear1\.", r"head.decoder.\1.ffn.0."),
     (r"head\.transformer\.decoder\.layers\.(\d+)\.linear2\.", r"head.decoder.\1.ffn.3."),
-    (r"head\.transformer\.decoder\.layers\.(\d+)\.multihead_attn\.",
-     r"head.decoder.\1.cross_attn."),
+    (
+        r"head\.transformer\.decoder\.layers\.(\d+)\.multihead_attn\.",
+        r"head.decoder.\1.cross_attn.",
+    ),
     (r"head\.transformer\.decoder\.layers\.(\d+)\.point\.", r"head.decoder.\1.point_bias.mlp."),
     (r"head\.transformer\.decoder\.layers\.(\d+)\.(self_attn|norm\d)\.", r"head.decoder.\1.\2."),
     (r"head\.transformer\.decoder\.norm\.", "head.decoder_norm."),
@@ -84,8 +86,9 @@ def point_rows(value: Tensor, key: str) -> Tensor:
     if rows % 4:
         raise ValueError(f"{key}: expected 4 outputs per head, got {rows} rows")
     heads = rows // 4
-    order = [2 * heads * part + 2 * h + axis for h in range(heads) for part in (0, 1)
-             for axis in (0, 1)]  # head h: centre x, y, then scale x, y
+    order = [
+        2 * heads * part + 2 * h + axis for h in range(heads) for part in (0, 1) for axis in (0, 1)
+    ]  # head h: centre x, y, then scale x, y
     return value[order]
 
 
@@ -129,8 +132,9 @@ def convert_seqtr_checkpoint(ckpt: dict, ema: bool = False) -> dict[str, Tensor]
     """
     name = "ema_state_dict" if ema else "state_dict"
     if name not in ckpt:
-        raise KeyError(f"Not an official SeqTR checkpoint with {name!r}: top-level keys "
-                       f"{sorted(ckpt)[:8]}.")
+        raise KeyError(
+            f"Not an official SeqTR checkpoint with {name!r}: top-level keys {sorted(ckpt)[:8]}."
+        )
     return convert_seqtr_state_dict(ckpt[name])
 
 
@@ -165,8 +169,10 @@ def main() -> None:
     if args.token_to_ix:
         vocab = load_token_to_ix(args.token_to_ix)
         if len(vocab) != vocab_size:
-            raise ValueError(f"{args.token_to_ix} has {len(vocab)} words but {args.src} embeds "
-                             f"{vocab_size}: they belong to different datasets")
+            raise ValueError(
+                f"{args.token_to_ix} has {len(vocab)} words but {args.src} embeds "
+                f"{vocab_size}: they belong to different datasets"
+            )
         with open(args.vocab_out, "w", encoding="utf-8") as f:
             json.dump(vocab, f, ensure_ascii=False)
         print(f"Wrote {len(vocab)} words to {args.vocab_out}")

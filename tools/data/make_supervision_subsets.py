@@ -8,6 +8,7 @@ Example:
     python tools/data/make_supervision_subsets.py --data-root data --dataset refcoco \\
         --split-by unc --ratios 0.01 0.05 0.1 --seed 0
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,9 @@ def main() -> None:
     refs_path = osp.join(ann_dir, f"refs({args.split_by}).json")
     if not osp.isfile(refs_path):
         refs_path = refs_path[:-5] + ".p"
-    train = {int(r["ref_id"]): int(r["image_id"])
-             for r in load_refs(refs_path) if r["split"] == "train"}
+    train = {
+        int(r["ref_id"]): int(r["image_id"]) for r in load_refs(refs_path) if r["split"] == "train"
+    }
     if not train:
         raise SystemExit(f"{refs_path}: no train refs.")
     out_dir = args.out_dir or ann_dir
@@ -54,9 +56,11 @@ def main() -> None:
         semi = make_semi_split(train, ratio, args.seed)
         _write(osp.join(out_dir, f"supervision_{pct}pct.json"), mask)
         _write(osp.join(out_dir, f"semi_{pct}pct.json"), semi)
-        print(f"{pct}%: {len(mask['mask'])}/{len(train)} refs keep masks; "
-              f"{len(semi['labeled_image_ids'])} labeled images "
-              f"({len(semi['mask'])} refs) -> {out_dir}")
+        print(
+            f"{pct}%: {len(mask['mask'])}/{len(train)} refs keep masks; "
+            f"{len(semi['labeled_image_ids'])} labeled images "
+            f"({len(semi['mask'])} refs) -> {out_dir}"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ prefers the JSON file when both exist.
 Example:
     python tools/data/refs_to_json.py "data/refcoco/refs(unc).p"
 """
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,7 @@
 
 Unknown top-level ``--cfg-options`` keys are refused as ``tools/train.py`` refuses them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,12 @@ from risseg.engine.run_config import check_cfg_options
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Print the whole config")
     parser.add_argument("config", help="config file path")
-    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
-                        help="override config entries, e.g. train_dataloader.batch_size=8")
+    parser.add_argument(
+        "--cfg-options",
+        nargs="+",
+        action=DictAction,
+        help="override config entries, e.g. train_dataloader.batch_size=8",
+    )
     parser.add_argument("--save-path", help="also write the merged config to this .py file")
     return parser.parse_args()
 

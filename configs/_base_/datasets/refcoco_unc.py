@@ -25,8 +25,14 @@ test_pipeline = [
     dict(type="TokenizeText", tokenizer=tokenizer, max_length=20),
     dict(type="PackRISInputs"),
 ]
-_dataset = dict(type=dataset_type, data_root=data_root, dataset=refer_dataset, split_by=split_by,
-                img_prefix=img_prefix, text_field=text_field)
+_dataset = dict(
+    type=dataset_type,
+    data_root=data_root,
+    dataset=refer_dataset,
+    split_by=split_by,
+    img_prefix=img_prefix,
+    text_field=text_field,
+)
 
 train_dataloader = dict(
     batch_size=8,

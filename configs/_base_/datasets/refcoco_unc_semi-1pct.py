@@ -7,11 +7,19 @@
 # --cfg-options proposal_dir=DIR, which reaches LoadProposals).
 _data_root = "data/"
 proposal_dir = _data_root + "refcoco/sam_proposals"
-_tokenizer = dict(type="BertTokenizer", vocab=_data_root + "pretrained/bert-base-uncased",
-                  mode="slice")
-_refcoco = dict(type="ReferDataset", data_root=_data_root, dataset="refcoco", split_by="unc",
-                img_prefix="images/mscoco/images/train2014", text_field="raw", split="train",
-                supervision_file="semi_1pct.json")
+_tokenizer = dict(
+    type="BertTokenizer", vocab=_data_root + "pretrained/bert-base-uncased", mode="slice"
+)
+_refcoco = dict(
+    type="ReferDataset",
+    data_root=_data_root,
+    dataset="refcoco",
+    split_by="unc",
+    img_prefix="images/mscoco/images/train2014",
+    text_field="raw",
+    split="train",
+    supervision_file="semi_1pct.json",
+)
 _common = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),

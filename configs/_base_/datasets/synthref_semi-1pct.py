@@ -7,8 +7,14 @@
 _data_root = "data/synthref"
 proposal_dir = _data_root + "/proposals"
 _tokenizer = dict(type="WordVocabTokenizer", vocab=_data_root + "/vocab.json")
-_synthref = dict(type="SynthRefDataset", data_root=_data_root, preset="default", seed=0,
-                 split="train", supervision_file="semi_1pct.json")
+_synthref = dict(
+    type="SynthRefDataset",
+    data_root=_data_root,
+    preset="default",
+    seed=0,
+    split="train",
+    supervision_file="semi_1pct.json",
+)
 _common = [
     dict(type="LoadImage"),
     dict(type="SelectSentence"),

@@ -21,8 +21,9 @@ model = dict(
         word_vectors=None,  # e.g. "data/weights/glove_refcoco.npy"
         freeze_word_vectors=True,
     ),
-    neck=dict(type="SeqTRFusionNeck", in_channels=(256, 512, 1024), text_channels=1024,
-              out_channels=1024),
+    neck=dict(
+        type="SeqTRFusionNeck", in_channels=(256, 512, 1024), text_channels=1024, out_channels=1024
+    ),
     head=dict(
         type="SeqHead",
         in_channels=1024,

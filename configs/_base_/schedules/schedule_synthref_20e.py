@@ -5,10 +5,17 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=1.0),
 )
 param_scheduler = [
-    dict(type="LinearLR", start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type="CosineAnnealingLR", eta_min=1e-5, by_epoch=True, begin=1, end=20,
-         convert_to_iter_based=True),
+    dict(
+        type="LinearLR", start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
+    ),
+    dict(
+        type="CosineAnnealingLR",
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=1,
+        end=20,
+        convert_to_iter_based=True,
+    ),
 ]
 train_cfg = dict(type="EpochBasedTrainLoop", max_epochs=20, val_interval=5)
 val_cfg = dict(type="ValLoop")

@@ -8,8 +8,14 @@ optim_wrapper = dict(
 )
 param_scheduler = [
     dict(type="LinearLR", start_factor=0.01, by_epoch=False, begin=0, end=100),
-    dict(type="CosineAnnealingLR", eta_min=2e-5, by_epoch=True, begin=0, end=3,
-         convert_to_iter_based=True),
+    dict(
+        type="CosineAnnealingLR",
+        eta_min=2e-5,
+        by_epoch=True,
+        begin=0,
+        end=3,
+        convert_to_iter_based=True,
+    ),
 ]
 train_cfg = dict(type="EpochBasedTrainLoop", max_epochs=3, val_interval=3)
 val_cfg = dict(type="ValLoop")

@@ -2,8 +2,9 @@
 # over 5 epochs, x0.1 from epoch 75, 90 epochs, batch 128 on one GPU.
 optim_wrapper = dict(
     type="OptimWrapper",
-    optimizer=dict(type="Adam", lr=5e-4, betas=(0.9, 0.98), eps=1e-9, weight_decay=0.0,
-                   amsgrad=True),
+    optimizer=dict(
+        type="Adam", lr=5e-4, betas=(0.9, 0.98), eps=1e-9, weight_decay=0.0, amsgrad=True
+    ),
     clip_grad=dict(max_norm=0.15),
 )
 param_scheduler = [

@@ -13,6 +13,7 @@ A *program* is a list of constraints (JSON-serialisable dicts)::
 to exactly the target. Horizontal words are only the tokens ``left`` and ``right``, so the
 flip's whole-word swap turns a true expression into the true one for the mirrored scene.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -23,24 +24,44 @@ MARGIN = 0.06  # fraction of the image side separating "clearly left of" from "a
 NEXT_TO_GAP = 0.08  # max gap between outlines (fraction of the side) for "next to"
 ATTRS = ("size", "colour", "shape")
 
-SHAPE_WORDS = {"circle": ["circle", "disc"], "ring": ["ring", "donut"],
-               "ellipse": ["ellipse", "oval"], "square": ["square"],
-               "triangle": ["triangle"], "diamond": ["diamond", "rhombus"],
-               "star": ["star"]}
+SHAPE_WORDS = {
+    "circle": ["circle", "disc"],
+    "ring": ["ring", "donut"],
+    "ellipse": ["ellipse", "oval"],
+    "square": ["square"],
+    "triangle": ["triangle"],
+    "diamond": ["diamond", "rhombus"],
+    "star": ["star"],
+}
 GENERIC_NOUNS = ["shape", "object", "thing"]
-COLOUR_WORDS = {"red": ["red"], "green": ["green"], "blue": ["blue"], "yellow": ["yellow"],
-                "purple": ["purple", "violet"], "cyan": ["cyan", "turquoise"]}
+COLOUR_WORDS = {
+    "red": ["red"],
+    "green": ["green"],
+    "blue": ["blue"],
+    "yellow": ["yellow"],
+    "purple": ["purple", "violet"],
+    "cyan": ["cyan", "turquoise"],
+}
 SIZE_WORDS = {"small": ["small", "little", "tiny"], "big": ["big", "large"]}
-EXTREME_PRE = {"left": ["left"], "right": ["right"], "top": ["top", "highest"],
-               "bottom": ["bottom", "lowest"]}
-EXTREME_POST = {"left": ["on the left", "furthest to the left", "on the far left"],
-                "right": ["on the right", "furthest to the right", "on the far right"],
-                "top": ["at the top", "nearest the top"],
-                "bottom": ["at the bottom", "nearest the bottom"]}
-RELATION_WORDS = {"left_of": ["left of", "to the left of"],
-                  "right_of": ["right of", "to the right of"],
-                  "above": ["above", "over"], "below": ["below", "under", "beneath"],
-                  "next_to": ["next to", "beside"]}
+EXTREME_PRE = {
+    "left": ["left"],
+    "right": ["right"],
+    "top": ["top", "highest"],
+    "bottom": ["bottom", "lowest"],
+}
+EXTREME_POST = {
+    "left": ["on the left", "furthest to the left", "on the far left"],
+    "right": ["on the right", "furthest to the right", "on the far right"],
+    "top": ["at the top", "nearest the top"],
+    "bottom": ["at the bottom", "nearest the bottom"],
+}
+RELATION_WORDS = {
+    "left_of": ["left of", "to the left of"],
+    "right_of": ["right of", "to the right of"],
+    "above": ["above", "over"],
+    "below": ["below", "under", "beneath"],
+    "next_to": ["next to", "beside"],
+}
 
 
 def relation_holds(rel: str, t: dict, a: dict, side: float) -> bool:
@@ -99,8 +120,11 @@ def resolve(program: list[dict], objects: list[dict], side: float) -> list[int]:
             if len(anchors) != 1:
                 return []
             a = objects[anchors[0]]
-            idx = [i for i in idx if i != anchors[0] and
-                   relation_holds(c["value"], objects[i], a, side)]
+            idx = [
+                i
+                for i in idx
+                if i != anchors[0] and relation_holds(c["value"], objects[i], a, side)
+            ]
     return idx
 
 
@@ -121,14 +145,23 @@ def unique_programs(objects: list[dict], target: int, side: float) -> list[list[
     for j in range(len(objects)):
         if j == target:
             continue
-        for combo in (("shape",), ("colour", "shape"), ("size", "shape"),
-                      ("size", "colour", "shape")):
+        for combo in (
+            ("shape",),
+            ("colour", "shape"),
+            ("size", "shape"),
+            ("size", "colour", "shape"),
+        ):
             anchor = [{"type": k, "value": objects[j][k]} for k in combo]
             if _filter(objects, anchor) == [j]:
                 anchors.append((j, anchor))
                 break
-    holds = {(r, i, j): relation_holds(r, objects[i], objects[j], side)
-             for r in RELATION_WORDS for i in range(len(objects)) for j, _ in anchors if i != j}
+    holds = {
+        (r, i, j): relation_holds(r, objects[i], objects[j], side)
+        for r in RELATION_WORDS
+        for i in range(len(objects))
+        for j, _ in anchors
+        if i != j
+    }
     found = []
     for n in range(4):
         for combo in itertools.combinations(ATTRS, n):
@@ -142,8 +175,7 @@ def unique_programs(objects: list[dict], target: int, side: float) -> list[list[
             for j, anchor in anchors:
                 for r in RELATION_WORDS:
                     if [i for i in idx if i != j and holds[(r, i, j)]] == [target]:
-                        found.append(attrs + [{"type": "relation", "value": r,
-                                               "anchor": anchor}])
+                        found.append(attrs + [{"type": "relation", "value": r, "anchor": anchor}])
     return found
 
 
@@ -180,8 +212,11 @@ def render(program: list[dict], rng: np.random.Generator) -> str:
 def render_noun_phrase(attrs: list[dict], rng: np.random.Generator) -> str:
     """A plain noun phrase for an anchor's attribute constraints (always names the shape)."""
     vals = {c["type"]: c["value"] for c in attrs}
-    words = [SIZE_WORDS[vals["size"]][rng.integers(len(SIZE_WORDS[vals["size"]]))]] \
-        if "size" in vals else []
+    words = (
+        [SIZE_WORDS[vals["size"]][rng.integers(len(SIZE_WORDS[vals["size"]]))]]
+        if "size" in vals
+        else []
+    )
     if "colour" in vals:
         words.append(COLOUR_WORDS[vals["colour"]][rng.integers(len(COLOUR_WORDS[vals["colour"]]))])
     words.append(SHAPE_WORDS[vals["shape"]][rng.integers(len(SHAPE_WORDS[vals["shape"]]))])

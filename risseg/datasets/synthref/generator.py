@@ -14,6 +14,7 @@ chunk's annotations are stored there as JSON (reading them back cannot run code)
 same command again after an interruption redraws only the unfinished chunk (and any stored chunk
 that is corrupt). The folder is renamed to ``<out>`` once complete.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -39,7 +40,7 @@ from .shapes import CURVED_SHAPES, SHAPES
 
 FORMAT_VERSION = 1
 PRESETS: dict[str, dict] = {
-    "tiny": dict(num_images=40, side=128),      # unit tests: about a second
+    "tiny": dict(num_images=40, side=128),  # unit tests: about a second
     "default": dict(num_images=3000, side=128),  # the benchmark
     # RefCOCO's scale (15.2k train images, ~42k train refs against RefCOCO's 17.0k / 42.4k):
     # its 1% split holds ~420 labeled refs like RefCOCO's, where `default` holds 65
@@ -53,19 +54,34 @@ MAX_REFS_PER_IMAGE = 3
 def _choose_programs(programs: list[list[dict]], rng: np.random.Generator) -> list[list[dict]]:
     """2-3 programs: first the simplest one that names the shape, then random others."""
     n = int(rng.integers(2, 4))
-    cost = [len(p) + sum(c["type"] == "relation" for c in p) + 2 * all(
-        c["type"] != "shape" for c in p) for p in programs]
+    cost = [
+        len(p) + sum(c["type"] == "relation" for c in p) + 2 * all(c["type"] != "shape" for c in p)
+        for p in programs
+    ]
     best = [i for i, c in enumerate(cost) if c == min(cost)]
     first = best[rng.integers(len(best))]
     others = [i for i in rng.permutation(len(programs)).tolist() if i != first]
-    return [programs[i] for i in [first] + others[:n - 1]]
+    return [programs[i] for i in [first] + others[: n - 1]]
 
 
 def _object_record(o: dict, objects: list[dict], ann_ids: list[int], side: int) -> dict:
-    rel = {r: [ann_ids[j] for j, a in enumerate(objects) if a is not o and
-               relation_holds(r, o, a, side)] for r in RELATION_WORDS}
-    return dict(shape=o["shape"], colour=o["colour"], size=o["size"], center=o["center"],
-                radius=o["radius"], occluded=o["occluded"], relations=rel)
+    rel = {
+        r: [
+            ann_ids[j]
+            for j, a in enumerate(objects)
+            if a is not o and relation_holds(r, o, a, side)
+        ]
+        for r in RELATION_WORDS
+    }
+    return dict(
+        shape=o["shape"],
+        colour=o["colour"],
+        size=o["size"],
+        center=o["center"],
+        radius=o["radius"],
+        occluded=o["occluded"],
+        relations=rel,
+    )
 
 
 def _make_image(job: tuple) -> dict:
@@ -76,17 +92,32 @@ def _make_image(job: tuple) -> dict:
     img, objects = make_scene(rng, side)
     image_id = index + 1
     file_name = f"synthref_{image_id:06d}.png"
-    cv2.imwrite(osp.join(img_dir, file_name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
-                # Huffman-only PNG: the noise defeats LZ77 matching, so this is both the
-                # fastest encoding and (here) the smallest file
-                [cv2.IMWRITE_PNG_COMPRESSION, 1,
-                 cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY])
+    cv2.imwrite(
+        osp.join(img_dir, file_name),
+        cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
+        # Huffman-only PNG: the noise defeats LZ77 matching, so this is both the
+        # fastest encoding and (here) the smallest file
+        [
+            cv2.IMWRITE_PNG_COMPRESSION,
+            1,
+            cv2.IMWRITE_PNG_STRATEGY,
+            cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY,
+        ],
+    )
     anns = []
     for o in objects:
         segm = mask_to_rle(o["mask"]) if o["occluded"] else o["polygons"]
         box = bbox_xyxy_to_xywh(mask_to_bbox(o["mask"])).tolist()
-        anns.append(dict(image_id=image_id, category_id=SHAPES.index(o["shape"]) + 1,
-                         segmentation=segm, bbox=box, area=int(o["mask"].sum()), iscrowd=0))
+        anns.append(
+            dict(
+                image_id=image_id,
+                category_id=SHAPES.index(o["shape"]) + 1,
+                segmentation=segm,
+                bbox=box,
+                area=int(o["mask"].sum()),
+                iscrowd=0,
+            )
+        )
     refs = []
     describable = []  # up to MAX_REFS_PER_IMAGE (object, programs), in object order
     for k in rng.permutation(len(objects)).tolist():
@@ -109,8 +140,12 @@ def _make_image(job: tuple) -> dict:
         refs.append(dict(obj=k, split=target_split, sentences=sentences))
     for o in objects:  # masks and polygons are in anns now; keep the IPC payload small
         del o["mask"], o["polygons"]
-    return dict(image=dict(id=image_id, file_name=file_name, height=side, width=side),
-                anns=anns, refs=refs, objects=objects)
+    return dict(
+        image=dict(id=image_id, file_name=file_name, height=side, width=side),
+        anns=anns,
+        refs=refs,
+        objects=objects,
+    )
 
 
 def _assign_ids(results: list[dict], side: int) -> dict:
@@ -124,30 +159,62 @@ def _assign_ids(results: list[dict], side: int) -> dict:
         ann_id += len(ids)
         for a, i in zip(res["anns"], ids, strict=True):
             anns.append(dict(id=i, **a))
-        attr_images.append(dict(image_id=image_id, objects=[
-            dict(ann_id=i, **_object_record(o, res["objects"], ids, side))
-            for o, i in zip(res["objects"], ids, strict=True)]))
+        attr_images.append(
+            dict(
+                image_id=image_id,
+                objects=[
+                    dict(ann_id=i, **_object_record(o, res["objects"], ids, side))
+                    for o, i in zip(res["objects"], ids, strict=True)
+                ],
+            )
+        )
         for r in res["refs"]:
             ref_id += 1
             sents, progs = [], []
             for s in r["sentences"]:
                 sent_id += 1
                 tokens = tokenize(s["raw"])
-                sents.append(dict(raw=s["raw"], sent=" ".join(tokens), tokens=tokens,
-                                  sent_id=sent_id))
+                sents.append(
+                    dict(raw=s["raw"], sent=" ".join(tokens), tokens=tokens, sent_id=sent_id)
+                )
                 progs.append(dict(sent_id=sent_id, program=s["program"]))
             a = anns[ids[r["obj"]] - 1]
-            refs.append(dict(ref_id=ref_id, ann_id=a["id"], image_id=image_id,
-                             category_id=a["category_id"], split=r["split"],
-                             sent_ids=[s["sent_id"] for s in sents], sentences=sents,
-                             file_name=f"synthref_{image_id:06d}_{a['id']}.png"))
-            attr_refs.append(dict(ref_id=ref_id, image_id=image_id, ann_id=a["id"],
-                                  split=r["split"], sentences=progs))
-    cats = [dict(id=i + 1, name=s, supercategory="curved" if s in CURVED_SHAPES else "straight")
-            for i, s in enumerate(SHAPES)]
-    return dict(instances=dict(info=dict(description="SynthRef"), licenses=[], images=images,
-                               annotations=anns, categories=cats),
-                refs=refs, attributes=dict(side=side, images=attr_images, refs=attr_refs))
+            refs.append(
+                dict(
+                    ref_id=ref_id,
+                    ann_id=a["id"],
+                    image_id=image_id,
+                    category_id=a["category_id"],
+                    split=r["split"],
+                    sent_ids=[s["sent_id"] for s in sents],
+                    sentences=sents,
+                    file_name=f"synthref_{image_id:06d}_{a['id']}.png",
+                )
+            )
+            attr_refs.append(
+                dict(
+                    ref_id=ref_id,
+                    image_id=image_id,
+                    ann_id=a["id"],
+                    split=r["split"],
+                    sentences=progs,
+                )
+            )
+    cats = [
+        dict(id=i + 1, name=s, supercategory="curved" if s in CURVED_SHAPES else "straight")
+        for i, s in enumerate(SHAPES)
+    ]
+    return dict(
+        instances=dict(
+            info=dict(description="SynthRef"),
+            licenses=[],
+            images=images,
+            annotations=anns,
+            categories=cats,
+        ),
+        refs=refs,
+        attributes=dict(side=side, images=attr_images, refs=attr_refs),
+    )
 
 
 def _write_json(path: str, obj) -> None:
@@ -168,14 +235,24 @@ def _write_outputs(out: str, data: dict, preset: str, seed: int, side: int) -> N
     train = {r["ref_id"]: r["image_id"] for r in refs if r["split"] == "train"}
     for ratio in SUBSET_RATIOS:
         pct = round(ratio * 100)
-        _write_json(osp.join(out, f"supervision_{pct}pct.json"),
-                    make_mask_subset(list(train), ratio, seed))
+        _write_json(
+            osp.join(out, f"supervision_{pct}pct.json"), make_mask_subset(list(train), ratio, seed)
+        )
         _write_json(osp.join(out, f"semi_{pct}pct.json"), make_semi_split(train, ratio, seed))
     counts = {s: sum(r["split"] == s for r in refs) for s in ("train", "val", "testA", "testB")}
-    _write_json(osp.join(out, "synthref_meta.json"), dict(
-        format_version=FORMAT_VERSION, preset=preset, seed=seed, side=side,
-        num_images=len(data["instances"]["images"]), num_refs=len(refs), split_refs=counts,
-        num_sentences=sum(len(r["sentences"]) for r in refs)))
+    _write_json(
+        osp.join(out, "synthref_meta.json"),
+        dict(
+            format_version=FORMAT_VERSION,
+            preset=preset,
+            seed=seed,
+            side=side,
+            num_images=len(data["instances"]["images"]),
+            num_refs=len(refs),
+            split_refs=counts,
+            num_sentences=sum(len(r["sentences"]) for r in refs),
+        ),
+    )
 
 
 def _prepare_partial(partial: str, signature: dict) -> None:
@@ -202,19 +279,29 @@ def _load_chunk(path: str, chunk_jobs: list[tuple]) -> list[dict] | None:
         with open(path, encoding="utf-8") as f:
             chunk = json.load(f)
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError included
-        warnings.warn(f"SynthRef: {path} is unreadable ({err}); redrawing its images.",
-                      stacklevel=3)
+        warnings.warn(
+            f"SynthRef: {path} is unreadable ({err}); redrawing its images.", stacklevel=3
+        )
         return None
     keys = {"image", "anns", "refs", "objects"}
-    fits = isinstance(chunk, list) and len(chunk) == len(chunk_jobs) and all(
-        isinstance(res, dict) and set(res) == keys and isinstance(res["image"], dict)
-        and res["image"].get("id") == job[0] + 1
-        and osp.isfile(osp.join(job[4], str(res["image"].get("file_name"))))
-        for res, job in zip(chunk, chunk_jobs, strict=True))
+    fits = (
+        isinstance(chunk, list)
+        and len(chunk) == len(chunk_jobs)
+        and all(
+            isinstance(res, dict)
+            and set(res) == keys
+            and isinstance(res["image"], dict)
+            and res["image"].get("id") == job[0] + 1
+            and osp.isfile(osp.join(job[4], str(res["image"].get("file_name"))))
+            for res, job in zip(chunk, chunk_jobs, strict=True)
+        )
+    )
     if not fits:
-        warnings.warn(f"SynthRef: {path} does not match images {chunk_jobs[0][0]}-"
-                      f"{chunk_jobs[-1][0]} (or their PNGs are missing); redrawing them.",
-                      stacklevel=3)
+        warnings.warn(
+            f"SynthRef: {path} does not match images {chunk_jobs[0][0]}-"
+            f"{chunk_jobs[-1][0]} (or their PNGs are missing); redrawing them.",
+            stacklevel=3,
+        )
         return None
     return chunk
 
@@ -226,8 +313,9 @@ def _store_chunk(path: str, chunk: list[dict]) -> None:
     os.replace(path + ".tmp", path)
 
 
-def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int, desc: str,
-                 progress: bool) -> list[dict]:
+def _draw_chunks(
+    partial: str, jobs: list[tuple], chunk_size: int, workers: int, desc: str, progress: bool
+) -> list[dict]:
     """Per-image annotations of ``jobs``, drawing only the chunks not stored in ``partial``.
 
     A chunk's PNGs are written first and its annotations (``chunks/<first index>.json``) last,
@@ -236,11 +324,17 @@ def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int,
     """
     starts = range(0, len(jobs), chunk_size)
     paths = {i: osp.join(partial, "chunks", f"{i:07d}.json") for i in starts}
-    stored = {i: _load_chunk(paths[i], jobs[i:i + chunk_size])
-              for i in starts if osp.isfile(paths[i])}
+    stored = {
+        i: _load_chunk(paths[i], jobs[i : i + chunk_size]) for i in starts if osp.isfile(paths[i])
+    }
     stored = {i: chunk for i, chunk in stored.items() if chunk is not None}
-    bar = tqdm(total=len(jobs), initial=sum(len(c) for c in stored.values()),
-               desc=desc, disable=not progress, unit="img")
+    bar = tqdm(
+        total=len(jobs),
+        initial=sum(len(c) for c in stored.values()),
+        desc=desc,
+        disable=not progress,
+        unit="img",
+    )
     pool = None
     if workers > 1 and len(stored) < len(starts):
         # not 'fork': forking a process whose other threads (torch, OpenCV) hold locks can
@@ -254,9 +348,12 @@ def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int,
             if i in stored:
                 results.extend(stored[i])
                 continue
-            chunk_jobs = jobs[i:i + chunk_size]
-            drawn = pool.imap(_make_image, chunk_jobs, chunksize=16) if pool else map(
-                _make_image, chunk_jobs)
+            chunk_jobs = jobs[i : i + chunk_size]
+            drawn = (
+                pool.imap(_make_image, chunk_jobs, chunksize=16)
+                if pool
+                else map(_make_image, chunk_jobs)
+            )
             chunk = []
             for res in drawn:
                 chunk.append(res)
@@ -270,8 +367,16 @@ def _draw_chunks(partial: str, jobs: list[tuple], chunk_size: int, workers: int,
     return results
 
 
-def _generate_into(partial: str, preset: str, seed: int, split_of: np.ndarray, side: int,
-                   workers: int | None, progress: bool, chunk_size: int) -> None:
+def _generate_into(
+    partial: str,
+    preset: str,
+    seed: int,
+    split_of: np.ndarray,
+    side: int,
+    workers: int | None,
+    progress: bool,
+    chunk_size: int,
+) -> None:
     """Draw every image into ``partial/images`` and write the annotation files into it."""
     n = len(split_of)
     jobs = [(i, seed, side, str(split_of[i]), osp.join(partial, "images")) for i in range(n)]
@@ -283,9 +388,14 @@ def _generate_into(partial: str, preset: str, seed: int, split_of: np.ndarray, s
     shutil.rmtree(osp.join(partial, "chunks"))
 
 
-def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
-                      workers: int | None = None, progress: bool = True,
-                      chunk_size: int = CHUNK_SIZE) -> dict:
+def generate_synthref(
+    out_dir: str,
+    preset: str = "default",
+    seed: int = 0,
+    workers: int | None = None,
+    progress: bool = True,
+    chunk_size: int = CHUNK_SIZE,
+) -> dict:
     """Generate SynthRef into ``out_dir`` (which must not exist yet), resuming an interrupted run.
 
     Writes into ``<out_dir>.partial`` and renames it at the end, so an interrupted run never
@@ -319,8 +429,8 @@ def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
     split_of = np.empty(n, dtype=object)
     n_train, n_val = round(0.8 * n), round(0.1 * n)
     split_of[perm[:n_train]] = "train"
-    split_of[perm[n_train:n_train + n_val]] = "val"
-    split_of[perm[n_train + n_val:]] = "test"
+    split_of[perm[n_train : n_train + n_val]] = "val"
+    split_of[perm[n_train + n_val :]] = "test"
     out_dir = out_dir.rstrip(os.sep)
     partial = f"{out_dir}.partial"
     parent = osp.dirname(osp.abspath(out_dir))
@@ -331,8 +441,13 @@ def generate_synthref(out_dir: str, preset: str = "default", seed: int = 0,
         if osp.exists(out_dir):
             raise FileExistsError(f"{out_dir} was created by another job meanwhile.")
         # chunk_format: a partial folder from a version that stored pickled chunks is redone
-        signature = dict(format_version=FORMAT_VERSION, preset=preset, seed=seed,
-                         chunk_size=chunk_size, chunk_format="json")
+        signature = dict(
+            format_version=FORMAT_VERSION,
+            preset=preset,
+            seed=seed,
+            chunk_size=chunk_size,
+            chunk_format="json",
+        )
         _prepare_partial(partial, signature)
         _generate_into(partial, preset, seed, split_of, side, workers, progress, chunk_size)
         os.rename(partial, out_dir)  # atomic: out_dir appears complete or not at all

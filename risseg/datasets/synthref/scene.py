@@ -4,6 +4,7 @@ Objects are painted in order, so later ones may occlude earlier ones; every obje
 least ``MIN_VISIBLE`` of its area visible. Masks come from pycocotools' rasterisation of the
 same polygons stored in ``instances.json``, so images and annotations agree pixel for pixel.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -28,13 +29,24 @@ def _background(rng: np.random.Generator, side: int) -> np.ndarray:
     for _ in range(rng.integers(3, 8)):  # thin lines in object colours
         p0, p1 = rng.integers(0, side, size=(2, 2))
         colour = palette[rng.integers(len(palette))]
-        cv2.line(img, tuple(int(v) for v in p0), tuple(int(v) for v in p1),
-                 tuple(float(c) for c in colour), 1, cv2.LINE_AA)
+        cv2.line(
+            img,
+            tuple(int(v) for v in p0),
+            tuple(int(v) for v in p1),
+            tuple(float(c) for c in colour),
+            1,
+            cv2.LINE_AA,
+        )
     for _ in range(rng.integers(6, 16)):  # specks smaller than any object
         c = rng.integers(0, side, size=2)
         colour = palette[rng.integers(len(palette))]
-        cv2.circle(img, (int(c[0]), int(c[1])), int(rng.integers(1, 3)),
-                   tuple(float(v) for v in colour), -1)
+        cv2.circle(
+            img,
+            (int(c[0]), int(c[1])),
+            int(rng.integers(1, 3)),
+            tuple(float(v) for v in colour),
+            -1,
+        )
     return img
 
 
@@ -46,8 +58,15 @@ def _sample_object(rng: np.random.Generator, side: int) -> dict:
     r = float(rng.uniform(lo, hi) * side)
     cx, cy = (float(v) for v in rng.uniform(r + 1, side - r - 1, size=2))
     polys = shape_polygons(shape, cx, cy, r)
-    return dict(shape=shape, colour=colour, size=size, center=[round(cx, 2), round(cy, 2)],
-                radius=round(r, 2), polygons=polys, full=polygons_to_mask(polys, side, side))
+    return dict(
+        shape=shape,
+        colour=colour,
+        size=size,
+        center=[round(cx, 2), round(cy, 2)],
+        radius=round(r, 2),
+        polygons=polys,
+        full=polygons_to_mask(polys, side, side),
+    )
 
 
 def _visible(objects: list[dict]) -> list[np.ndarray]:
@@ -59,8 +78,9 @@ def _visible(objects: list[dict]) -> list[np.ndarray]:
     return out[::-1]
 
 
-def make_scene(rng: np.random.Generator, side: int = 128, min_objects: int = 2,
-               max_objects: int = 6) -> tuple[np.ndarray, list[dict]]:
+def make_scene(
+    rng: np.random.Generator, side: int = 128, min_objects: int = 2, max_objects: int = 6
+) -> tuple[np.ndarray, list[dict]]:
     """Draw one image and its objects.
 
     Args:
@@ -80,8 +100,10 @@ def make_scene(rng: np.random.Generator, side: int = 128, min_objects: int = 2,
         for _attempt in range(20):
             cand = _sample_object(rng, side)
             vis = _visible(objects + [cand])
-            if all(v.sum() >= MIN_VISIBLE * o["full"].sum()
-                   for v, o in zip(vis, objects + [cand], strict=True)):
+            if all(
+                v.sum() >= MIN_VISIBLE * o["full"].sum()
+                for v, o in zip(vis, objects + [cand], strict=True)
+            ):
                 objects.append(cand)
                 break
     for o, vis in zip(objects, _visible(objects), strict=True):

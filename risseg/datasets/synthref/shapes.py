@@ -3,6 +3,7 @@
 Every shape is mirror-symmetric about its vertical axis, so a horizontal flip changes no
 shape word (only positions, whose words ``left``/``right`` the flip swaps).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,8 +12,13 @@ import numpy as np
 SHAPES: tuple[str, ...] = ("circle", "ring", "ellipse", "square", "triangle", "diamond", "star")
 CURVED_SHAPES: frozenset[str] = frozenset({"circle", "ring", "ellipse"})
 COLOURS: dict[str, tuple[int, int, int]] = {
-    "red": (215, 45, 40), "green": (45, 170, 60), "blue": (45, 85, 215),
-    "yellow": (230, 205, 45), "purple": (145, 60, 195), "cyan": (50, 200, 210)}
+    "red": (215, 45, 40),
+    "green": (45, 170, 60),
+    "blue": (45, 85, 215),
+    "yellow": (230, 205, 45),
+    "purple": (145, 60, 195),
+    "cyan": (50, 200, 210),
+}
 SIZES: tuple[str, ...] = ("small", "big")
 # Radius range as a fraction of the image side (128 px: small 9-12 px, big 18-24 px).
 SIZE_RADIUS: dict[str, tuple[float, float]] = {"small": (0.07, 0.095), "big": (0.14, 0.19)}
@@ -43,15 +49,19 @@ def shape_polygons(shape: str, cx: float, cy: float, r: float) -> list[list[floa
         polys = [np.stack([cx + r * np.cos(t), cy - 0.55 * r * np.sin(t)], axis=1)]
     elif shape == "ring":
         inner = 0.55 * r
-        polys = [np.concatenate([_arc(cx, cy, r, a, a + np.pi, 17),
-                                 _arc(cx, cy, inner, a + np.pi, a, 17)])
-                 for a in (0.0, np.pi)]
+        polys = [
+            np.concatenate(
+                [_arc(cx, cy, r, a, a + np.pi, 17), _arc(cx, cy, inner, a + np.pi, a, 17)]
+            )
+            for a in (0.0, np.pi)
+        ]
     elif shape == "square":
         h = 0.8 * r
         polys = [np.array([[cx - h, cy - h], [cx + h, cy - h], [cx + h, cy + h], [cx - h, cy + h]])]
     elif shape == "triangle":
-        polys = [np.array([[cx, cy - r], [cx + 0.95 * r, cy + 0.7 * r],
-                           [cx - 0.95 * r, cy + 0.7 * r]])]
+        polys = [
+            np.array([[cx, cy - r], [cx + 0.95 * r, cy + 0.7 * r], [cx - 0.95 * r, cy + 0.7 * r]])
+        ]
     elif shape == "diamond":
         polys = [np.array([[cx, cy - r], [cx + 0.75 * r, cy], [cx, cy + r], [cx - 0.75 * r, cy]])]
     elif shape == "star":

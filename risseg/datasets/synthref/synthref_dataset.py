@@ -1,4 +1,5 @@
 """SynthRefDataset: the built-in synthetic benchmark, generated on first use."""
+
 from __future__ import annotations
 
 import json
@@ -36,19 +37,25 @@ def ensure_synthref(data_root: str, preset: str = "default", seed: int = 0) -> N
                 raise
             meta = None  # the rename lost a race with another job
         if meta is not None:
-            logger.info(f"SynthRef: {meta['num_images']} images, {meta['num_refs']} refs in "
-                        f"{meta['seconds']:.1f} s")
+            logger.info(
+                f"SynthRef: {meta['num_images']} images, {meta['num_refs']} refs in "
+                f"{meta['seconds']:.1f} s"
+            )
     barrier()
     meta_path = osp.join(data_root, "synthref_meta.json")
     if not osp.isfile(meta_path):
-        raise FileNotFoundError(f"{data_root} exists but has no synthref_meta.json: not a "
-                                "complete SynthRef folder; remove it to regenerate.")
+        raise FileNotFoundError(
+            f"{data_root} exists but has no synthref_meta.json: not a "
+            "complete SynthRef folder; remove it to regenerate."
+        )
     with open(meta_path, encoding="utf-8") as f:
         meta = json.load(f)
     if (meta.get("preset"), meta.get("seed")) != (preset, seed):
-        raise ValueError(f"{data_root} holds SynthRef preset={meta.get('preset')!r} "
-                         f"seed={meta.get('seed')}, but preset={preset!r} seed={seed} was asked "
-                         "for; use another data_root or remove the folder.")
+        raise ValueError(
+            f"{data_root} holds SynthRef preset={meta.get('preset')!r} "
+            f"seed={meta.get('seed')}, but preset={preset!r} seed={seed} was asked "
+            "for; use another data_root or remove the folder."
+        )
 
 
 @DATASETS.register_module()
@@ -66,11 +73,16 @@ class SynthRefDataset(ReferDataset):
 
     METAINFO: dict = dict(dataset_name="synthref")
 
-    def __init__(self, data_root: str = "data/synthref", preset: str = "default",
-                 seed: int = 0, split: str = "train", **kwargs):
+    def __init__(
+        self,
+        data_root: str = "data/synthref",
+        preset: str = "default",
+        seed: int = 0,
+        split: str = "train",
+        **kwargs,
+    ):
         self.preset = preset
         self.seed = seed
         ensure_synthref(data_root, preset, seed)
         kwargs.setdefault("img_prefix", "images")
-        super().__init__(data_root=data_root, dataset="", split_by="synth", split=split,
-                         **kwargs)
+        super().__init__(data_root=data_root, dataset="", split_by="synth", split=split, **kwargs)

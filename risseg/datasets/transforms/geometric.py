@@ -346,8 +346,9 @@ class RandomFlip(BaseTransform):
         if results.get("text") is not None:
             results["text"] = self.swap_text(results["text"])
         if results.get("texts"):  # every sentence of the ref, for TokenizeText(all_sentences)
-            results["texts"] = [self.swap_text(t) if isinstance(t, str) else t
-                                for t in results["texts"]]
+            results["texts"] = [
+                self.swap_text(t) if isinstance(t, str) else t for t in results["texts"]
+            ]
         results["flip"] = not results["flip"]
         return results
 

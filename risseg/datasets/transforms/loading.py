@@ -1,4 +1,5 @@
 """Loading transforms: image, sentence choice and REFER annotations (docs/data_flow.md)."""
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,7 @@ class LoadImage(BaseTransform):
             so a training dataset draws another sample (mmengine refuses None at test time).
     """
 
-    def __init__(self, backend: str = "cv2", check_size: bool = True,
-                 on_bad_image: str = "error"):
+    def __init__(self, backend: str = "cv2", check_size: bool = True, on_bad_image: str = "error"):
         if backend not in ("cv2", "pillow"):
             raise ValueError(f"backend must be 'cv2' or 'pillow', got {backend!r}.")
         if on_bad_image not in ("error", "skip"):
@@ -54,21 +54,36 @@ class LoadImage(BaseTransform):
                 keep = isinstance(err, (FileNotFoundError, TruncatedImageError))
                 raise (type(err) if keep else ValueError)(message) from err
             self.num_skipped += 1
-            print_log(f"LoadImage: skipping a bad image ({self.num_skipped} in this process so "
-                      f"far): {message}", "current", logging.WARNING)
+            print_log(
+                f"LoadImage: skipping a bad image ({self.num_skipped} in this process so "
+                f"far): {message}",
+                "current",
+                logging.WARNING,
+            )
             return None
         h, w = img.shape[:2]
         expected = (results.get("height"), results.get("width"))
         if self.check_size and None not in expected and expected != (h, w):
-            raise ValueError(f"Image is {h}x{w} but its annotation says "
-                             f"{expected[0]}x{expected[1]}: {_where(results)}")
-        results.update(img=img, ori_shape=(h, w), img_shape=(h, w), pad_shape=(h, w),
-                       img_offset=(0, 0), scale_factor=(1.0, 1.0), flip=False)
+            raise ValueError(
+                f"Image is {h}x{w} but its annotation says "
+                f"{expected[0]}x{expected[1]}: {_where(results)}"
+            )
+        results.update(
+            img=img,
+            ori_shape=(h, w),
+            img_shape=(h, w),
+            pad_shape=(h, w),
+            img_offset=(0, 0),
+            scale_factor=(1.0, 1.0),
+            flip=False,
+        )
         return results
 
     def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}(backend={self.backend!r}, "
-                f"on_bad_image={self.on_bad_image!r})")
+        return (
+            f"{self.__class__.__name__}(backend={self.backend!r}, "
+            f"on_bad_image={self.on_bad_image!r})"
+        )
 
 
 @TRANSFORMS.register_module()
@@ -92,8 +107,9 @@ class SelectSentence(BaseTransform):
         i = random.randrange(len(texts)) if self.random_choice else 0
         text = texts[i]
         if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"Empty expression (sent_id={sent_ids[i]}) for "
-                             f"ref_id={results.get('ref_id')}.")
+            raise ValueError(
+                f"Empty expression (sent_id={sent_ids[i]}) for ref_id={results.get('ref_id')}."
+            )
         results["text"] = text.strip()
         results["sent_id"] = int(sent_ids[i])
         return results
@@ -124,8 +140,9 @@ class LoadReferAnnotations(BaseTransform):
         if supervision != "mask":
             return results
         if segm is None:
-            raise ValueError(f"Supervision is 'mask' but there is no segmentation: "
-                             f"{_where(results)}")
+            raise ValueError(
+                f"Supervision is 'mask' but there is no segmentation: {_where(results)}"
+            )
         h, w = results.get("ori_shape", (results["height"], results["width"]))
         try:
             mask = segmentation_to_mask(segm, h, w)
@@ -134,8 +151,7 @@ class LoadReferAnnotations(BaseTransform):
         if not mask.any():
             if self.skip_empty:
                 return None
-            raise ValueError(f"Zero-area mask (ann_id={results.get('ann_id')}): "
-                             f"{_where(results)}")
+            raise ValueError(f"Zero-area mask (ann_id={results.get('ann_id')}): {_where(results)}")
         results["gt_mask"] = mask
         return results
 
@@ -167,14 +183,17 @@ class BoxPriorMask(BaseTransform):
         if results.get("supervision") != "box":
             return results
         if "gt_bbox" not in results:
-            raise KeyError(f"BoxPriorMask needs gt_bbox (run LoadReferAnnotations first): "
-                           f"{_where(results)}")
+            raise KeyError(
+                f"BoxPriorMask needs gt_bbox (run LoadReferAnnotations first): {_where(results)}"
+            )
         h, w = results.get("ori_shape", (results["height"], results["width"]))
         draw = ellipse_mask if self.shape == "ellipse" else box_mask
         mask = draw(results["gt_bbox"], h, w)
         if not mask.any():
-            raise ValueError(f"BoxPriorMask: the box {results['gt_bbox'].tolist()} lies outside "
-                             f"the {w}x{h} image: {_where(results)}")
+            raise ValueError(
+                f"BoxPriorMask: the box {results['gt_bbox'].tolist()} lies outside "
+                f"the {w}x{h} image: {_where(results)}"
+            )
         results.update(gt_mask=mask, supervision="mask", box_prior=True)
         return results
 

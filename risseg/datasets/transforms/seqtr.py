@@ -4,6 +4,7 @@ See SeqTR (https://arxiv.org/abs/2203.16265) and docs/methods/seqtr.md. Both tra
 on the pipeline ``results`` of docs/data_flow.md: ``img`` (H, W, 3) uint8 RGB, ``gt_mask``
 (H, W) bool and ``gt_bbox`` (4,) float32 xyxy.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -87,8 +88,10 @@ class LargeScaleJitter(BaseTransform):
             xs = np.random.randint(0, w - cw + 1, size=self.num_tries)
             ys = np.random.randint(0, h - ch + 1, size=self.num_tries)
             inside = (
-                integral[ys + ch, xs + cw] - integral[ys, xs + cw]
-                - integral[ys + ch, xs] + integral[ys, xs]
+                integral[ys + ch, xs + cw]
+                - integral[ys, xs + cw]
+                - integral[ys + ch, xs]
+                + integral[ys, xs]
             )
             frac = inside / total
             ok = np.nonzero(frac >= thr)[0]

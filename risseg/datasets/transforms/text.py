@@ -69,14 +69,20 @@ class TokenizeText(BaseTransform):
         if self.all_sentences:
             texts = results.get("texts")
             if not texts:
-                raise ValueError(f"TokenizeText(all_sentences=True): no 'texts' for ref_id="
-                                 f"{results.get('ref_id')} ({results.get('img_path')}).")
+                raise ValueError(
+                    f"TokenizeText(all_sentences=True): no 'texts' for ref_id="
+                    f"{results.get('ref_id')} ({results.get('img_path')})."
+                )
             sent_ids = results.get("sent_ids") or [None] * len(texts)
             if len(sent_ids) != len(texts):
-                raise ValueError(f"TokenizeText(all_sentences=True): ref_id={results.get('ref_id')}"
-                                 f" has {len(texts)} sentences but {len(sent_ids)} sent_ids.")
-            pairs = [self._tokenize(t.strip() if isinstance(t, str) else t, results, sid)
-                     for t, sid in zip(texts, sent_ids, strict=True)]
+                raise ValueError(
+                    f"TokenizeText(all_sentences=True): ref_id={results.get('ref_id')}"
+                    f" has {len(texts)} sentences but {len(sent_ids)} sent_ids."
+                )
+            pairs = [
+                self._tokenize(t.strip() if isinstance(t, str) else t, results, sid)
+                for t, sid in zip(texts, sent_ids, strict=True)
+            ]
             results["all_text_ids"] = np.stack([ids for ids, _ in pairs])
             results["all_text_mask"] = np.stack([mask for _, mask in pairs])
         return results
@@ -85,17 +91,25 @@ class TokenizeText(BaseTransform):
         """Warn about the first truncated and the first all-unknown expression of the process."""
         where = {k: results[k] for k in ("img_path", "ref_id", "sent_id") if k in results}
         for kind, flagged, what in (
-            ("truncated", stats.truncated,
-             f"has {stats.n_tokens} tokens and was truncated to max_length={self.max_length}"),
-            ("no_known_word", stats.no_known_word,
-             "has no word in the tokenizer's vocabulary (all tokens are unknown), so its mask "
-             "does not depend on the text"),
+            (
+                "truncated",
+                stats.truncated,
+                f"has {stats.n_tokens} tokens and was truncated to max_length={self.max_length}",
+            ),
+            (
+                "no_known_word",
+                stats.no_known_word,
+                "has no word in the tokenizer's vocabulary (all tokens are unknown), so its mask "
+                "does not depend on the text",
+            ),
         ):
             if flagged and kind not in self._warned:
                 self._warned.add(kind)
-                warnings.warn(f"TokenizeText: the expression {results.get('text')!r} {what} "
-                              f"({where}); further cases are only counted (TextCoverageHook).",
-                              stacklevel=2)
+                warnings.warn(
+                    f"TokenizeText: the expression {results.get('text')!r} {what} "
+                    f"({where}); further cases are only counted (TextCoverageHook).",
+                    stacklevel=2,
+                )
 
     def __repr__(self) -> str:
         return (

@@ -1,4 +1,5 @@
 """Hooks."""
+
 from risseg.engine.hooks.channels_last_hook import ChannelsLastHook
 from risseg.engine.hooks.early_stopping_hook import ResumableEarlyStoppingHook
 from risseg.engine.hooks.ema_teacher_hook import EMATeacherHook, ema_update

@@ -1,4 +1,5 @@
 """Early stopping whose best score and patience count survive ``--resume``."""
+
 from __future__ import annotations
 
 from mmengine.hooks import EarlyStoppingHook

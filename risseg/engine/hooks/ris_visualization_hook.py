@@ -1,4 +1,5 @@
 """Draw predictions during validation and testing (``tools/test.py --show-dir / --show``)."""
+
 from __future__ import annotations
 
 import os.path as osp
@@ -31,8 +32,14 @@ class RISVisualizationHook(Hook):
 
     priority = "NORMAL"
 
-    def __init__(self, draw: bool = False, interval: int = 1, show: bool = False,
-                 wait_time: float = 0.0, test_out_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        draw: bool = False,
+        interval: int = 1,
+        show: bool = False,
+        wait_time: float = 0.0,
+        test_out_dir: str | None = None,
+    ) -> None:
         if interval < 1:
             raise ValueError(f"RISVisualizationHook: interval must be >= 1, got {interval}")
         self.draw = draw
@@ -50,7 +57,8 @@ class RISVisualizationHook(Hook):
         if not isinstance(visualizer, RISLocalVisualizer):
             raise TypeError(
                 f"RISVisualizationHook needs visualizer=dict(type='RISLocalVisualizer', ...) "
-                f"in the config; the current one is a {type(visualizer).__name__}.")
+                f"in the config; the current one is a {type(visualizer).__name__}."
+            )
         return visualizer
 
     def before_run(self, runner) -> None:
@@ -58,22 +66,26 @@ class RISVisualizationHook(Hook):
         if self.draw:
             self._visualizer()
 
-    def _draw(self, sample, inputs, name: str, out_file: str | None, step: int,
-              show: bool) -> None:
+    def _draw(self, sample, inputs, name: str, out_file: str | None, step: int, show: bool) -> None:
         from risseg.visualization import sample_image
 
         image = sample_image(sample, inputs)
-        self._visualizer().add_datasample(name, image, sample, show=show,
-                                          wait_time=self.wait_time, out_file=out_file,
-                                          step=step)
+        self._visualizer().add_datasample(
+            name, image, sample, show=show, wait_time=self.wait_time, out_file=out_file, step=step
+        )
 
     @staticmethod
     def _inputs(data_batch: dict, i: int):
         inputs = (data_batch or {}).get("inputs")
         return None if inputs is None else inputs[i]
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch: dict | None = None,
-                       outputs: Sequence | None = None) -> None:
+    def after_val_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: dict | None = None,
+        outputs: Sequence | None = None,
+    ) -> None:
         """Draw the batch's first sample into the backends every ``interval`` batches."""
         if not self.draw or not outputs or batch_idx % self.interval:
             return
@@ -82,8 +94,13 @@ class RISVisualizationHook(Hook):
         name = f"val_{batch_idx:05d}_{stem}"  # saved as <name>_<training iteration>.png
         self._draw(sample, self._inputs(data_batch, 0), name, None, runner.iter, False)
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch: dict | None = None,
-                        outputs: Sequence | None = None) -> None:
+    def after_test_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: dict | None = None,
+        outputs: Sequence | None = None,
+    ) -> None:
         """Draw every ``interval``-th test sample to ``test_out_dir`` and/or a window."""
         if not self.draw:
             return
@@ -93,13 +110,15 @@ class RISVisualizationHook(Hook):
                 continue
             stem = osp.splitext(osp.basename(sample.get("img_path", "sample")))[0]
             name = f"{index:05d}_{stem}_{sample.get('ref_id')}_{sample.get('sent_id')}"
-            out_file = None if self.test_out_dir is None else \
-                osp.join(self.test_out_dir, f"{name}.png")
+            out_file = (
+                None if self.test_out_dir is None else osp.join(self.test_out_dir, f"{name}.png")
+            )
             self._draw(sample, self._inputs(data_batch, i), name, out_file, index, self.show)
 
 
-def enable_visualization(cfg: Config, show_dir: str | None = None, show: bool = False,
-                         wait_time: float = 0.0) -> None:
+def enable_visualization(
+    cfg: Config, show_dir: str | None = None, show: bool = False, wait_time: float = 0.0
+) -> None:
     """Make a config draw its test predictions (what ``tools/test.py --show-dir`` does).
 
     Sets the visualizer to ``RISLocalVisualizer`` (keeping its backends) and adds
@@ -116,6 +135,11 @@ def enable_visualization(cfg: Config, show_dir: str | None = None, show: bool = 
     visualizer.setdefault("name", "visualizer")
     cfg.visualizer = visualizer
     hooks = cfg.get("default_hooks") or {}
-    hooks["visualization"] = dict(type="RISVisualizationHook", draw=True, show=show,
-                                  wait_time=wait_time, test_out_dir=show_dir)
+    hooks["visualization"] = dict(
+        type="RISVisualizationHook",
+        draw=True,
+        show=show,
+        wait_time=wait_time,
+        test_out_dir=show_dir,
+    )
     cfg.default_hooks = hooks

@@ -1,4 +1,5 @@
 """Count the expressions that were truncated or had no known word, and log the counts."""
+
 from __future__ import annotations
 
 import logging
@@ -52,7 +53,8 @@ class TextCoverageHook(Hook):
             runner.logger.log(
                 logging.WARNING if truncated or unknown else logging.INFO,
                 f"TextCoverageHook ({mode}): {truncated} of {total} sentences were truncated to "
-                f"the tokenizer's max_length; {unknown} of {total} had no known word.")
+                f"the tokenizer's max_length; {unknown} of {total} had no known word.",
+            )
         return total, truncated, unknown
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:

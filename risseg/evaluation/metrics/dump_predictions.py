@@ -1,4 +1,5 @@
 """A metric that writes every prediction to a JSON file (e.g. pseudo labels on the train split)."""
+
 from __future__ import annotations
 
 import json
@@ -84,8 +85,11 @@ class DumpPredictions(BaseMetric):
                 for key in ("ref_id", "sent_id", "image_id", "ann_id")
             }
             record.update(
-                supervision=sample.get("supervision"), height=int(ori_h), width=int(ori_w),
-                pred_rle=mask_to_rle(pred), img_path=sample.get("img_path"),
+                supervision=sample.get("supervision"),
+                height=int(ori_h),
+                width=int(ori_w),
+                pred_rle=mask_to_rle(pred),
+                img_path=sample.get("img_path"),
                 text=sample.get("text"),
             )
             for key in ("pred_points", "pred_bbox"):  # sequence heads, original resolution
@@ -143,6 +147,8 @@ def load_predictions(path: str | os.PathLike, required: Sequence[str] = ()) -> l
     for i, rec in enumerate(records):
         missing = [k for k in required if rec.get(k) is None]
         if missing:
-            raise KeyError(f"{path}: record {i} (ref {rec.get('ref_id')}) lacks {missing}; "
-                           "write the file with tools/test.py --out preds.json")
+            raise KeyError(
+                f"{path}: record {i} (ref {rec.get('ref_id')}) lacks {missing}; "
+                "write the file with tools/test.py --out preds.json"
+            )
     return records

@@ -17,6 +17,7 @@ SeqTR (https://arxiv.org/abs/2203.16265) reads three maps from a 14-module list:
 Every conv is conv (no bias) + BN + LeakyReLU(0.1). ``widen_factor`` and ``num_blocks``
 shrink the network for tests and the CPU SynthRef configs.
 """
+
 from __future__ import annotations
 
 import logging
@@ -135,7 +136,7 @@ class DarkNet53(nn.Module):
         """The leading ``freeze_layer``-excluded modules and those after the last output."""
         used = max(self.out_indices) + 1
         head = 0 if self.freeze_layer is None else len(self.darknet) - self.freeze_layer
-        return list(self.darknet[:head]) + list(self.darknet[max(head, used):])
+        return list(self.darknet[:head]) + list(self.darknet[max(head, used) :])
 
     def _freeze(self) -> None:
         for module in self._frozen_modules():

@@ -1,4 +1,5 @@
 """Any timm image model as a multi-scale feature extractor."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

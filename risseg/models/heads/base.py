@@ -10,6 +10,7 @@ Dense mask heads derive from :class:`BaseMaskHead`, which adds the class scores 
 teacher-student methods read (:meth:`BaseMaskHead.seg_logits`, :meth:`BaseMaskHead.seg_probs`)
 and the shared mask post-processing (:func:`mask_logits_to_samples`).
 """
+
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
@@ -57,9 +58,11 @@ def input_shape_of(samples: SampleList) -> tuple[int, int]:
     meta = samples[0].metainfo
     shape = meta.get("batch_input_shape", meta.get("pad_shape"))
     if shape is None:
-        raise KeyError(f"sample ref_id={meta.get('ref_id')} ({meta.get('img_path')}) has neither "
-                       "'batch_input_shape' nor 'pad_shape' in its metainfo; run the data "
-                       "preprocessor or the segmentor's forward, which set it.")
+        raise KeyError(
+            f"sample ref_id={meta.get('ref_id')} ({meta.get('img_path')}) has neither "
+            "'batch_input_shape' nor 'pad_shape' in its metainfo; run the data "
+            "preprocessor or the segmentor's forward, which set it."
+        )
     return int(shape[0]), int(shape[1])
 
 
@@ -149,8 +152,7 @@ class BaseMaskHead(BaseRISHead):
     def seg_logits(self, feats: HeadInputs, samples: SampleList) -> Tensor:
         """(B, 2, H, W) background/foreground logits at the padded input size."""
         fg = self.forward(feats, samples)
-        fg = F.interpolate(fg, size=input_shape_of(samples), mode="bilinear",
-                           align_corners=False)
+        fg = F.interpolate(fg, size=input_shape_of(samples), mode="bilinear", align_corners=False)
         return torch.cat([torch.zeros_like(fg), fg], dim=1)
 
     def seg_probs(self, feats: HeadInputs, samples: SampleList) -> Tensor:

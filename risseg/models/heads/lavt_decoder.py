@@ -88,8 +88,9 @@ class LAVTDecoderHead(BaseMaskHead):
     def seg_logits(self, feats: HeadInputs, samples: SampleList) -> Tensor:
         """(B, 2, H, W) logits up-sampled (align_corners=True) to the padded input size."""
         logits = self.decode(feats.visual)
-        return F.interpolate(logits, size=input_shape_of(samples), mode="bilinear",
-                             align_corners=True)
+        return F.interpolate(
+            logits, size=input_shape_of(samples), mode="bilinear", align_corners=True
+        )
 
     def loss(self, feats: HeadInputs, data_samples: SampleList) -> dict[str, Tensor]:
         """Weighted cross-entropy against the GT masks at the padded input size.

@@ -11,6 +11,7 @@ layers (:mod:`~risseg.models.layers.seq_transformer`), greedy decoding
 (:mod:`risseg.models.heads.seq_postprocess`). The head owns their parameters under the names
 official and earlier checkpoints use (``head.input_proj``, ``head.encoder.<i>``, ...).
 """
+
 from __future__ import annotations
 
 import torch
@@ -121,13 +122,16 @@ class SeqHead(BaseRISHead):
             raise ValueError(f"task must be 'mask' or 'box', got {task!r}")
         if task == "mask" and box_loss_weight > 0 and not task_prompt:
             # both sequences would start from the same token, with conflicting first targets
-            raise ValueError("box_loss_weight > 0 needs task_prompt=True: the mask and box "
-                             "sequences must start from different tokens.")
+            raise ValueError(
+                "box_loss_weight > 0 needs task_prompt=True: the mask and box "
+                "sequences must start from different tokens."
+            )
         if dense_guided_start and dense_loss_weight <= 0:
             raise ValueError("dense_guided_start needs dense_loss_weight > 0")
         if not 0 <= min_points <= num_points:
-            raise ValueError(f"min_points must be in [0, num_points={num_points}], "
-                             f"got {min_points}")
+            raise ValueError(
+                f"min_points must be in [0, num_points={num_points}], got {min_points}"
+            )
         self.task = task
         self.num_points = num_points
         self.num_bins = num_bins
@@ -141,8 +145,9 @@ class SeqHead(BaseRISHead):
         self.dense_loss_weight = dense_loss_weight
         self.task_init_std = task_init_std
         self.min_points = min_points
-        self.targets = SeqTargets(num_points, num_bins, shuffle_fraction=shuffle_fraction,
-                                  size_divisor=size_divisor)
+        self.targets = SeqTargets(
+            num_points, num_bins, shuffle_fraction=shuffle_fraction, size_divisor=size_divisor
+        )
         self.loss_token = build(loss or dict(type="LabelSmoothCrossEntropyLoss", smoothing=0.1))
         # construction order = parameter order and random-init order of earlier checkpoints
         self.input_proj = nn.Conv1d(in_channels, d_model, 1)
@@ -161,12 +166,17 @@ class SeqHead(BaseRISHead):
         self.task_prompt = nn.Parameter(torch.zeros(1, d_model)) if task_prompt else None
         self.mask_task_embed = nn.Parameter(torch.zeros(1, 1, d_model)) if task_embedding else None
         self.predictor = nn.Sequential(
-            nn.Linear(d_model, d_model), nn.ReLU(inplace=True),
-            nn.Linear(d_model, d_model), nn.ReLU(inplace=True),
+            nn.Linear(d_model, d_model),
+            nn.ReLU(inplace=True),
+            nn.Linear(d_model, d_model),
+            nn.ReLU(inplace=True),
             nn.Linear(d_model, num_bins + 1),
         )
-        self.dense_pred = (DenseLocaliser(d_model, task=task, box_targets=dense_box_targets)
-                           if dense_loss_weight > 0 else None)
+        self.dense_pred = (
+            DenseLocaliser(d_model, task=task, box_targets=dense_box_targets)
+            if dense_loss_weight > 0
+            else None
+        )
         self.start_proj = DenseGuidedStart(d_model) if dense_guided_start else None
         self._init_transformer()
 
@@ -219,7 +229,11 @@ class SeqHead(BaseRISHead):
         valid_ratio = torch.stack([valid[:, 0, :].mean(1), valid[:, :, 0].mean(1)], dim=1)
         grid = x[:, : h * w].reshape(b, h, w, self.d_model)  # (B, h*w, d) -> (B, h, w, d)
         enc = dict(
-            memory=x, pos=pos, padding_mask=mask, grid=grid, feat_shape=(h, w),
+            memory=x,
+            pos=pos,
+            padding_mask=mask,
+            grid=grid,
+            feat_shape=(h, w),
             valid_ratio=valid_ratio,
         )
         if self.dense_pred is not None:
@@ -240,8 +254,9 @@ class SeqHead(BaseRISHead):
             start = start + enc["start_content"]
         return start
 
-    def _embed(self, tokens: Tensor, enc: dict, first_is_x: bool = True,
-               task: str = "mask") -> Tensor:
+    def _embed(
+        self, tokens: Tensor, enc: dict, first_is_x: bool = True, task: str = "mask"
+    ) -> Tensor:
         """Token embeddings (B, T, d), plus the CCTF content and the mask-task embedding when
         enabled."""
         emb = self.token_embed(tokens)
@@ -265,8 +280,14 @@ class SeqHead(BaseRISHead):
         x = inputs
         for layer in self.decoder:
             x = layer(
-                x, query_pos, enc["memory"], enc["pos"], enc["padding_mask"], causal,
-                feat_shape=enc["feat_shape"], valid_ratio=enc["valid_ratio"],
+                x,
+                query_pos,
+                enc["memory"],
+                enc["pos"],
+                enc["padding_mask"],
+                causal,
+                feat_shape=enc["feat_shape"],
+                valid_ratio=enc["valid_ratio"],
             )
         return self._readout(x)
 
@@ -335,11 +356,16 @@ class SeqHead(BaseRISHead):
         enc = self.encode(feats, samples)
         steps = 2 * self.num_points + 1 if task == "mask" else 4
         return greedy_decode(
-            self.decoder, enc, self._start(feats.visual.shape[0], task, enc),
-            self.pos_1d(steps), readout=self._readout,
+            self.decoder,
+            enc,
+            self._start(feats.visual.shape[0], task, enc),
+            self.pos_1d(steps),
+            readout=self._readout,
             embed=lambda token, step: self._embed(
-                token[:, None], enc, first_is_x=step % 2 == 0, task=task),
-            end=self.end, allow_end_from=2 * self.min_points if task == "mask" else None,
+                token[:, None], enc, first_is_x=step % 2 == 0, task=task
+            ),
+            end=self.end,
+            allow_end_from=2 * self.min_points if task == "mask" else None,
         )
 
     def predict(
@@ -356,8 +382,14 @@ class SeqHead(BaseRISHead):
         ``pred_bbox`` and the ``pred_frame`` metainfo of each sample."""
         test_cfg = test_cfg or {}
         for row, sample in zip(tokens, samples, strict=True):
-            tokens_to_sample(row, sample, test_cfg, coord_frame=self.coord_frame(sample),
-                             num_bins=self.num_bins, task=self.task)
+            tokens_to_sample(
+                row,
+                sample,
+                test_cfg,
+                coord_frame=self.coord_frame(sample),
+                num_bins=self.num_bins,
+                task=self.task,
+            )
         return samples
 
     @staticmethod

@@ -15,6 +15,7 @@
     two_points: how a 2-point sequence becomes a box, 'corners' (default) or 'xywh'
         (the release), see :func:`risseg.utils.contour.points_to_mask`.
 """
+
 from __future__ import annotations
 
 import torch
@@ -53,8 +54,7 @@ def check_seq_test_cfg(test_cfg: dict) -> None:
     two_points = test_cfg.get("two_points", "corners")
     if two_points not in ("corners", "xywh"):
         raise ValueError(
-            f"SeqTRSegmentor: test_cfg.two_points must be 'corners' or 'xywh', got "
-            f"{two_points!r}."
+            f"SeqTRSegmentor: test_cfg.two_points must be 'corners' or 'xywh', got {two_points!r}."
         )
 
 
@@ -79,7 +79,12 @@ def _to_output(points: Tensor, sample, frame: str) -> Tensor:
 
 
 def tokens_to_sample(
-    tokens: Tensor, sample, test_cfg: dict, *, coord_frame: tuple[int, int], num_bins: int,
+    tokens: Tensor,
+    sample,
+    test_cfg: dict,
+    *,
+    coord_frame: tuple[int, int],
+    num_bins: int,
     task: str,
 ) -> None:
     """Fill ``pred_mask``, ``pred_points``, ``pred_bbox`` and ``pred_frame`` of one sample.

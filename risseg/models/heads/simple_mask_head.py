@@ -1,4 +1,5 @@
 """A light FPN-style decoder from fused multi-scale features to one foreground logit."""
+
 from __future__ import annotations
 
 import torch.nn.functional as F
@@ -64,7 +65,8 @@ class SimpleMaskHead(BaseMaskHead):
         """BCE and Dice losses; ``{'loss_bce', 'loss_dice'}``."""
         logits = self.forward(feats, data_samples)
         keep = [
-            i for i, s in enumerate(data_samples)
+            i
+            for i, s in enumerate(data_samples)
             if "gt_mask" in s and s.metainfo.get("supervision", "mask") == "mask"
         ]
         if not keep:  # no mask-supervised sample: zero losses that keep the graph connected

@@ -1,4 +1,5 @@
 """Shared layers."""
+
 from risseg.models.layers.co_content import co_content
 from risseg.models.layers.conv_blocks import conv_bn_relu, coord_map
 from risseg.models.layers.language_gate import LanguageGate

@@ -1,4 +1,5 @@
 """Partial-RES co-content teacher forcing (CCTF): a memory "content" vector per coordinate token."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """Partial-RES point-modulated (SMCA-style) Gaussian bias for cross-attention."""
+
 from __future__ import annotations
 
 import torch
@@ -24,8 +25,10 @@ class PointGaussianBias(nn.Module):
         super().__init__()
         self.num_heads = num_heads
         self.mlp = nn.Sequential(
-            nn.Linear(dim, 128), nn.ReLU(inplace=True),
-            nn.Linear(128, 64), nn.ReLU(inplace=True),
+            nn.Linear(dim, 128),
+            nn.ReLU(inplace=True),
+            nn.Linear(128, 64),
+            nn.ReLU(inplace=True),
             nn.Linear(64, num_heads * 4),
         )
         nn.init.zeros_(self.mlp[-1].weight)

@@ -1,4 +1,5 @@
 """Positional encodings of the sequence head: 2-D sine (DETR) and learned 1-D."""
+
 from __future__ import annotations
 
 import math

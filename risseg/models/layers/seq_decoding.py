@@ -5,6 +5,7 @@ their self-attention keys and values in a cache (updated in place) and the memor
 values are projected once per image: O(T) work per step and no projection computed twice
 (:meth:`risseg.models.layers.seq_transformer.SeqDecoderLayer.forward_step`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -53,8 +54,13 @@ def greedy_decode(
         state = x
         for layer, cache, kv in zip(layers, caches, memory_kv, strict=True):
             state = layer.forward_step(
-                state, positions[step : step + 1], cache, kv, enc["padding_mask"],
-                feat_shape=enc["feat_shape"], valid_ratio=enc["valid_ratio"],
+                state,
+                positions[step : step + 1],
+                cache,
+                kv,
+                enc["padding_mask"],
+                feat_shape=enc["feat_shape"],
+                valid_ratio=enc["valid_ratio"],
             )
         logits = readout(state)[:, -1]  # (B, 1, V) -> (B, V)
         if allow_end_from is None or step < allow_end_from:

@@ -6,6 +6,7 @@ an additive start token for the decoder. Both subclass ``nn.Linear`` so that the
 are ``<name>.weight`` / ``<name>.bias`` (checkpoints keep ``head.dense_pred.*`` and
 ``head.start_proj.*``). Why they exist: docs/methods/seqtr.md, "Training from scratch".
 """
+
 from __future__ import annotations
 
 import torch

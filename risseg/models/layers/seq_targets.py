@@ -4,6 +4,7 @@ Coordinates are quantised into ``num_bins`` bins relative to a per-sample frame
 (:func:`coord_frame`); a mask becomes its N contour points as 2N tokens, a box its 4 corner
 coordinates (:mod:`risseg.utils.contour`). Nothing here has parameters.
 """
+
 from __future__ import annotations
 
 import torch
@@ -66,8 +67,14 @@ class SeqTargets:
         size_divisor: see :func:`coord_frame`.
     """
 
-    def __init__(self, num_points: int, num_bins: int, *, shuffle_fraction: float = -1.0,
-                 size_divisor: int | None = 32) -> None:
+    def __init__(
+        self,
+        num_points: int,
+        num_bins: int,
+        *,
+        shuffle_fraction: float = -1.0,
+        size_divisor: int | None = 32,
+    ) -> None:
         self.num_points = num_points
         self.num_bins = num_bins
         self.end = num_bins

@@ -6,6 +6,7 @@ cross-attention logits. For greedy decoding it also runs one position at a time
 (:meth:`SeqDecoderLayer.forward_step`) with every projection computed once: the memory's keys
 and values once per image, each position's self-attention keys and values once, cached.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,9 @@ def project(attn: nn.MultiheadAttention, x: Tensor, which: int) -> Tensor:
     return _split_heads(F.linear(x, weight, bias), attn.num_heads)
 
 
-def attend(attn: nn.MultiheadAttention, q: Tensor, k: Tensor, v: Tensor,
-           bias: Tensor | None = None) -> Tensor:
+def attend(
+    attn: nn.MultiheadAttention, q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None = None
+) -> Tensor:
     """Scaled dot-product attention on projected heads, then ``attn``'s output projection.
 
     The same arithmetic as ``nn.MultiheadAttention`` in eval mode (query scaled before the

@@ -1,4 +1,5 @@
 """Soft Dice loss on foreground logits."""
+
 from __future__ import annotations
 
 from torch import Tensor, nn

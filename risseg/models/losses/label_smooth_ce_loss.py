@@ -1,4 +1,5 @@
 """Label-smoothed cross-entropy over a token vocabulary (SeqTR's sequence loss)."""
+
 from __future__ import annotations
 
 import torch

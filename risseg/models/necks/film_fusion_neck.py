@@ -1,4 +1,5 @@
 """Language-conditioned fusion of multi-scale image features (FiLM + word attention + position)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """SeqTR's SimpleFusion: bottom-up visual pyramid fusion, then tanh(visual) * tanh(text)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -59,9 +60,7 @@ class SeqTRFusionNeck(nn.Module):
         self.out_channels = out_channels
         self.return_text_token = return_text_token
 
-    def forward(
-        self, feats: Sequence[Tensor], text: Tensor
-    ) -> Tensor | tuple[Tensor, Tensor]:
+    def forward(self, feats: Sequence[Tensor], text: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         """Fuse.
 
         Args:

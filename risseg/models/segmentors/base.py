@@ -1,4 +1,5 @@
 """The contract every risseg segmentor follows."""
+
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod

@@ -1,4 +1,5 @@
 """A generic referring segmentor: backbone + text encoder + fusion neck + head."""
+
 from __future__ import annotations
 
 from torch import Tensor, nn

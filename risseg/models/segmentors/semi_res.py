@@ -25,8 +25,10 @@ def _build_labeler(cfg: dict | BasePseudoLabeler) -> BasePseudoLabeler:
     """The frozen mask labeler of ``cfg`` (a LABELERS config or a labeler)."""
     labeler = LABELERS.build(cfg) if isinstance(cfg, dict) else cfg
     if not isinstance(labeler, nn.Module) or getattr(labeler, "output", None) != "pseudo_mask":
-        raise TypeError(f"SemiRES needs a mask labeler (BasePseudoLabeler with output "
-                        f"'pseudo_mask'), got {type(labeler).__name__} from {cfg!r}.")
+        raise TypeError(
+            f"SemiRES needs a mask labeler (BasePseudoLabeler with output "
+            f"'pseudo_mask'), got {type(labeler).__name__} from {cfg!r}."
+        )
     return labeler.requires_grad_(False)
 
 
@@ -135,9 +137,11 @@ class SemiRESSegmentor(BaseRISSegmentor):
         super().__init__(data_preprocessor, train_cfg, test_cfg, init_cfg)
         self.student = build(segmentor)
         if not isinstance(getattr(self.student, "head", None), BaseMaskHead):
-            raise TypeError(f"SemiRES needs a segmentor whose head is a BaseMaskHead (class "
-                            f"scores from head.seg_logits), got {type(self.student).__name__} "
-                            f"with head {type(getattr(self.student, 'head', None)).__name__}.")
+            raise TypeError(
+                f"SemiRES needs a segmentor whose head is a BaseMaskHead (class "
+                f"scores from head.seg_logits), got {type(self.student).__name__} "
+                f"with head {type(getattr(self.student, 'head', None)).__name__}."
+            )
         self.teacher = copy.deepcopy(self.student)
         self.teacher.requires_grad_(False)
         self.pseudo_labeler = _build_labeler(pseudo_labeler)
@@ -275,8 +279,10 @@ class SemiRESSegmentor(BaseRISSegmentor):
                     "('all_text_ids', 'all_text_mask')) in the unlabeled pipeline."
                 )
             counts.append(len(s.all_text_ids))
-            texts += [RISDataSample(metainfo=s.metainfo, text_ids=ids, text_mask=mask)
-                      for ids, mask in zip(s.all_text_ids, s.all_text_mask, strict=True)]
+            texts += [
+                RISDataSample(metainfo=s.metainfo, text_ids=ids, text_mask=mask)
+                for ids, mask in zip(s.all_text_ids, s.all_text_mask, strict=True)
+            ]
         repeats = torch.tensor(counts, device=weak.device)
         prob = self._teacher_seg_probs(weak.repeat_interleave(repeats, dim=0), texts)
         return torch.stack([p.mean(dim=0) for p in prob.split(counts)])

@@ -1,4 +1,5 @@
 """SeqTR: referring segmentation (or grounding) as contour-point sequence prediction."""
+
 from __future__ import annotations
 
 import torch

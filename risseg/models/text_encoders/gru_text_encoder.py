@@ -1,4 +1,5 @@
 """Word embeddings followed by a (bi)GRU: the classic RIS language encoder."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -78,7 +79,10 @@ class GRUTextEncoder(nn.Module):
             self.embed.weight.requires_grad_(not freeze_word_vectors)
         self.dropout = nn.Dropout(dropout)
         self.gru = nn.GRU(
-            embed_dim, hidden, num_layers=num_layers, batch_first=True,
+            embed_dim,
+            hidden,
+            num_layers=num_layers,
+            batch_first=True,
             bidirectional=bidirectional,
         )
         self.out_channels = hidden * (2 if bidirectional else 1)

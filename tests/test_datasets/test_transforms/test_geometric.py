@@ -187,7 +187,8 @@ def test_nearest_cv2_mask_resize_is_cv2_inter_nearest():
     mask = rng.random((37, 53)) > 0.5
     img = np.zeros((37, 53, 3), np.uint8)
     out = Resize(scale=(64, 64), keep_ratio=True, mask_interpolation="nearest_cv2").transform(
-        dict(img=img, gt_mask=mask))
+        dict(img=img, gt_mask=mask)
+    )
     h, w = out["img"].shape[:2]
     expected = cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     np.testing.assert_array_equal(out["gt_mask"], expected)

@@ -61,8 +61,15 @@ def test_bad_images_are_skipped_counted_and_logged_in_training(refer_root, capsy
 
     MMLogger.get_instance("test_loading_skip", log_level="WARNING")
     pipeline = [dict(type="LoadImage", on_bad_image="skip"), dict(type="SelectSentence")]
-    ds = ReferDataset(str(refer_root), "refcoco", "unc", "train", img_prefix="images",
-                      pipeline=pipeline, max_refetch=50)
+    ds = ReferDataset(
+        str(refer_root),
+        "refcoco",
+        "unc",
+        "train",
+        img_prefix="images",
+        pipeline=pipeline,
+        max_refetch=50,
+    )
     bad = [i for i in range(len(ds)) if ds.get_data_info(i)["img_path"].endswith("img2.png")]
     _truncate_into(refer_root / "images" / "img2.png")
     sample = ds[bad[0]]  # another, readable sample is drawn instead
@@ -120,8 +127,9 @@ def test_annotations_respect_supervision(refer_root):
 
 
 def test_box_prior_mask_only_for_box_samples(refer_root):
-    box_only = dict(entry(refer_root, 1, supervision_file=None), supervision="box",
-                    segmentation=None)
+    box_only = dict(
+        entry(refer_root, 1, supervision_file=None), supervision="box", segmentation=None
+    )
     out = BoxPriorMask("box")(LoadReferAnnotations()(dict(box_only)))
     x1, y1, x2, y2 = out["gt_bbox"]
     ys, xs = np.nonzero(out["gt_mask"])
@@ -149,10 +157,20 @@ def test_zero_area_mask_errors_or_skips(refer_root):
 
 
 def test_full_pipeline_through_the_dataset(refer_root):
-    pipeline = [dict(type="LoadImage"), dict(type="SelectSentence"),
-                dict(type="LoadReferAnnotations")]
-    ds = ReferDataset(str(refer_root), "refcoco", "unc", "testB", img_prefix="images",
-                      test_mode=True, pipeline=pipeline)
+    pipeline = [
+        dict(type="LoadImage"),
+        dict(type="SelectSentence"),
+        dict(type="LoadReferAnnotations"),
+    ]
+    ds = ReferDataset(
+        str(refer_root),
+        "refcoco",
+        "unc",
+        "testB",
+        img_prefix="images",
+        test_mode=True,
+        pipeline=pipeline,
+    )
     for i in range(len(ds)):
         sample = ds[i]
         assert sample["gt_mask"].any() and sample["text"] == sample["texts"][0]

@@ -1,4 +1,5 @@
 """LargeScaleJitter and SampleContourPoints."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,11 @@ def _results(h=100, w=200, box=(120, 30, 180, 80)):
     mask = np.zeros((h, w), bool)
     mask[y1:y2, x1:x2] = True
     return dict(
-        img=np.random.randint(0, 255, (h, w, 3), dtype=np.uint8), gt_mask=mask,
-        gt_bbox=np.array(box, np.float32), img_shape=(h, w), ori_shape=(h, w),
+        img=np.random.randint(0, 255, (h, w, 3), dtype=np.uint8),
+        gt_mask=mask,
+        gt_bbox=np.array(box, np.float32),
+        img_shape=(h, w),
+        ori_shape=(h, w),
     )
 
 

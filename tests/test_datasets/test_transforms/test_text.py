@@ -25,8 +25,9 @@ def test_tokenize_empty_text_names_sample():
 
 
 def test_tokenize_all_sentences_of_the_ref():
-    t = TokenizeText(dict(type="WordVocabTokenizer", vocab=["man", "red"]), max_length=4,
-                     all_sentences=True)
+    t = TokenizeText(
+        dict(type="WordVocabTokenizer", vocab=["man", "red"]), max_length=4, all_sentences=True
+    )
     out = t(dict(text="the man", texts=["the man", " red man "], sent_ids=[1, 2]))
     assert out["text_ids"].tolist() == [1, 3, 0, 0]
     assert out["all_text_ids"].shape == (2, 4) and out["all_text_ids"].dtype == np.int64
@@ -36,8 +37,9 @@ def test_tokenize_all_sentences_of_the_ref():
 
 
 def test_tokenize_all_sentences_names_the_empty_one():
-    t = TokenizeText(dict(type="WordVocabTokenizer", vocab=["man"]), max_length=5,
-                     all_sentences=True)
+    t = TokenizeText(
+        dict(type="WordVocabTokenizer", vocab=["man"]), max_length=5, all_sentences=True
+    )
     with pytest.raises(ValueError, match="ref_id.*7.*sent_id.*12"):
         t(dict(text="man", texts=["man", "  "], sent_ids=[11, 12], ref_id=7))
     with pytest.raises(ValueError, match="no 'texts' for ref_id=7"):

@@ -36,8 +36,9 @@ class _Postprocess(BaseRISSegmentor):
 
 def _release_iou(logits: torch.Tensor, gt_original: np.ndarray, size: int) -> tuple[int, int]:
     """LAVT test.py: argmax of the (2, S, S) logits against the PIL-NEAREST-resized GT."""
-    target = np.asarray(Image.fromarray(gt_original.astype(np.uint8)).resize((size, size),
-                                                                              Image.NEAREST))
+    target = np.asarray(
+        Image.fromarray(gt_original.astype(np.uint8)).resize((size, size), Image.NEAREST)
+    )
     pred = logits.argmax(0).numpy()
     return int(np.logical_and(pred, target).sum()), int(np.logical_or(pred, target).sum())
 
@@ -54,12 +55,20 @@ def test_rescale_false_argmax_at_network_size_equals_release():
         res = Resize(scale=(size, size), backend="pillow").transform(
             dict(img=img, gt_mask=gt, ori_shape=(h, w))
         )
-        logits = torch.randn(2, size, size) + (2.0 if k == 5 else 0.0) * torch.tensor(
-            [1.0, -1.0]
-        )[:, None, None]  # the last sample predicts nothing
-        sample = RISDataSample(metainfo=dict(
-            ref_id=k, sent_id=k, ori_shape=(h, w), img_shape=res["img_shape"],
-            pad_shape=res["pad_shape"], img_offset=res["img_offset"]))
+        logits = (
+            torch.randn(2, size, size)
+            + (2.0 if k == 5 else 0.0) * torch.tensor([1.0, -1.0])[:, None, None]
+        )  # the last sample predicts nothing
+        sample = RISDataSample(
+            metainfo=dict(
+                ref_id=k,
+                sent_id=k,
+                ori_shape=(h, w),
+                img_shape=res["img_shape"],
+                pad_shape=res["pad_shape"],
+                img_offset=res["img_offset"],
+            )
+        )
         sample.gt_mask = PixelData(data=torch.from_numpy(res["gt_mask"])[None])
         samples.append(sample)
         release.append((logits, gt))

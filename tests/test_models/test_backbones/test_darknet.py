@@ -1,4 +1,5 @@
 """DarkNet53: shapes, freezing, and the Darknet weights-file / .pth loaders."""
+
 from __future__ import annotations
 
 import numpy as np

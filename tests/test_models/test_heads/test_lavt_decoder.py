@@ -5,9 +5,12 @@ from risseg.testing import demo_lavt_samples
 
 
 def _feats(b=2, size=64):
-    return HeadInputs(visual=[
-        torch.randn(b, c, size // s, size // s) for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))
-    ])
+    return HeadInputs(
+        visual=[
+            torch.randn(b, c, size // s, size // s)
+            for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))
+        ]
+    )
 
 
 def test_forward_predict_and_argmax_equivalence():

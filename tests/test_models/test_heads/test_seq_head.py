@@ -1,4 +1,5 @@
 """SeqHead: sequence construction, losses, masking of box-only samples, decoding."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,14 @@ def _scope():
 
 def _head(**kw) -> SeqHead:
     cfg = dict(
-        in_channels=16, num_points=4, d_model=16, num_heads=2, ffn_dim=32,
-        num_encoder_layers=1, num_decoder_layers=1, dropout=0.0,
+        in_channels=16,
+        num_points=4,
+        d_model=16,
+        num_heads=2,
+        ffn_dim=32,
+        num_encoder_layers=1,
+        num_decoder_layers=1,
+        dropout=0.0,
     )
     cfg.update(kw)
     return SeqHead(**cfg)
@@ -180,8 +187,9 @@ def test_task_embedding_changes_mask_inputs_only():
 def test_task_init_std_sets_the_scale_of_prompt_and_embedding():
     torch.manual_seed(0)
     small = _head(d_model=256, num_heads=2, task_prompt=True, task_embedding=True)
-    token = _head(d_model=256, num_heads=2, task_prompt=True, task_embedding=True,
-                  task_init_std=1.0)
+    token = _head(
+        d_model=256, num_heads=2, task_prompt=True, task_embedding=True, task_init_std=1.0
+    )
     assert float(small.task_prompt.detach().std()) < 0.05
     assert float(small.mask_task_embed.detach().std()) < 0.05
     for vec in (token.task_prompt, token.mask_task_embed):
@@ -206,7 +214,9 @@ def test_dense_targets_follow_mask_and_box_supervision():
     assert torch.isclose(targets[1].sum() * 64, torch.tensor(480.0))
     no_box = _head(dense_loss_weight=1.0, dense_box_targets=False)
     assert no_box.dense_pred.targets(samples, (8, 8), torch.device("cpu"))[1].tolist() == [
-        True, False, False
+        True,
+        False,
+        False,
     ]
 
 
@@ -220,8 +230,10 @@ def test_dense_loss_trains_the_encoder_and_is_weighted():
     assert feats.grad.abs().sum() > 0
     ref = head.dense_loss_weight
     head.dense_loss_weight = 1.0
-    torch.testing.assert_close(head.loss(HeadInputs(feats, None), samples)["loss_dense"] * ref,
-                               losses["loss_dense"].detach())
+    torch.testing.assert_close(
+        head.loss(HeadInputs(feats, None), samples)["loss_dense"] * ref,
+        losses["loss_dense"].detach(),
+    )
     for s in samples:
         s.set_metainfo(dict(supervision="none"))
     assert float(head.loss(HeadInputs(feats, None), samples)["loss_dense"].detach()) == 0.0
@@ -261,13 +273,39 @@ def test_min_points_forbids_an_early_end():
 
 def test_parameter_names_are_those_of_checkpoints():
     """Checkpoints (official conversions, earlier risseg runs) name the head's parameters so."""
-    head = _head(language_token=True, task_prompt=True, cctf=True, point_bias=True,
-                 dense_loss_weight=1.0, dense_guided_start=True, task_embedding=True)
+    head = _head(
+        language_token=True,
+        task_prompt=True,
+        cctf=True,
+        point_bias=True,
+        dense_loss_weight=1.0,
+        dense_guided_start=True,
+        task_embedding=True,
+    )
     names = set(head.state_dict())
     assert {n.split(".")[0] for n in names} == {
-        "input_proj", "input_norm", "encoder", "decoder", "decoder_norm", "token_embed",
-        "pos_1d", "task_prompt", "mask_task_embed", "predictor", "dense_pred", "start_proj"}
+        "input_proj",
+        "input_norm",
+        "encoder",
+        "decoder",
+        "decoder_norm",
+        "token_embed",
+        "pos_1d",
+        "task_prompt",
+        "mask_task_embed",
+        "predictor",
+        "dense_pred",
+        "start_proj",
+    }
     assert {n for n in names if n.startswith(("dense_pred", "start_proj"))} == {
-        "dense_pred.weight", "dense_pred.bias", "start_proj.weight", "start_proj.bias"}
-    assert {"encoder.0.self_attn.in_proj_weight", "decoder.0.cross_attn.in_proj_weight",
-            "predictor.4.bias", "pos_1d.embedding.weight"} <= names
+        "dense_pred.weight",
+        "dense_pred.bias",
+        "start_proj.weight",
+        "start_proj.bias",
+    }
+    assert {
+        "encoder.0.self_attn.in_proj_weight",
+        "decoder.0.cross_attn.in_proj_weight",
+        "predictor.4.bias",
+        "pos_1d.embedding.weight",
+    } <= names

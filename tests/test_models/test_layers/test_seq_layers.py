@@ -1,4 +1,5 @@
 """Positional encodings, co-content (CCTF) and the point Gaussian bias."""
+
 from __future__ import annotations
 
 import pytest
@@ -86,12 +87,27 @@ def test_decoder_steps_with_cached_projections_equal_the_causal_pass(point_bias,
     ratio = torch.rand(batch, 2) * 0.5 + 0.5
     causal = torch.ones(t, t, dtype=torch.bool).triu(1)
     with torch.no_grad():
-        full = layer(tgt, query_pos, memory, memory_pos, padding, causal,
-                     feat_shape=(h, w), valid_ratio=ratio)
+        full = layer(
+            tgt,
+            query_pos,
+            memory,
+            memory_pos,
+            padding,
+            causal,
+            feat_shape=(h, w),
+            valid_ratio=ratio,
+        )
         memory_kv, cache = layer.memory_kv(memory, memory_pos), {}
         steps = [
-            layer.forward_step(tgt[:, i : i + 1], query_pos[i : i + 1], cache, memory_kv,
-                               padding, feat_shape=(h, w), valid_ratio=ratio)
+            layer.forward_step(
+                tgt[:, i : i + 1],
+                query_pos[i : i + 1],
+                cache,
+                memory_kv,
+                padding,
+                feat_shape=(h, w),
+                valid_ratio=ratio,
+            )
             for i in range(t)
         ]
     assert cache["keys"].shape == (batch, 4, t, 8)

@@ -13,8 +13,13 @@ from risseg.models.layers.swin_window import swin_block_pad_shift, swin_stage_pa
 def _block(dim: int, heads: int, window: int, shifted: bool) -> SwinTransformerBlock:
     torch.manual_seed(window * 10 + shifted)
     block = SwinTransformerBlock(
-        dim, input_resolution=(2 * window, 2 * window), num_heads=heads, window_size=window,
-        shift_size=window // 2 if shifted else 0, always_partition=True, dynamic_mask=True,
+        dim,
+        input_resolution=(2 * window, 2 * window),
+        num_heads=heads,
+        window_size=window,
+        shift_size=window // 2 if shifted else 0,
+        always_partition=True,
+        dynamic_mask=True,
     )
     with torch.no_grad():
         for p in block.parameters():  # non-trivial norms, biases and relative position table
@@ -53,8 +58,11 @@ def _reference_block(block: SwinTransformerBlock, x: torch.Tensor) -> torch.Tens
     out = F.linear(out, block.attn.proj.weight, block.attn.proj.bias)[:, :h, :w]
     x = x + out
     z = F.layer_norm(x, (c,), block.norm2.weight, block.norm2.bias, block.norm2.eps)
-    z = F.linear(F.gelu(F.linear(z, block.mlp.fc1.weight, block.mlp.fc1.bias)),
-                 block.mlp.fc2.weight, block.mlp.fc2.bias)
+    z = F.linear(
+        F.gelu(F.linear(z, block.mlp.fc1.weight, block.mlp.fc1.bias)),
+        block.mlp.fc2.weight,
+        block.mlp.fc2.bias,
+    )
     return x + z
 
 
@@ -84,8 +92,15 @@ def test_same_as_timm_when_sides_are_multiples_of_the_window(size):
 def test_stage_merges_then_runs_blocks_and_checkpointing_keeps_the_result():
     torch.manual_seed(0)
     stage = SwinTransformerStage(
-        dim=4, out_dim=8, input_resolution=(20, 18), depth=2, downsample=True, num_heads=2,
-        window_size=4, always_partition=True, dynamic_mask=True,
+        dim=4,
+        out_dim=8,
+        input_resolution=(20, 18),
+        depth=2,
+        downsample=True,
+        num_heads=2,
+        window_size=4,
+        always_partition=True,
+        dynamic_mask=True,
     )
     x = torch.randn(1, 20, 18, 4)  # merged to 10 x 9: neither side a multiple of 4
     with torch.no_grad():

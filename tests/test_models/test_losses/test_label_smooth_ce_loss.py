@@ -1,4 +1,5 @@
 """LabelSmoothCrossEntropyLoss against a hand computation."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """SeqTRFusionNeck shapes and the tanh gating."""
+
 from __future__ import annotations
 
 import torch

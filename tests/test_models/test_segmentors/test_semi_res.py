@@ -261,9 +261,19 @@ class _KeepEmpty(BasePseudoLabeler):
     """Records what it is given; labels every sample empty and keeps it."""
 
     def forward(self, inputs, data_samples):
-        self.seen = (inputs.shape, [(s.pseudo_mask.data.dtype, s.pseudo_mask.data.shape,
-                                     s.pseudo_prob.data.dtype, "proposals" in s,
-                                     s.metainfo["supervision"]) for s in data_samples])
+        self.seen = (
+            inputs.shape,
+            [
+                (
+                    s.pseudo_mask.data.dtype,
+                    s.pseudo_mask.data.shape,
+                    s.pseudo_prob.data.dtype,
+                    "proposals" in s,
+                    s.metainfo["supervision"],
+                )
+                for s in data_samples
+            ],
+        )
         for s in data_samples:
             s.pseudo_mask = PixelData(data=torch.zeros_like(s.pseudo_mask.data))
             s.set_metainfo(dict(pseudo_score=1.0, pseudo_keep=True))
@@ -277,8 +287,11 @@ def test_injected_labeler_decides_the_pseudo_label(monkeypatch):
     assert model.pseudo_labeler is labeler
     targets = []
     ce = model.unsup_loss.forward
-    monkeypatch.setattr(model.unsup_loss, "forward",
-                        lambda logits, target, **kw: targets.append(target) or ce(logits, target))
+    monkeypatch.setattr(
+        model.unsup_loss,
+        "forward",
+        lambda logits, target, **kw: targets.append(target) or ce(logits, target),
+    )
     inputs, samples = _mixed_batch()
     losses = model(inputs, samples, mode="loss")
     shape, seen = labeler.seen
@@ -293,6 +306,7 @@ def test_injected_labeler_decides_the_pseudo_label(monkeypatch):
 def test_a_proposal_labeler_is_refused():
     cfg = _semi_cfg()
     cfg["pseudo_labeler"] = dict(
-        type="SynthProposalLabeler", mask_generator=dict(type="ColourRegionGenerator"))
+        type="SynthProposalLabeler", mask_generator=dict(type="ColourRegionGenerator")
+    )
     with pytest.raises(TypeError, match="mask labeler"):
         build(cfg)

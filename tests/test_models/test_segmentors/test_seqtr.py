@@ -1,4 +1,5 @@
 """SeqTRSegmentor: loss / predict / tensor modes and output frames."""
+
 from __future__ import annotations
 
 import numpy as np

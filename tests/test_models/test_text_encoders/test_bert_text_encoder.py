@@ -35,8 +35,9 @@ def test_pretrained_dir_with_config_checks_the_architecture(tmp_path):
     BertModel(BertConfig(**TINY_BERT), add_pooling_layer=False).save_pretrained(tmp_path)
     enc = BertTextEncoder(pretrained=str(tmp_path), config=TINY_BERT)  # matching: loads
     ref = BertModel.from_pretrained(tmp_path)
-    assert torch.equal(enc.bert.embeddings.word_embeddings.weight,
-                       ref.embeddings.word_embeddings.weight)
+    assert torch.equal(
+        enc.bert.embeddings.word_embeddings.weight, ref.embeddings.word_embeddings.weight
+    )
     with pytest.raises(ValueError, match="hidden_size"):
         BertTextEncoder(pretrained=str(tmp_path), config=dict(TINY_BERT, hidden_size=32))
 

@@ -14,59 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-TINY = {
-    "tiny-clip": {
-        "embed_dim": 16,
-        "quick_gelu": True,
-        "vision_cfg": {"image_size": 32, "layers": [1, 1, 1, 1], "width": 8, "patch_size": None},
-        "text_cfg": {
-            "context_length": 77,
-            "vocab_size": 49408,
-            "width": 16,
-            "heads": 2,
-            "layers": 1,
-        },
-    },
-    "tiny-coca": {
-        "embed_dim": 32,
-        "vision_cfg": {
-            "image_size": 32,
-            "layers": 1,
-            "width": 32,
-            "head_width": 16,
-            "patch_size": 8,
-            "attentional_pool": True,
-            "attn_pooler_heads": 2,
-            "attn_pooler_queries": 8,
-            "output_tokens": True,
-        },
-        "text_cfg": {
-            "context_length": 76,
-            "vocab_size": 49408,
-            "width": 32,
-            "heads": 2,
-            "layers": 1,
-            "embed_cls": True,
-            "output_tokens": True,
-        },
-        "multimodal_cfg": {
-            "context_length": 76,
-            "vocab_size": 49408,
-            "width": 32,
-            "heads": 2,
-            "layers": 1,
-            "attn_pooler_heads": 2,
-        },
-        "custom_text": True,
-    },
-}
+from risseg.testing.tiny_open_clip import register_tiny_open_clip
 
 
 def _timed(fn, repeats):
@@ -90,7 +43,7 @@ def bench(name, n_images, repeats):
         for i in range(n_images)
     ]
     texts = ["the man in the red shirt on the left"] * n_images
-    coca = name.startswith("coca") or name == "tiny-coca"
+    coca = "coca" in name
     torch.manual_seed(0)
     model = OpenCoCaCaptioner(name, None) if coca else OpenCLIPScorer(name, None)
     params = sum(p.numel() for p in model.parameters())
@@ -121,18 +74,13 @@ def main():
         "--models",
         nargs="+",
         default=["tiny", "RN50-quickgelu"],
-        help="'tiny' (tiny-clip + tiny-coca) and/or open_clip model names",
+        help="'tiny' (the CLIP-RN and CoCa of risseg.testing.tiny_open_clip) or open_clip names",
     )
     parser.add_argument("--images", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    import open_clip
-
-    with tempfile.TemporaryDirectory() as folder:
-        for key, cfg in TINY.items():
-            (Path(folder) / f"{key}.json").write_text(json.dumps(cfg))
-        open_clip.add_model_config(folder)
-    names = [n for m in args.models for n in (TINY if m == "tiny" else [m])]
+    tiny = register_tiny_open_clip()
+    names = [n for m in args.models for n in (tiny if m == "tiny" else [m])]
     print(f"torch threads: {torch.get_num_threads()}, images 480x640, batch {args.images}")
     for name in names:
         print(json.dumps(bench(name, args.images, args.repeats)), flush=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import string
 
 import numpy as np
@@ -11,23 +10,13 @@ import torch
 
 from risseg.foundation.clip_scorers import HFCLIPScorer, OpenCLIPScorer
 from risseg.registry import FOUNDATION_MODELS
-
-TINY_RN = {  # a ModifiedResNet CLIP: the RN50 architecture family, tiny widths
-    "embed_dim": 16,
-    "quick_gelu": True,
-    "vision_cfg": {"image_size": 32, "layers": [1, 1, 1, 1], "width": 8, "patch_size": None},
-    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 16, "heads": 2, "layers": 1},
-}
+from risseg.testing.tiny_open_clip import register_tiny_open_clip
 
 
 @pytest.fixture(scope="module")
-def tiny_rn_name(tmp_path_factory):
-    import open_clip
-
-    folder = tmp_path_factory.mktemp("open_clip_cfgs")
-    (folder / "risseg-test-tiny-rn.json").write_text(json.dumps(TINY_RN))
-    open_clip.add_model_config(folder)
-    return "risseg-test-tiny-rn"
+def tiny_rn_name():
+    register_tiny_open_clip()
+    return "risseg-tiny-clip-rn"
 
 
 def _images(n, seed=0):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 
 import numpy as np
 import pytest
@@ -12,49 +11,14 @@ import torch
 from risseg.foundation.captioner import beam_search, sample_loop
 from risseg.foundation.coca_captioner import EOS_ID, SOT_ID, OpenCoCaCaptioner
 from risseg.registry import FOUNDATION_MODELS
+from risseg.testing.tiny_open_clip import register_tiny_open_clip
 
-TINY_COCA = {
-    "embed_dim": 32,
-    "vision_cfg": {
-        "image_size": 32,
-        "layers": 1,
-        "width": 32,
-        "head_width": 16,
-        "patch_size": 8,
-        "attentional_pool": True,
-        "attn_pooler_heads": 2,
-        "attn_pooler_queries": 8,
-        "output_tokens": True,
-    },
-    "text_cfg": {
-        "context_length": 76,
-        "vocab_size": 49408,
-        "width": 32,
-        "heads": 2,
-        "layers": 1,
-        "embed_cls": True,
-        "output_tokens": True,
-    },
-    "multimodal_cfg": {
-        "context_length": 76,
-        "vocab_size": 49408,
-        "width": 32,
-        "heads": 2,
-        "layers": 1,
-        "attn_pooler_heads": 2,
-    },
-    "custom_text": True,
-}
-NAME = "risseg-test-tiny-coca"
+NAME = "risseg-tiny-coca"
 
 
 @pytest.fixture(scope="module")
 def captioner(tmp_path_factory):
-    import open_clip
-
-    folder = tmp_path_factory.mktemp("coca_cfg")
-    (folder / f"{NAME}.json").write_text(json.dumps(TINY_COCA))
-    open_clip.add_model_config(folder)
+    register_tiny_open_clip()
     cap = OpenCoCaCaptioner(NAME, None)
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():  # open_clip initialises the decoder's projection to 0s: randomise all

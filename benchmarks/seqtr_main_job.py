@@ -121,6 +121,7 @@ def train_seed(config: str, seed: int, out: Path, options: list[str]) -> dict:
         val_mIoU=val[-1]["mIoU"], val_oIoU=val[-1]["oIoU"],
         main_cpu_s=main_cpu, worker_cpu_s=sum(c["worker_cpu_s"] for c in costs),
         wall_s=sum(c["wall_s"] for c in costs), idle_2core_min=main_cpu / 60,
+        notes=[c["note"] for c in costs if c.get("note")],  # e.g. a run measured by hand
     )
 
 

@@ -18,6 +18,7 @@ machine the wall time is longer, while CPU seconds change little.
         --seeds 0 1 2 [--test] [--config configs/seqtr/segm_synthref.py] \
         [--json docs/benchmarks/seqtr_main_job.json] [--plot docs/images/seqtr_main_job.png]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,8 +79,9 @@ def run_measured(cmd: list[str], log: Path) -> dict:
             time.sleep(1.0)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[1]} failed ({proc.returncode}); see {log}")
-    return dict(main_cpu_s=main, worker_cpu_s=sum(workers.values()),
-                wall_s=time.perf_counter() - start)
+    return dict(
+        main_cpu_s=main, worker_cpu_s=sum(workers.values()), wall_s=time.perf_counter() - start
+    )
 
 
 def read_scalars(work_dir: Path) -> tuple[list[dict], list[dict]]:
@@ -102,9 +104,20 @@ def train_seed(config: str, seed: int, out: Path, options: list[str]) -> dict:
     cost_file = out / "cpu.json"
     costs = json.loads(cost_file.read_text()) if cost_file.is_file() else []
     if not (out / "train.done").exists():
-        cmd = [sys.executable, "tools/train.py", config, "--threads", "1", "--work-dir",
-               str(out), "--resume", "--cfg-options", "ema=True", f"randomness.seed={seed}",
-               *options]
+        cmd = [
+            sys.executable,
+            "tools/train.py",
+            config,
+            "--threads",
+            "1",
+            "--work-dir",
+            str(out),
+            "--resume",
+            "--cfg-options",
+            "ema=True",
+            f"randomness.seed={seed}",
+            *options,
+        ]
         costs.append(run_measured(cmd, out / "train.log"))
         cost_file.write_text(json.dumps(costs, indent=1))
         (out / "train.done").write_text("done")
@@ -114,13 +127,20 @@ def train_seed(config: str, seed: int, out: Path, options: list[str]) -> dict:
     main_cpu = sum(c["main_cpu_s"] for c in costs)
     return dict(
         seed=seed,
-        val_curve=[dict(epoch=r["step"], mIoU=r["mIoU"], oIoU=r["oIoU"],
-                        prec50=r.get("prec@0.5")) for r in val],
-        train_loss=[dict(iter=r["step"], **{k: v for k, v in r.items()
-                                            if k.startswith("loss")}) for r in train],
-        val_mIoU=val[-1]["mIoU"], val_oIoU=val[-1]["oIoU"],
-        main_cpu_s=main_cpu, worker_cpu_s=sum(c["worker_cpu_s"] for c in costs),
-        wall_s=sum(c["wall_s"] for c in costs), idle_2core_min=main_cpu / 60,
+        val_curve=[
+            dict(epoch=r["step"], mIoU=r["mIoU"], oIoU=r["oIoU"], prec50=r.get("prec@0.5"))
+            for r in val
+        ],
+        train_loss=[
+            dict(iter=r["step"], **{k: v for k, v in r.items() if k.startswith("loss")})
+            for r in train
+        ],
+        val_mIoU=val[-1]["mIoU"],
+        val_oIoU=val[-1]["oIoU"],
+        main_cpu_s=main_cpu,
+        worker_cpu_s=sum(c["worker_cpu_s"] for c in costs),
+        wall_s=sum(c["wall_s"] for c in costs),
+        idle_2core_min=main_cpu / 60,
         notes=[c["note"] for c in costs if c.get("note")],  # e.g. a run measured by hand
     )
 
@@ -133,8 +153,16 @@ def test_seed(config: str, out: Path) -> dict:
     ckpts = sorted(out.glob("epoch_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
     if not ckpts:
         raise FileNotFoundError(f"no epoch_*.pth in {out}")
-    cmd = [sys.executable, "tools/test.py", config, str(ckpts[-1]), "--threads", "1",
-           "--work-dir", str(out / "test")]
+    cmd = [
+        sys.executable,
+        "tools/test.py",
+        config,
+        str(ckpts[-1]),
+        "--threads",
+        "1",
+        "--work-dir",
+        str(out / "test"),
+    ]
     run_measured(cmd, out / "test.log")
     lines = [ln for ln in (out / "test.log").read_text().splitlines() if ln.startswith("{")]
     if not lines:
@@ -146,8 +174,9 @@ def test_seed(config: str, out: Path) -> dict:
 
 
 def _mean_std(values: list[float]) -> dict:
-    return dict(mean=statistics.fmean(values),
-                std=statistics.stdev(values) if len(values) > 1 else 0.0)
+    return dict(
+        mean=statistics.fmean(values), std=statistics.stdev(values) if len(values) > 1 else 0.0
+    )
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -171,14 +200,30 @@ def plot(runs: list[dict], path: Path, title: str) -> None:
     for i, run in enumerate(runs):
         epochs = [p["epoch"] for p in run["val_curve"]]
         for key, colour in (("mIoU", "tab:blue"), ("oIoU", "tab:orange")):
-            left.plot(epochs, [p[key] for p in run["val_curve"]], "o-", ms=3, color=colour,
-                      alpha=0.8, label=f"val {key}" if i == 0 else None)
+            left.plot(
+                epochs,
+                [p[key] for p in run["val_curve"]],
+                "o-",
+                ms=3,
+                color=colour,
+                alpha=0.8,
+                label=f"val {key}" if i == 0 else None,
+            )
         iters = [p["iter"] for p in run["train_loss"]]
-        for key, colour in (("loss_mask", "tab:purple"), ("loss_box", "tab:green"),
-                            ("loss_dense", "tab:gray")):
+        for key, colour in (
+            ("loss_mask", "tab:purple"),
+            ("loss_box", "tab:green"),
+            ("loss_dense", "tab:gray"),
+        ):
             if key in run["train_loss"][0]:
-                right.plot(iters, [p[key] for p in run["train_loss"]], color=colour,
-                           alpha=0.6, lw=1, label=key if i == 0 else None)
+                right.plot(
+                    iters,
+                    [p[key] for p in run["train_loss"]],
+                    color=colour,
+                    alpha=0.6,
+                    lw=1,
+                    label=key if i == 0 else None,
+                )
     left.set(xlabel="epoch", ylabel="val (%)", title=f"{title}: val, {len(runs)} seeds")
     left.grid(alpha=0.3)
     left.legend()
@@ -196,12 +241,19 @@ def main() -> None:
     parser.add_argument("--config", default="configs/seqtr/segm_synthref.py")
     parser.add_argument("--work-dir", default="work_dirs/seqtr_main_job")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--test", action="store_true",
-                        help="also evaluate each final checkpoint once on the test split")
+    parser.add_argument(
+        "--test",
+        action="store_true",
+        help="also evaluate each final checkpoint once on the test split",
+    )
     parser.add_argument("--json", help="write the results here (default: <work-dir>/results.json)")
     parser.add_argument("--plot", help="write the learning-curve figure here (PNG)")
-    parser.add_argument("--cfg-options", nargs="+", default=[],
-                        help="extra --cfg-options for every training run (key=value)")
+    parser.add_argument(
+        "--cfg-options",
+        nargs="+",
+        default=[],
+        help="extra --cfg-options for every training run (key=value)",
+    )
     args = parser.parse_args()
     wd = Path(args.work_dir).resolve()
     runs = []
@@ -211,10 +263,18 @@ def main() -> None:
         if args.test:
             run["test"] = test_seed(args.config, out)
         runs.append(run)
-        print(f"seed {seed}: val mIoU {run['val_mIoU']:.2f} / oIoU {run['val_oIoU']:.2f}, "
-              f"{run['idle_2core_min']:.1f} min of training-process CPU", flush=True)
-    result = dict(config=args.config, cfg_options=args.cfg_options, seeds=args.seeds,
-                  summary=summarise(runs), runs=runs)
+        print(
+            f"seed {seed}: val mIoU {run['val_mIoU']:.2f} / oIoU {run['val_oIoU']:.2f}, "
+            f"{run['idle_2core_min']:.1f} min of training-process CPU",
+            flush=True,
+        )
+    result = dict(
+        config=args.config,
+        cfg_options=args.cfg_options,
+        seeds=args.seeds,
+        summary=summarise(runs),
+        runs=runs,
+    )
     out_json = Path(args.json) if args.json else wd / "results.json"
     out_json.parent.mkdir(parents=True, exist_ok=True)
     out_json.write_text(json.dumps(result, indent=1))

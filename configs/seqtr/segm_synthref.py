@@ -36,12 +36,15 @@ model = dict(
         pretrained=None,
     ),
     text_encoder=dict(vocab_size=64, embed_dim=64, hidden=128, word_vectors=None),  # 256-d
-    neck=dict(
-        in_channels=(16, 32, 64), text_channels=256, out_channels=256, coord_channels=True
-    ),
+    neck=dict(in_channels=(16, 32, 64), text_channels=256, out_channels=256, coord_channels=True),
     head=dict(
-        in_channels=256, num_points=num_points, d_model=128, num_heads=4, ffn_dim=256,
-        num_encoder_layers=2, num_decoder_layers=2,
+        in_channels=256,
+        num_points=num_points,
+        d_model=128,
+        num_heads=4,
+        ffn_dim=256,
+        num_encoder_layers=2,
+        num_decoder_layers=2,
         # one bin per pixel of the 128 px input (SeqTR: 1000 bins for 640 px). With 1000 bins
         # the 3-epoch model never left the data prior (same first point for every input).
         num_bins=128,
@@ -93,8 +96,15 @@ max_epochs = 10  # 2100 iterations of 32
 optim_wrapper = dict(optimizer=dict(lr=1e-3))  # batch 32 instead of 128; small model
 # warm-up over the first epoch (per iteration), x0.1 for the last epoch
 param_scheduler = [
-    dict(type="LinearLR", start_factor=1 / 6, end_factor=1.0, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
+    dict(
+        type="LinearLR",
+        start_factor=1 / 6,
+        end_factor=1.0,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True,
+    ),
     dict(type="MultiStepLR", milestones=[9], gamma=0.1, by_epoch=True, begin=0, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=1)  # val mIoU / oIoU after every epoch

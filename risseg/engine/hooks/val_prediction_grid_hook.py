@@ -1,4 +1,5 @@
 """Write a picture of validation predictions after every validation and print its path."""
+
 from __future__ import annotations
 
 import os.path as osp
@@ -31,11 +32,14 @@ class ValPredictionGridHook(Hook):
 
     priority = "LOW"
 
-    def __init__(self, num: int = 8, columns: int = 4, cell: int = 512,
-                 out_file: str = "val_predictions.png") -> None:
+    def __init__(
+        self, num: int = 8, columns: int = 4, cell: int = 512, out_file: str = "val_predictions.png"
+    ) -> None:
         if num < 1 or columns < 1 or cell < 16:
-            raise ValueError(f"ValPredictionGridHook: num and columns must be >= 1 and cell "
-                             f">= 16, got num={num}, columns={columns}, cell={cell}")
+            raise ValueError(
+                f"ValPredictionGridHook: num and columns must be >= 1 and cell "
+                f">= 16, got num={num}, columns={columns}, cell={cell}"
+            )
         self.num, self.columns, self.cell, self.out_file = num, columns, cell, out_file
         self._cells: list[np.ndarray] = []
         self.last_path: str | None = None
@@ -45,8 +49,13 @@ class ValPredictionGridHook(Hook):
         """Start a new grid."""
         self._cells = []
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch: dict | None = None,
-                       outputs: Sequence | None = None) -> None:
+    def after_val_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: dict | None = None,
+        outputs: Sequence | None = None,
+    ) -> None:
         """Draw the first predicted sample of each of the first ``num`` batches."""
         if batch_idx >= self.num or not outputs:
             return
@@ -56,8 +65,9 @@ class ValPredictionGridHook(Hook):
         inputs = (data_batch or {}).get("inputs")
         image = sample_image(sample, None if inputs is None else inputs[0])
         if self._visualizer is None:  # no backends: add_datasample only draws
-            self._visualizer = RISLocalVisualizer(name="val_prediction_grid",
-                                                  min_side=self.cell // 2)
+            self._visualizer = RISLocalVisualizer(
+                name="val_prediction_grid", min_side=self.cell // 2
+            )
         self._cells.append(self._visualizer.add_datasample(f"val_{batch_idx}", image, sample))
 
     def after_val_epoch(self, runner, metrics: dict | None = None) -> None:
@@ -70,12 +80,16 @@ class ValPredictionGridHook(Hook):
 
         height = max(round(self.cell * c.shape[0] / c.shape[1]) for c in self._cells)
         grid = tile(self._cells, self.columns, (self.cell, height))
-        path = self.out_file if osp.isabs(self.out_file) else osp.join(runner.work_dir,
-                                                                       self.out_file)
+        path = (
+            self.out_file if osp.isabs(self.out_file) else osp.join(runner.work_dir, self.out_file)
+        )
         Image.fromarray(grid).save(path)
         self.last_path = path
-        print_log(f"Val predictions (epoch {runner.epoch}, {len(self._cells)} samples: "
-                  f"sentence, IoU, predicted mask filled, GT outlined): {path}", "current")
+        print_log(
+            f"Val predictions (epoch {runner.epoch}, {len(self._cells)} samples: "
+            f"sentence, IoU, predicted mask filled, GT outlined): {path}",
+            "current",
+        )
 
     def after_run(self, runner) -> None:
         """Repeat the path of the last grid at the end of the run."""

@@ -4,7 +4,7 @@ Runs, each as ``tools/train.py`` / ``tools/test.py`` / ``tools/choose_pseudo.py`
 subprocesses (benchmarks/runner.py), in ``--work-dir``; each step is a config and a
 ``--cfg-options`` diff in benchmarks/seqtr/runs.py:
 
-- ``seqtr_100pct``: SeqTR with every train mask (configs/seqtr/segm_synthref.py);
+- ``seqtr_100pct``: SeqTR with every train mask (configs/seqtr/segm_synthref-maskonly.py);
 - ``seqtr_100pct_det``: the same, initialised from the box model ``det``;
 - ``seqtr_{r}pct``: SeqTR with r % of the masks only (no boxes);
 - ``seqtr_{r}pct_det``: the same from the box model ``det`` (step 2 without the Partial-RES

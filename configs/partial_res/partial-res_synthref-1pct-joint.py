@@ -7,7 +7,7 @@
 # SeqTR reference.
 #   python tools/train.py configs/partial_res/partial-res_synthref-1pct-joint.py \
 #       --cfg-options ema=True
-_base_ = ["../seqtr/segm_synthref.py"]
+_base_ = ["../seqtr/segm_synthref-maskonly.py"]
 load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
 load_cfg = dict(strict=False)  # the box model lacks this model's new head weights (logged)
 model = dict(

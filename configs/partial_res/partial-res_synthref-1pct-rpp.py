@@ -2,7 +2,7 @@
 # masks plus the RPP-selected pseudo masks (tools/choose_pseudo.py); same model and schedule as
 # step 2 (partial-res_synthref-1pct.py: 100 epochs, x0.1 after 80). The number of kept refs
 # depends on RPP; benchmarks/seqtr_label_efficiency.py scales the epochs to ~300 iterations.
-_base_ = ["../seqtr/segm_synthref.py"]
+_base_ = ["../seqtr/segm_synthref-maskonly.py"]
 max_epochs = 100
 load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
 load_cfg = dict(strict=False)  # the box model lacks this model's new head weights (logged)

@@ -3,7 +3,7 @@
 # masks (supervision_1pct.json). 100 epochs x 3 iterations of 32 = 300 iterations.
 #   python tools/train.py configs/partial_res/partial-res_synthref-1pct.py --cfg-options ema=True \
 #       load_from=work_dirs/seqtr-det_synthref/epoch_5.pth
-_base_ = ["../seqtr/segm_synthref.py"]
+_base_ = ["../seqtr/segm_synthref-maskonly.py"]
 max_epochs = 100
 load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
 load_cfg = dict(strict=False)  # the box model lacks this model's new head weights (logged)

@@ -3,7 +3,7 @@
 # iterations: 28 epochs x 11 iterations of 32, x0.1 for the last 20 %
 # (benchmarks/seqtr_label_efficiency.py --ratios 5 runs this schedule).
 #   python tools/train.py configs/partial_res/partial-res_synthref-5pct.py --cfg-options ema=True
-_base_ = ["../seqtr/segm_synthref.py"]
+_base_ = ["../seqtr/segm_synthref-maskonly.py"]
 max_epochs = 28
 load_from = "work_dirs/seqtr-det_synthref/epoch_5.pth"  # step 1 (box model)
 load_cfg = dict(strict=False)  # the box model lacks this model's new head weights (logged)

@@ -1,6 +1,6 @@
 # Partial-RES step 1 on SynthRef: the SeqTR box (REC) model, trained on the boxes of ALL train
 # refs (every ref has a box). Its checkpoint initialises the mask models of steps 2 and 3.
-_base_ = ["../seqtr/segm_synthref.py"]
+_base_ = ["../seqtr/segm_synthref-maskonly.py"]
 tokenizer = {{_base_.tokenizer}}
 train_pipeline = [
     dict(type="LoadImage"),

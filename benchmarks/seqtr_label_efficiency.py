@@ -130,7 +130,8 @@ def pseudo_points(
         str(pseudo),
     ]
     usage = runner.launch(cmd, wd / f"{name}_rpp" / "choose_pseudo.log", args.threads, ROOT)
-    return pseudo, json.loads(usage["output"].splitlines()[0])
+    summary = next(line for line in usage["output"].splitlines() if line.startswith("{"))
+    return pseudo, json.loads(summary)  # choose_pseudo's JSON line (warnings may come first)
 
 
 def parse_args() -> argparse.Namespace:

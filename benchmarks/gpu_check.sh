@@ -6,7 +6,8 @@
 #   bash benchmarks/gpu_check.sh OUT_DIR [GROUP...]   (PYTHON=python3 where `python` is not
 #                                                      on the PATH)
 #
-# GROUPs: speed, e2e, semires (default: all three; about 6, 2 and 5 minutes on an H200).
+# GROUPs: speed, e2e, semires (about 6, 2 and 5 minutes on an H200) and one group per method
+# in benchmarks/gpu_check.d/<group>.sh (ssc, tris, pseudo_ris); default: all of them.
 #
 # 1. benchmarks/model_speed.py on the full-size RefCOCO configs, batch per GPU as configured:
 #    LAVT (480 px, batch 8) in fp32 and with fp16 autocast, SeqTR (640 px, batch 128) and the
@@ -23,9 +24,13 @@
 # Each step has its own time limit; a failed step is reported and the others still run. The
 # exit status is 1 when any step failed.
 set -u
-OUT=${1:?usage: bash benchmarks/gpu_check.sh OUT_DIR [speed] [e2e] [semires]}
+OUT=${1:?usage: bash benchmarks/gpu_check.sh OUT_DIR [GROUP...]}
 shift
-GROUPS_TO_RUN=" ${*:-speed e2e semires} "
+METHOD_GROUPS=()
+for f in benchmarks/gpu_check.d/*.sh; do
+    [ -e "$f" ] && METHOD_GROUPS+=("$(basename "$f" .sh)")
+done
+GROUPS_TO_RUN=" ${*:-speed e2e semires ${METHOD_GROUPS[*]}} "
 mkdir -p "$OUT/e2e"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 PY=${PYTHON:-python}
@@ -104,6 +109,13 @@ step "e2e semires ddp nccl" 240 "$PY" -m torch.distributed.run \
     tools/train.py "$CPI" --launcher pytorch --amp --work-dir "$E2E/semires_ddp" \
     --cfg-options "${CPI_SHORT[@]}" train_cfg.max_epochs=1 train_dataloader.sampler.epoch_length=50
 fi
+
+# Each method group file runs its steps when its name was asked for (it may use step, speed,
+# runs, $PY, $OUT and $E2E).
+for group in "${METHOD_GROUPS[@]}"; do
+    # shellcheck source=/dev/null
+    runs "$group" && source "benchmarks/gpu_check.d/$group.sh"
+done
 
 if [ ${#failed[@]} -gt 0 ]; then
     printf 'failed steps: %s\n' "${failed[*]}"

@@ -131,7 +131,8 @@ class SpacyTextParser:
     Args:
         model: spaCy package name or local model folder.
         text_encoder: an object with ``encode_texts(list[str]) -> (M, D)`` (an
-            :class:`~risseg.foundation.image_text_scorer.ImageTextScorer`) or such a callable;
+            :class:`~risseg.foundation.image_text_scorer.ImageTextScorer`), such a callable,
+            or a FOUNDATION_MODELS config of one (e.g. ``dict(type='OpenCLIPScorer', ...)``);
             needed only by :meth:`project` / :meth:`most_likely_noun`.
         class_names: the classes nouns are projected onto (default: the 80 COCO names).
         context: prompt prefix for nouns and class names (S+S+C: ``'a photo of a '``).
@@ -146,6 +147,9 @@ class SpacyTextParser:
         context: str = "a photo of a ",
     ) -> None:
         self.nlp = load_spacy(model)
+        if isinstance(text_encoder, dict):
+            text_encoder = FOUNDATION_MODELS.build(text_encoder)
+        self.text_encoder = text_encoder
         encode = getattr(text_encoder, "encode_texts", text_encoder)
         self.encode: TextEncoder | None = encode
         self.class_names = list(class_names)

@@ -31,7 +31,11 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
     ``parser_method`` (e.g. :class:`~risseg.foundation.text_parser.SpacyTextParser`'s
     ``head_noun``, or ``subject_nouns`` for S+S+C's nouns), or the parser itself when
     ``parser_method`` is None; it maps the expression to a phrase or a list of phrases (an
-    empty result falls back to the expression).
+    empty result falls back to the expression). With ``parser_input='texts'`` the parser gets
+    all sentences of the referent (the metainfo ``texts``, e.g. ``PackRISInputs(meta_keys=
+    (..., 'texts'))`` without ``SelectSentence``): S+S+C's ``most_likely_noun`` works per ref.
+    With ``retry_template`` (S+S+C: ``'all {}s'``), a detector that assigns no box to the
+    phrases is asked once more with each phrase put into the template.
 
     Every sample gets ``pseudo_instances`` (PixelData, bool ``(K, H, W)``, K may be 0, highest
     score first) with the metainfo ``pseudo_instance_scores`` (K floats), and, as every
@@ -49,6 +53,8 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         text_threshold: the detector's phrase score threshold.
         multimask: ask the mask generator for 3 candidates per box and keep the best.
         max_instances: keep at most this many instances per sample.
+        parser_input: ``'text'`` (one expression) or ``'texts'`` (all sentences of the ref).
+        retry_template: format string of the second detector query, or None for no retry.
     """
 
     def __init__(
@@ -63,6 +69,8 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         text_threshold: float = SSC_TEXT_THRESHOLD,
         multimask: bool = True,
         max_instances: int | None = None,
+        parser_input: str = "text",
+        retry_template: str | None = None,
     ) -> None:
         super().__init__()
         two_stage = detector is not None or mask_generator is not None
@@ -88,19 +96,32 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         self.text_threshold = text_threshold
         self.multimask = multimask
         self.max_instances = max_instances
+        if parser_input not in ("text", "texts"):
+            raise ValueError(f"parser_input must be 'text' or 'texts', got {parser_input!r}.")
+        self.parser_input = parser_input
+        self.retry_template = retry_template
 
-    def phrases_of(self, text: str) -> list[str]:
-        """The phrase(s) queried for one expression."""
+    def phrases_of(self, text: str | list[str]) -> list[str]:
+        """The phrase(s) queried for one expression (or, ``parser_input='texts'``, for the
+        list of a referent's sentences)."""
         out = text if self.text_parser is None else self.text_parser(text)
         phrases = [out] if isinstance(out, str) else list(out)
         phrases = [p for p in phrases if p and p.strip()]
-        return phrases or [text]
+        return phrases or ([text] if isinstance(text, str) else list(text[:1]))
 
-    def segment(self, image: Tensor, text: str) -> tuple[Tensor, Tensor]:
+    def _detect(self, image: Tensor, phrases: list[str]):
+        """Detections assigned to a phrase, retried once through ``retry_template``."""
+        dets = self.detector.detect(image, phrases, self.box_threshold, self.text_threshold)
+        if self.retry_template is not None and not bool((dets.phrase_index >= 0).any()):
+            retry = [self.retry_template.format(p) for p in phrases]
+            dets = self.detector.detect(image, retry, self.box_threshold, self.text_threshold)
+        return dets
+
+    def segment(self, image: Tensor, text: str | list[str]) -> tuple[Tensor, Tensor]:
         """Instances of one (H, W, 3) uint8 image: bool (K, H, W) and scores (K,), best first."""
         phrases = self.phrases_of(text)
         if self.two_stage:
-            dets = self.detector.detect(image, phrases, self.box_threshold, self.text_threshold)
+            dets = self._detect(image, phrases)
             keep = dets.phrase_index >= 0
             boxes, scores = dets.boxes[keep], dets.scores[keep].float()
             m = 3 if self.multimask else 1
@@ -123,7 +144,8 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
 
         Args:
             inputs: (B, 3, H, W) uint8 RGB images (cropped to each ``img_shape``).
-            data_samples: the B samples, each with the metainfo ``text``.
+            data_samples: the B samples, each with the metainfo ``text`` (``texts``, a list
+                of strings, with ``parser_input='texts'``).
 
         Returns:
             The samples with ``pseudo_instances``, ``pseudo_instance_scores``,
@@ -131,7 +153,8 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         """
         for i, sample in enumerate(data_samples):
             image = BaseProposalLabeler.image_of(inputs, i, sample).cpu().numpy()
-            masks, scores = self.segment(image, _text_of(sample, i))
+            query = _texts_of(sample, i) if self.parser_input == "texts" else _text_of(sample, i)
+            masks, scores = self.segment(image, query)
             sample.pseudo_instances = PixelData(data=masks)
             sample.pseudo_mask = PixelData(data=masks.any(dim=0, keepdim=True))
             sample.set_metainfo(
@@ -152,3 +175,14 @@ def _text_of(sample: RISDataSample, index: int) -> str:
             f"{sample.metainfo.get('image_id')}) has no `text` expression."
         )
     return text
+
+
+def _texts_of(sample: RISDataSample, index: int) -> list[str]:
+    """All sentences of a sample's referent, else an error naming it."""
+    texts = sample.metainfo.get("texts")
+    if not isinstance(texts, (list, tuple)) or not any(isinstance(t, str) for t in texts):
+        raise ValueError(
+            f"TextPromptedMaskLabeler: sample {index} (ref_id {sample.metainfo.get('ref_id')}) "
+            "has no `texts` list; add 'texts' to PackRISInputs' meta_keys."
+        )
+    return [t for t in texts if isinstance(t, str) and t.strip()]

@@ -1,0 +1,110 @@
+"""The offline loop of instance labelers: every candidate instance of every ref, as RLE lists.
+
+A labeler that sets ``pseudo_instances`` (bool ``(K, H, W)``, e.g.
+:class:`~risseg.labelers.text_prompted_masks.TextPromptedMaskLabeler`, S+S+C's "Segment")
+is run over the refs of a dataset; the result is an instance file ``{ref_id: [COCO RLE, ...]}``
+(original resolution, best first, possibly empty), which
+:class:`~risseg.datasets.ssc.LoadPseudoInstances` reads. Sharded and resumable like
+:func:`risseg.apis.pseudo_labels.generate_pseudo_masks`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from mmengine.logging import print_log
+from tqdm import tqdm
+
+from risseg.apis.pseudo_labels import _read_part, _shard_refs
+from risseg.labelers.base import BasePseudoLabeler
+from risseg.utils.masks import mask_to_rle
+from risseg.utils.proposal_io import write_json_atomic
+
+
+def _instances_of_ref(dataset, index: int, labeler: BasePseudoLabeler, ref_id: int) -> dict:
+    """The JSON-lines record of one ref: ``rles`` (K COCO RLEs) and ``scores``."""
+    item = dataset[index]
+    sample = labeler(item["inputs"][None], [item["data_samples"]])[0]
+    if "pseudo_instances" not in sample:
+        raise TypeError(f"{type(labeler).__name__} sets no `pseudo_instances` (ref {ref_id}).")
+    masks = sample.pseudo_instances.data.cpu().numpy().astype(bool)
+    h, w = sample.metainfo.get("ori_shape", masks.shape[-2:])[:2]
+    if tuple(masks.shape[-2:]) != (h, w):
+        raise ValueError(
+            f"ref {ref_id} ({sample.metainfo.get('img_path', '')}): instances "
+            f"{tuple(masks.shape[-2:])} != original {(h, w)}; load images at original "
+            "resolution in pseudo_label_dataset's pipeline."
+        )
+    scores = [float(s) for s in sample.metainfo.get("pseudo_instance_scores", [1.0] * len(masks))]
+    return dict(ref_id=ref_id, rles=[mask_to_rle(m) for m in masks], scores=scores)
+
+
+def merge_instance_parts(out_file: str | Path, num_shards: int) -> bool:
+    """Write ``out_file`` ``{ref_id: [rle, ...]}`` once every shard has finished.
+
+    Returns:
+        Whether the file was written (False while a shard is still running).
+    """
+    out_file = Path(out_file)
+    parts = out_file.with_name(out_file.name + ".parts")
+    names = [f"shard{r}-of-{num_shards}" for r in range(num_shards)]
+    if not all((parts / f"{n}.done").exists() for n in names):
+        return False
+    rles: dict[int, list] = {}
+    for name in names:
+        rles.update({k: rec["rles"] for k, rec in _read_part(parts / f"{name}.jsonl").items()})
+    write_json_atomic(out_file, {str(k): rles[k] for k in sorted(rles)})
+    return True
+
+
+@torch.no_grad()
+def generate_instance_masks(
+    dataset,
+    labeler: BasePseudoLabeler,
+    out_file: str | Path,
+    shard_id: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+) -> dict[str, int]:
+    """Run an instance labeler over every ref of a dataset; write the instance file.
+
+    Each shard appends one JSON line per ref (``ref_id``, ``rles``, ``scores``) to
+    ``<out_file>.parts/shard<R>-of-<N>.jsonl`` and skips the refs already there (a torn last
+    line of a killed run is dropped), so re-running resumes. When every shard has finished,
+    ``out_file`` = ``{ref_id: [COCO RLE, ...]}`` is written.
+
+    Args:
+        dataset: items ``{'inputs': (3, H, W) uint8, 'data_samples'}`` at original resolution;
+            ``get_data_info(i)`` has ``ref_id``.
+        labeler: a labeler setting ``pseudo_instances``.
+        out_file: the instance JSON.
+        shard_id: this shard, in [0, num_shards); it labels every ``num_shards``-th ref id.
+        num_shards: number of shards.
+        progress: show a progress bar.
+
+    Returns:
+        Counts ``{'done', 'skipped', 'instances' (of done), 'total', 'merged'}``.
+    """
+    out_file = Path(out_file)
+    parts = out_file.with_name(out_file.name + ".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    name = f"shard{shard_id}-of-{num_shards}"
+    todo = _shard_refs(dataset, shard_id, num_shards)
+    done = _read_part(parts / f"{name}.jsonl")
+    counts = dict(done=0, skipped=0, instances=0, total=len(todo))
+    with open(parts / f"{name}.jsonl", "a") as f:
+        for ref_id, index in tqdm(todo.items(), desc=f"instances {name}", disable=not progress):
+            if ref_id in done:
+                counts["skipped"] += 1
+                continue
+            rec = _instances_of_ref(dataset, index, labeler, ref_id)
+            f.write(json.dumps(rec) + "\n")
+            f.flush()
+            counts["done"] += 1
+            counts["instances"] += len(rec["rles"])
+    (parts / f"{name}.done").touch()
+    counts["merged"] = int(merge_instance_parts(out_file, num_shards))
+    print_log(f"instance masks: {json.dumps(counts)} -> {out_file}", "current")
+    return counts

@@ -1,6 +1,7 @@
 """Pseudo-label generators and selectors (registered in LABELERS)."""
 
 from risseg.labelers.base import BaseProposalLabeler, BasePseudoLabeler, is_kept
+from risseg.labelers.irn_refine import IRNRefineLabeler
 from risseg.labelers.rpp import RPPLabeler, projection_score
 from risseg.labelers.sam_proposals import MaskProposalLabeler
 from risseg.labelers.sam_refine import (
@@ -12,15 +13,18 @@ from risseg.labelers.sam_refine import (
 )
 from risseg.labelers.synth_proposals import SynthProposalLabeler
 from risseg.labelers.text_prompted_masks import TextPromptedMaskLabeler
+from risseg.labelers.threshold_refine import ThresholdRefineLabeler
 
 __all__ = [
     "BasePseudoLabeler",
     "BaseProposalLabeler",
+    "IRNRefineLabeler",
     "MaskProposalLabeler",
     "RPPLabeler",
     "SAMRefineLabeler",
     "SynthProposalLabeler",
     "TextPromptedMaskLabeler",
+    "ThresholdRefineLabeler",
     "cpi_refine",
     "iom_refine",
     "is_kept",

@@ -1,3 +1,4 @@
+from risseg.models.segmentors.affinity_edge_net import AffinityEdgeNet
 from risseg.models.segmentors.base import BaseRISSegmentor
 from risseg.models.segmentors.encoder_decoder import RISSegmentor
 from risseg.models.segmentors.lavt import LAVTSegmentor
@@ -5,6 +6,7 @@ from risseg.models.segmentors.semi_res import SemiRESSegmentor
 from risseg.models.segmentors.seqtr import SeqTRSegmentor
 
 __all__ = [
+    "AffinityEdgeNet",
     "BaseRISSegmentor",
     "LAVTSegmentor",
     "RISSegmentor",

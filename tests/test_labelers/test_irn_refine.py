@@ -1,0 +1,61 @@
+"""IRNRefineLabeler: random-walk refinement of localisation maps with an AffinityEdgeNet."""
+
+from __future__ import annotations
+
+import torch
+from mmengine.runner import save_checkpoint
+from mmengine.structures import PixelData
+from torch import Tensor
+
+from risseg.labelers import IRNRefineLabeler
+from risseg.models.segmentors import AffinityEdgeNet
+from risseg.structures import RISDataSample
+from risseg.testing import PseudoLabelerContract
+
+NET = dict(type="AffinityEdgeNet", backbone=dict(type="TinyBackbone"), edge_channels=4, exp_times=4)
+
+
+def with_maps(inputs, samples):
+    for s in samples:
+        s.response_map = PixelData(data=s.gt_mask.data.float() * 0.9)
+    return inputs, samples
+
+
+class TestIRNRefineLabeler(PseudoLabelerContract):
+    cfg = dict(type="IRNRefineLabeler", affinity_net=NET)
+
+    def make_batch(self, kind="random"):
+        return with_maps(*super().make_batch(kind))
+
+
+class BoxEdges(AffinityEdgeNet):
+    """Boundaries drawn by hand: the outline of rows/cols [4, 12) of the stride-2 grid."""
+
+    def edges(self, inputs: Tensor) -> Tensor:
+        h, w = inputs.shape[-2] // 2, inputs.shape[-1] // 2
+        edge = torch.zeros(inputs.shape[0], 1, h, w)
+        edge[:, :, 3, 3:13] = edge[:, :, 12, 3:13] = 1.0
+        edge[:, :, 3:13, 3] = edge[:, :, 3:13, 12] = 1.0
+        return edge
+
+
+def test_a_peak_fills_the_region_its_boundary_closes():
+    net = BoxEdges(backbone=dict(type="TinyBackbone"), exp_times=8)
+    prob = torch.zeros(32, 32)
+    prob[14:18, 14:18] = 1.0  # a peak in the middle of the box (input pixels [8, 24))
+    sample = RISDataSample(metainfo=dict(img_shape=(32, 32), ref_id=1))
+    sample.response_map = PixelData(data=prob[None])
+    image = torch.full((1, 3, 32, 32), 100, dtype=torch.uint8)
+    mask = IRNRefineLabeler(net)(image, [sample])[0].pseudo_mask.data[0]
+    assert mask[10:22, 10:22].all()  # the inside of the box is covered
+    assert not mask[:4].any() and not mask[:, :4].any()  # the outside is not
+    assert mask.sum() > 4 * prob.sum()
+
+
+def test_checkpoint_is_loaded(tmp_path):
+    torch.manual_seed(0)
+    trained = AffinityEdgeNet(backbone=dict(type="TinyBackbone"), edge_channels=4)
+    torch.nn.init.constant_(trained.fuse.bias, 3.0)
+    save_checkpoint({"state_dict": trained.state_dict()}, str(tmp_path / "irn.pth"))
+    labeler = IRNRefineLabeler(NET, checkpoint=str(tmp_path / "irn.pth"))
+    assert torch.equal(labeler.net.fuse.bias, trained.fuse.bias)

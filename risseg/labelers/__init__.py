@@ -1,6 +1,10 @@
 """Pseudo-label generators and selectors (registered in LABELERS)."""
 
 from risseg.labelers.base import BaseProposalLabeler, BasePseudoLabeler, is_kept
+from risseg.labelers.instance_filtered_masks import (
+    InstanceFilteredMaskLabeler,
+    match_largest_intersection,
+)
 from risseg.labelers.irn_refine import IRNRefineLabeler
 from risseg.labelers.rpp import RPPLabeler, projection_score
 from risseg.labelers.sam_proposals import MaskProposalLabeler
@@ -18,6 +22,7 @@ from risseg.labelers.threshold_refine import ThresholdRefineLabeler
 __all__ = [
     "BasePseudoLabeler",
     "BaseProposalLabeler",
+    "InstanceFilteredMaskLabeler",
     "IRNRefineLabeler",
     "MaskProposalLabeler",
     "RPPLabeler",
@@ -28,6 +33,7 @@ __all__ = [
     "cpi_refine",
     "iom_refine",
     "is_kept",
+    "match_largest_intersection",
     "projection_score",
     "refine_batch",
     "top_refine",

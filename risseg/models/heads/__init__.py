@@ -7,6 +7,7 @@ from risseg.models.heads.base import (
     input_shape_of,
     mask_logits_to_samples,
 )
+from risseg.models.heads.cris_head import CRISHead
 from risseg.models.heads.deep_sup_fpn_head import DeepSupFPNHead
 from risseg.models.heads.lavt_decoder import LAVTDecoderHead
 from risseg.models.heads.seq_head import SeqHead
@@ -15,6 +16,7 @@ from risseg.models.heads.simple_mask_head import SimpleMaskHead
 __all__ = [
     "BaseMaskHead",
     "BaseRISHead",
+    "CRISHead",
     "DeepSupFPNHead",
     "HeadInputs",
     "LAVTDecoderHead",

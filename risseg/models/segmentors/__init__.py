@@ -1,5 +1,6 @@
 from risseg.models.segmentors.affinity_edge_net import AffinityEdgeNet
 from risseg.models.segmentors.base import BaseRISSegmentor
+from risseg.models.segmentors.cris import CRIS
 from risseg.models.segmentors.encoder_decoder import RISSegmentor
 from risseg.models.segmentors.lavt import LAVTSegmentor
 from risseg.models.segmentors.semi_res import SemiRESSegmentor
@@ -8,6 +9,7 @@ from risseg.models.segmentors.seqtr import SeqTRSegmentor
 __all__ = [
     "AffinityEdgeNet",
     "BaseRISSegmentor",
+    "CRIS",
     "LAVTSegmentor",
     "RISSegmentor",
     "SemiRESSegmentor",

@@ -52,6 +52,10 @@ KEY_REGISTRY: dict[str, Registry] = {
     "text_mask_generator": reg.FOUNDATION_MODELS,
     "detector": reg.FOUNDATION_MODELS,
     "text_parser": reg.FOUNDATION_MODELS,
+    # Pseudo-RIS generation configs (configs/pseudo_ris/generate_*.py)
+    "instance_model": reg.FOUNDATION_MODELS,
+    "captioner": reg.FOUNDATION_MODELS,
+    "scorer": reg.FOUNDATION_MODELS,
 }
 # ... else by the top-level key.
 ROOT_REGISTRY: dict[str, Registry] = {

@@ -1,5 +1,6 @@
 """Datasets: REFER-format (RefCOCO/+/g, ReferIt), SynthRef, and their transforms."""
 
+from .negative_texts import NegativeTextDataset
 from .refer import ReferDataset
 from .semi_sampler import SemiSupervisedSampler
 from .synthref import SynthRefDataset
@@ -9,6 +10,7 @@ __all__ = [
     "LoadImage",
     "LoadProposals",
     "LoadReferAnnotations",
+    "NegativeTextDataset",
     "ReferDataset",
     "SelectSentence",
     "SemiSupervisedSampler",

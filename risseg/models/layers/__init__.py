@@ -1,5 +1,6 @@
 """Shared layers."""
 
+from risseg.models.layers.bilateral_prompt import BilateralPrompt
 from risseg.models.layers.co_content import co_content
 from risseg.models.layers.conv_blocks import conv_bn_relu, coord_map
 from risseg.models.layers.language_gate import LanguageGate
@@ -14,6 +15,7 @@ from risseg.models.layers.seq_transformer import SeqDecoderLayer, SeqEncoderLaye
 from risseg.models.layers.swin_window import swin_block_pad_shift, swin_stage_pad_shift
 
 __all__ = [
+    "BilateralPrompt",
     "LanguageGate",
     "LearnedPositionalEncoding1D",
     "PWAM",

@@ -5,6 +5,7 @@ from risseg.models.segmentors.encoder_decoder import RISSegmentor
 from risseg.models.segmentors.lavt import LAVTSegmentor
 from risseg.models.segmentors.semi_res import SemiRESSegmentor
 from risseg.models.segmentors.seqtr import SeqTRSegmentor
+from risseg.models.segmentors.tris import TRISLocalizer
 
 __all__ = [
     "AffinityEdgeNet",
@@ -14,4 +15,5 @@ __all__ = [
     "RISSegmentor",
     "SemiRESSegmentor",
     "SeqTRSegmentor",
+    "TRISLocalizer",
 ]

@@ -1,0 +1,285 @@
+"""Pseudo-RIS on SynthRef (CPU): pseudo-pair quality and models trained on pseudo pairs.
+
+Per seed (each step skipped when its output exists; generation stages skip finished images and
+an interrupted training run continues from its last checkpoint, so the script resumes):
+  1. pseudo pairs for the first --max-refs train refs' images with
+     configs/pseudo_ris/generate_synthref.py: masks, captions with and without distinctive
+     sampling, distinctiveness scores of both, the REFER dataset of the filtered distinctive
+     captions;
+  2. pseudo-mask quality against SynthRef's hidden truth: mIoU of every true object with its
+     best pseudo mask (recall) and of every pseudo mask with its best true object (precision);
+  3. the distinctiveness rate of the captions against the generator's oracle attributes: a
+     caption is distinctive when the shape / colour / size words before its relation phrase
+     (and the anchor's after it, with the relation) are true of the target object and of no
+     other object in the image (extreme words such as "on the left" are not read); averaged
+     per mask over masks whose best true object has IoU >= 0.5, for {plain, distinctive}
+     sampling x {all 44 candidates, the filtered ones};
+  4. the toy LAVT trained on the pseudo pairs and on full supervision (same recipe, same
+     run), val and test (testA + testB) mIoU / oIoU of the last checkpoint.
+
+Usage (stand-ins from tools/train_standins.py --out work_dirs/standins):
+    OMP_NUM_THREADS=1 python benchmarks/pseudo_ris_synthref.py --seeds 0 \
+        [--work-dir work_dirs/pseudo_ris_bench] [--max-refs 600] [--epochs 2]
+Results: <work-dir>/results.json and a Markdown table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os.path as osp
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import runner  # noqa: E402
+
+GEN = "configs/pseudo_ris/generate_synthref.py"
+PSEUDO = "configs/pseudo_ris/lavt_tiny_synthref_pseudo.py"
+FULL = "configs/lavt/lavt_tiny_synthref.py"
+DATA = Path("data/synthref")
+RELATIONS = {
+    "left of": "left_of",
+    "right of": "right_of",
+    "above": "above",
+    "over": "above",
+    "below": "below",
+    "under": "below",
+    "beneath": "below",
+    "next to": "next_to",
+    "beside": "next_to",
+}
+
+
+def word_maps() -> dict[str, tuple[str, str]]:
+    """word -> (attribute, value) from SynthRef's expression vocabulary."""
+    from risseg.datasets.synthref.expressions import COLOUR_WORDS, SHAPE_WORDS, SIZE_WORDS
+
+    out = {}
+    for attr, table in (("shape", SHAPE_WORDS), ("colour", COLOUR_WORDS), ("size", SIZE_WORDS)):
+        for value, words in table.items():
+            out.update({w: (attr, value) for w in words})
+    return out
+
+
+def parse(caption: str, words: dict) -> tuple[dict, str | None, dict]:
+    """(target attributes, relation or None, anchor attributes) of a caption."""
+    text = " " + " ".join(caption.lower().replace(".", " ").split()) + " "
+    rel, head, tail = None, text, ""
+    hits = [(text.find(f" {p} "), p) for p in RELATIONS if f" {p} " in text]
+    if hits:
+        pos, phrase = min(hits)
+        rel, head, tail = RELATIONS[phrase], text[:pos], text[pos + len(phrase) + 1 :]
+
+    def attrs(part: str) -> dict:
+        return dict(words[w] for w in part.split() if w in words)
+
+    return attrs(head), rel, attrs(tail)
+
+
+def matches(obj: dict, attrs: dict) -> bool:
+    return all(obj[a] == v for a, v in attrs.items())
+
+
+def distinctive(caption: str, target: dict, objects: list[dict], words: dict) -> bool:
+    """Whether the caption's attributes pick out exactly ``target`` among ``objects``."""
+    head, rel, tail = parse(caption, words)
+
+    def fits(o: dict) -> bool:
+        if not matches(o, head):
+            return False
+        if rel is None:
+            return True
+        ids = set(o["relations"].get(rel, []))
+        return any(a["ann_id"] in ids and matches(a, tail) for a in objects if a is not o)
+
+    return fits(target) and not any(fits(o) for o in objects if o is not target)
+
+
+def gen(work: Path, stage: str, *extra: str) -> None:
+    cmd = [sys.executable, "tools/pseudo_ris/generate.py", GEN, "--work-dir", str(work)]
+    runner.launch([*cmd, "--stage", stage, "--no-progress", *extra], work / "generate.log")
+
+
+def generate(work: Path, max_refs: int, seed: int) -> None:
+    """Step 1 (every stage resumes by itself)."""
+    opts = ["--cfg-options", f"pseudo_label_dataset.indices={max_refs}", f"seed={seed}"]
+    gen(work, "masks", *opts)
+    gen(work, "captions", *opts)
+    gen(
+        work,
+        "captions",
+        "--captions",
+        str(work / "captions_plain"),
+        *opts,
+        "caption_cfg.distinctive=False",
+    )
+    gen(work, "scores", *opts)
+    gen(
+        work,
+        "scores",
+        "--captions",
+        str(work / "captions_plain"),
+        "--scores",
+        str(work / "scores_plain"),
+        *opts,
+    )
+    if not (work / "refer" / "pseudo_meta.json").exists():
+        gen(work, "write", *opts)
+
+
+def truth() -> tuple[dict, dict]:
+    """image_id -> [(ann_id, bool mask)] of SynthRef, and image_id -> oracle objects."""
+    from risseg.utils.masks import segmentation_to_mask
+
+    inst = json.loads((DATA / "instances.json").read_text())
+    size = {i["id"]: (i["height"], i["width"]) for i in inst["images"]}
+    masks: dict[int, list] = {}
+    for a in inst["annotations"]:
+        h, w = size[a["image_id"]]
+        masks.setdefault(a["image_id"], []).append(
+            (a["id"], segmentation_to_mask(a["segmentation"], h, w).astype(bool))
+        )
+    attrs = json.loads((DATA / "attributes.json").read_text())
+    return masks, {im["image_id"]: im["objects"] for im in attrs["images"]}
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(A, B) IoU of bool mask stacks."""
+    fa, fb = a.reshape(len(a), -1).astype(np.float64), b.reshape(len(b), -1).astype(np.float64)
+    inter = fa @ fb.T
+    return inter / (fa.sum(1)[:, None] + fb.sum(1)[None] - inter + 1e-9)
+
+
+def evaluate_pseudo(work: Path) -> dict:
+    """Steps 2 and 3."""
+    from risseg.pseudo_ris.filtering import keep_indices
+    from risseg.pseudo_ris.stages import image_ids, load_masks
+
+    gt, objects = truth()
+    words = word_maps()
+    recall, precision = [], []
+    rates = {k: [] for k in ("plain_all", "plain_filtered", "dist_all", "dist_filtered")}
+    for image_id in image_ids(work / "masks"):
+        _, masks = load_masks(work / "masks", image_id)
+        true = np.stack([m for _, m in gt[image_id]])
+        if len(masks) == 0:
+            recall += [0.0] * len(true)
+            continue
+        iou = iou_matrix(masks, true)
+        recall += iou.max(0).tolist()
+        precision += iou.max(1).tolist()
+        by_id = {o["ann_id"]: o for o in objects[image_id]}
+        for tag, cap_dir, score_dir in (
+            ("plain", "captions_plain", "scores_plain"),
+            ("dist", "captions", "scores"),
+        ):
+            caps = json.loads((work / cap_dir / f"{image_id}.json").read_text())
+            scores = json.loads((work / score_dir / f"{image_id}.json").read_text())
+            for seg in range(len(masks)):
+                if iou[seg].max() < 0.5:
+                    continue
+                target = by_id[gt[image_id][int(iou[seg].argmax())][0]]
+                ok = [
+                    distinctive(c, target, objects[image_id], words) for c in caps["captions"][seg]
+                ]
+                kept = keep_indices(scores["doc"][seg], bool(scores["one_mask"]))
+                rates[f"{tag}_all"].append(float(np.mean(ok)))
+                rates[f"{tag}_filtered"].append(float(np.mean([ok[i] for i in kept])))
+    out = dict(
+        mask_recall_miou=100 * float(np.mean(recall)),
+        mask_precision_miou=100 * float(np.mean(precision)) if precision else 0.0,
+        num_pseudo_masks=len(precision),
+        num_true_objects=len(recall),
+    )
+    out.update({f"distinct_{k}": 100 * float(np.mean(v)) if v else 0.0 for k, v in rates.items()})
+    out["masks_matched"] = len(rates["dist_all"])
+    return out
+
+
+def train_and_test(name: str, config: str, work: Path, options: list[str], seed: int) -> dict:
+    """Step 4 for one model: train (resumable), then val and test of the last checkpoint."""
+    run_dir = work / name
+    opts = [f"randomness.seed={seed}", *options]
+    runner.train_once(config, run_dir, opts, "done.marker")
+    (run_dir / "done.marker").touch()
+    ckpt = (run_dir / "last_checkpoint").read_text().strip()
+    out = {}
+    for split in ("val", "test"):
+        res_file = run_dir / f"{split}_metrics.json"
+        if not res_file.exists():
+            cmd = runner.test_command(
+                config,
+                ckpt,
+                run_dir / f"test_{split}",
+                [f"test_dataloader.dataset.split={split}", *options],
+            )
+            usage = runner.launch(cmd, run_dir / f"test_{split}.log")
+            res_file.write_text(json.dumps(runner.printed_metrics(usage["output"], run_dir)))
+        metrics = json.loads(res_file.read_text())
+        out.update({f"{split}_{k}": v for k, v in metrics.items() if k in ("mIoU", "oIoU")})
+    return out
+
+
+def run_seed(args: argparse.Namespace, seed: int) -> dict:
+    work = Path(args.work_dir) / f"seed{seed}"
+    generate(work, args.max_refs, seed)
+    res = evaluate_pseudo(work)
+    meta = json.loads((work / "refer" / "pseudo_meta.json").read_text())
+    res["pseudo_refs"], res["pseudo_sentences"] = meta["refs"], meta["sentences"]
+    epochs = [
+        f"max_epochs={args.epochs}",
+        f"train_cfg.max_epochs={args.epochs}",
+        f"train_cfg.val_interval={args.epochs}",
+        "train_dataloader.num_workers=0",
+        "train_dataloader.persistent_workers=False",
+    ]
+    pseudo = [f"train_dataloader.dataset.data_root={work / 'refer'}", *epochs]
+    res["lavt_pseudo"] = train_and_test("lavt_pseudo", PSEUDO, work, pseudo, seed)
+    res["lavt_full"] = train_and_test("lavt_full", FULL, work, epochs, seed)
+    ratio = res["lavt_pseudo"]["test_mIoU"] / max(res["lavt_full"]["test_mIoU"], 1e-9)
+    res["pseudo_over_full_test_mIoU"] = 100 * ratio
+    return res
+
+
+def table(results: dict) -> str:
+    rows = [
+        "| seed | mask mIoU (recall / precision) | distinct % plain all / filt | distinct % "
+        "dist. all / filt | LAVT pseudo val / test mIoU, oIoU | LAVT full val / test "
+        "mIoU, oIoU | pseudo / full test mIoU |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for seed, r in sorted(results.items()):
+        p, f = r["lavt_pseudo"], r["lavt_full"]
+        rows.append(
+            f"| {seed} | {r['mask_recall_miou']:.1f} / {r['mask_precision_miou']:.1f} | "
+            f"{r['distinct_plain_all']:.1f} / {r['distinct_plain_filtered']:.1f} | "
+            f"{r['distinct_dist_all']:.1f} / {r['distinct_dist_filtered']:.1f} | "
+            f"{p['val_mIoU']:.2f} / {p['test_mIoU']:.2f}, {p['val_oIoU']:.2f} / "
+            f"{p['test_oIoU']:.2f} | {f['val_mIoU']:.2f} / {f['test_mIoU']:.2f}, "
+            f"{f['val_oIoU']:.2f} / {f['test_oIoU']:.2f} | "
+            f"{r['pseudo_over_full_test_mIoU']:.1f}% |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work-dir", default="work_dirs/pseudo_ris_bench")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--max-refs", type=int, default=600, help="train refs whose images are used"
+    )
+    parser.add_argument("--epochs", type=int, default=2)
+    args = parser.parse_args()
+    results = {}
+    for seed in args.seeds:
+        results[str(seed)] = run_seed(args, seed)
+        runner.save_results(Path(args.work_dir) / "results.json", {str(seed): results[str(seed)]})
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

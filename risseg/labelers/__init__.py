@@ -6,6 +6,7 @@ from risseg.labelers.instance_filtered_masks import (
     match_largest_intersection,
 )
 from risseg.labelers.irn_refine import IRNRefineLabeler
+from risseg.labelers.prms import PRMSLabeler, select_map
 from risseg.labelers.rpp import RPPLabeler, projection_score
 from risseg.labelers.sam_proposals import MaskProposalLabeler
 from risseg.labelers.sam_refine import (
@@ -25,6 +26,7 @@ __all__ = [
     "InstanceFilteredMaskLabeler",
     "IRNRefineLabeler",
     "MaskProposalLabeler",
+    "PRMSLabeler",
     "RPPLabeler",
     "SAMRefineLabeler",
     "SynthProposalLabeler",
@@ -36,5 +38,6 @@ __all__ = [
     "match_largest_intersection",
     "projection_score",
     "refine_batch",
+    "select_map",
     "top_refine",
 ]

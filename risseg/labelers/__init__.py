@@ -1,6 +1,7 @@
 """Pseudo-label generators and selectors (registered in LABELERS)."""
 
 from risseg.labelers.base import BaseProposalLabeler, BasePseudoLabeler, is_kept
+from risseg.labelers.chain import ChainLabeler
 from risseg.labelers.instance_filtered_masks import (
     InstanceFilteredMaskLabeler,
     match_largest_intersection,
@@ -23,8 +24,9 @@ from risseg.labelers.threshold_refine import ThresholdRefineLabeler
 __all__ = [
     "BasePseudoLabeler",
     "BaseProposalLabeler",
-    "InstanceFilteredMaskLabeler",
+    "ChainLabeler",
     "IRNRefineLabeler",
+    "InstanceFilteredMaskLabeler",
     "MaskProposalLabeler",
     "PRMSLabeler",
     "RPPLabeler",

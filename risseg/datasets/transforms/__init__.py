@@ -2,6 +2,7 @@
 
 from risseg.datasets.transforms.formatting import PackRISInputs
 from risseg.datasets.transforms.geometric import Letterbox, Pad, RandomFlip, Resize
+from risseg.datasets.transforms.ir_labels import LoadIRLabels
 from risseg.datasets.transforms.loading import (
     BoxPriorMask,
     LoadImage,
@@ -18,6 +19,7 @@ __all__ = [
     "GaussianBlur",
     "LargeScaleJitter",
     "Letterbox",
+    "LoadIRLabels",
     "LoadImage",
     "LoadProposals",
     "LoadReferAnnotations",

@@ -49,11 +49,12 @@ class AffinityEdgeNet(BaseModel):
 
     Each backbone level goes through 1x1 conv (``edge_channels``) -> GroupNorm -> ReLU and is
     up-sampled to the finest level; a 1x1 conv of their concatenation gives boundary logits.
-    Training (``loss``) turns each sample's localisation map into IR labels
-    (:func:`ir_labels`), down-samples them to the boundary grid and applies IRNet's affinity
-    loss to pairs closer than ``train_radius``. ``predict`` propagates the map by a random walk
-    (:meth:`refine`) and sets ``pred_mask`` = propagated map > ``mask_thr`` (IRNet's
-    background score), so ``tools/test.py`` measures refined pseudo masks.
+    Training (``loss``) takes each sample's IR labels (``ir_label``, from ``LoadIRLabels``)
+    or makes them from its localisation map (:func:`ir_labels`), down-samples them to the
+    boundary grid and applies IRNet's affinity loss to pairs closer than ``train_radius``.
+    ``predict`` propagates the map by a random walk (:meth:`refine`) and sets ``pred_mask`` =
+    propagated map > ``mask_thr`` (IRNet's background score), so ``tools/test.py`` measures
+    refined pseudo masks.
 
     IRNet's displacement branch (instance centroids) is left out: TRIS takes the union of the
     instances, which the propagated map of the whole response gives directly.
@@ -171,16 +172,28 @@ class AffinityEdgeNet(BaseModel):
             maps[i, :, : m.shape[-2], : m.shape[-1]] = m[..., :h, :w]
         return maps
 
-    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict[str, Tensor]:
-        """IRNet's affinity loss against the IR labels of each sample's map."""
-        logits = self.edge_logits(inputs)
-        labels = ir_labels(self.stacked_maps(inputs, data_samples), self.fg_thr, self.bg_thr)
-        for i, s in enumerate(data_samples):  # padding is neither foreground nor background
-            img_h, img_w = s.metainfo.get("img_shape", inputs.shape[-2:])[:2]
+    def batch_ir_labels(self, inputs: Tensor, data_samples: SampleList) -> Tensor:
+        """(B, 1, H, W) uint8 IR labels of the batch: each sample's ``ir_label`` when it has
+        one (``LoadIRLabels``), else :func:`ir_labels` of its map; padding is unsure."""
+        h, w = inputs.shape[-2:]
+        labels = torch.full((len(data_samples), 1, h, w), IGNORE, dtype=torch.uint8)
+        labels = labels.to(inputs.device)
+        for i, s in enumerate(data_samples):
+            if "ir_label" in s:
+                lab = s.ir_label.data.to(labels)
+            else:
+                lab = ir_labels(self.stacked_maps(inputs, [s])[0], self.fg_thr, self.bg_thr)
+            img_h, img_w = s.metainfo.get("img_shape", (h, w))[:2]
             x0, y0 = s.metainfo.get("img_offset", (0, 0))
-            inside = torch.zeros_like(labels[i], dtype=torch.bool)
-            inside[:, y0 : y0 + img_h, x0 : x0 + img_w] = True
-            labels[i][~inside] = IGNORE
+            labels[i, :, y0 : y0 + img_h, x0 : x0 + img_w] = lab[
+                :, y0 : y0 + img_h, x0 : x0 + img_w
+            ]
+        return labels
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict[str, Tensor]:
+        """IRNet's affinity loss against each sample's IR labels."""
+        logits = self.edge_logits(inputs)
+        labels = self.batch_ir_labels(inputs, data_samples)
         # (B, 1, H, W) -> (B, h, w) on the boundary grid
         labels = F.interpolate(labels.float(), size=logits.shape[-2:], mode="nearest")[:, 0]
         aff = edge_to_affinity(logits.sigmoid(), self.train_radius)

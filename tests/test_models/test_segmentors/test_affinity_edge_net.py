@@ -9,6 +9,7 @@ from risseg.models.layers.affinity_paths import IGNORE
 from risseg.models.segmentors import AffinityEdgeNet
 from risseg.models.segmentors.affinity_edge_net import ir_labels
 from risseg.structures import RISDataSample
+from risseg.testing import TinyBackbone  # noqa: F401  (registers the tiny backbone)
 
 
 def test_ir_labels_of_a_hand_made_map():
@@ -51,3 +52,15 @@ def test_predict_gives_masks_at_the_original_size():
     assert [tuple(s.pred_mask.data.shape) for s in out] == [(1, 32, 32)] * 2
     assert out[0].pred_mask.data.dtype == torch.bool
     assert out[0].pred_mask.data[0, 12, 10]  # the map's peak region stays foreground
+
+
+def test_stored_ir_labels_are_used_as_given():
+    net = AffinityEdgeNet(backbone=dict(type="TinyBackbone"), edge_channels=4, train_radius=3)
+    inputs, samples = _batch()
+    expected = net.batch_ir_labels(inputs, samples)
+    for s, lab in zip(samples, expected, strict=True):
+        del s.response_map
+        s.ir_label = PixelData(data=lab)
+    assert torch.equal(net.batch_ir_labels(inputs, samples), expected)
+    assert set(expected.unique().tolist()) == {0, 1}  # the map is 0 or 1: nothing unsure
+    assert torch.isfinite(sum(net(inputs, samples, mode="loss").values()))

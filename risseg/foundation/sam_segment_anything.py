@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
+
 import numpy as np
 import torch
 from segment_anything import SamAutomaticMaskGenerator, SamPredictor, sam_model_registry
+from segment_anything.modeling import (
+    ImageEncoderViT,
+    MaskDecoder,
+    PromptEncoder,
+    Sam,
+    TwoWayTransformer,
+)
 from torch import Tensor, nn
 
 from risseg.foundation.mask_generator import MaskGenerator, PromptBatch, check_image
@@ -16,6 +26,96 @@ SAM_HOW = (
     "sam_vit_b_01ec64.pth) from the 'Model Checkpoints' section of the segment-anything README "
     "(github.com/facebookresearch/segment-anything)"
 )
+
+# Keys of an architecture file (``model_config``): the hyper-parameters of segment-anything's
+# ``_build_sam`` that its three ViT variants fix, plus the decoder sizes they leave at defaults.
+SAM_ARCH_KEYS = (
+    "img_size",
+    "patch_size",
+    "encoder_embed_dim",
+    "encoder_depth",
+    "encoder_num_heads",
+    "encoder_global_attn_indexes",
+    "window_size",
+    "prompt_embed_dim",
+    "mask_in_chans",
+    "decoder_depth",
+    "decoder_mlp_dim",
+    "decoder_num_heads",
+    "iou_head_depth",
+    "iou_head_hidden_dim",
+)
+
+
+def build_sam_from_arch(arch: dict) -> Sam:
+    """A randomly initialised segment-anything ``Sam`` of a custom size.
+
+    The modules are segment-anything's own, assembled as its ``_build_sam`` assembles ViT-B/L/H
+    (relative positions, LayerNorm eps 1e-6, MLP ratio 4, 3 multimask outputs), with every size
+    taken from ``arch``.
+
+    Args:
+        arch: a dict with exactly the keys of :data:`SAM_ARCH_KEYS` (the JSON of an
+            architecture file).
+
+    Returns:
+        The model (image embedding grid ``img_size // patch_size``; low-resolution masks
+        4x that grid).
+    """
+    missing = [k for k in SAM_ARCH_KEYS if k not in arch]
+    unknown = [k for k in arch if k not in SAM_ARCH_KEYS]
+    if missing or unknown:
+        raise KeyError(f"SAM architecture: missing keys {missing}, unknown keys {unknown}")
+    img, grid = arch["img_size"], arch["img_size"] // arch["patch_size"]
+    dim = arch["prompt_embed_dim"]
+    encoder = ImageEncoderViT(
+        img_size=img,
+        patch_size=arch["patch_size"],
+        embed_dim=arch["encoder_embed_dim"],
+        depth=arch["encoder_depth"],
+        num_heads=arch["encoder_num_heads"],
+        mlp_ratio=4.0,
+        out_chans=dim,
+        norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
+        qkv_bias=True,
+        use_rel_pos=True,
+        window_size=arch["window_size"],
+        global_attn_indexes=tuple(arch["encoder_global_attn_indexes"]),
+    )
+    prompt_encoder = PromptEncoder(
+        embed_dim=dim,
+        image_embedding_size=(grid, grid),
+        input_image_size=(img, img),
+        mask_in_chans=arch["mask_in_chans"],
+    )
+    transformer = TwoWayTransformer(
+        depth=arch["decoder_depth"],
+        embedding_dim=dim,
+        mlp_dim=arch["decoder_mlp_dim"],
+        num_heads=arch["decoder_num_heads"],
+    )
+    decoder = MaskDecoder(
+        num_multimask_outputs=3,
+        transformer=transformer,
+        transformer_dim=dim,
+        iou_head_depth=arch["iou_head_depth"],
+        iou_head_hidden_dim=arch["iou_head_hidden_dim"],
+    )
+    return Sam(image_encoder=encoder, prompt_encoder=prompt_encoder, mask_decoder=decoder)
+
+
+def load_sam_arch(path: str) -> dict:
+    """The architecture dict of a JSON file (see :func:`build_sam_from_arch`)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            arch = json.load(f)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"SAM architecture file {path!r} does not exist.") from err
+    except json.JSONDecodeError as err:
+        raise ValueError(f"SAM architecture file {path!r} is not valid JSON ({err}).") from err
+    if not isinstance(arch, dict):
+        raise ValueError(f"SAM architecture file {path!r} must hold a JSON object.")
+    return arch
 
 
 @FOUNDATION_MODELS.register_module()
@@ -32,8 +132,12 @@ class SegmentAnythingGenerator(MaskGenerator):
         sam: a built ``segment_anything.modeling.Sam`` (tests inject a tiny random one), or None
             to build ``model_type`` and load ``checkpoint``.
         checkpoint: local path of the official weights (loaded with ``weights_only=True``).
-        model_type: ``'vit_h'``, ``'vit_l'`` or ``'vit_b'`` (a key of ``sam_model_registry``).
+        model_type: ``'vit_h'``, ``'vit_l'`` or ``'vit_b'`` (a key of ``sam_model_registry``);
+            ignored when ``model_config`` is given.
         amg_cfg: keyword arguments of ``SamAutomaticMaskGenerator``.
+        model_config: local path of a JSON architecture file (keys of :data:`SAM_ARCH_KEYS`)
+            for a custom-size SAM of segment-anything's modules, e.g. the SynthRef stand-in
+            (``work_dirs/standins/sam/sam_config.json``); ``checkpoint`` then holds its weights.
     """
 
     def __init__(
@@ -42,9 +146,15 @@ class SegmentAnythingGenerator(MaskGenerator):
         checkpoint: str | None = None,
         model_type: str = "vit_h",
         amg_cfg: dict | None = None,
+        model_config: str | None = None,
     ) -> None:
         super().__init__()
-        if sam is None:
+        if sam is None and model_config is not None:
+            if checkpoint is None:
+                raise ValueError("SegmentAnythingGenerator: `model_config` needs a `checkpoint`.")
+            sam = build_sam_from_arch(load_sam_arch(model_config))
+            sam.load_state_dict(load_torch_weights(checkpoint, f"SAM {model_config}", SAM_HOW))
+        elif sam is None:
             if checkpoint is None:
                 raise ValueError("SegmentAnythingGenerator needs `sam` or a local `checkpoint`.")
             if model_type not in sam_model_registry:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
@@ -55,16 +56,38 @@ def load_open_clip(
 ) -> nn.Module:
     """An open_clip CLIP model (train mode) from a local weights file (``None``: random, logged).
 
+    The model is created where parameters are created by default (so it also builds on the
+    meta device); the weights go through :func:`risseg.foundation.weights.load_torch_weights`
+    (safetensors or weights-only torch files, local paths only).
+
     Args:
         model_name: open_clip architecture name, e.g. ``'RN50-quickgelu'``.
-        checkpoint: local weights file (safetensors or a weights-only torch file).
+        checkpoint: local weights file of the whole CLIP model.
         model_config: local open_clip JSON config registered as ``model_name`` first.
     """
-    from risseg.foundation.clip_scorers import build_open_clip
+    import open_clip
+    from open_clip.convert import convert_state_dict
+
+    from risseg.foundation.clip_scorers import OPEN_CLIP_HOW
+    from risseg.foundation.weights import load_torch_weights
 
     if model_config is not None:
         register_open_clip_config(model_name, model_config)
-    model, _, _ = build_open_clip(model_name, checkpoint)
+    if model_name not in open_clip.list_models():
+        raise ValueError(
+            f"open_clip has no model config {model_name!r} (see open_clip.list_models(); "
+            "give model_config for a custom architecture)"
+        )
+    # open_clip moves the model to a device: keep the one parameters are created on (meta
+    # inside risseg.testing.init_empty_weights, which builds full-size configs without memory)
+    device = nn.Linear(1, 1, bias=False).weight.device
+    model = open_clip.create_model(model_name, pretrained=None, device=device)
+    if checkpoint is None:
+        print_log(f"open_clip {model_name}: no checkpoint given, weights are random", "current", 30)
+    else:
+        state = load_torch_weights(checkpoint, f"open_clip {model_name} weights", OPEN_CLIP_HOW)
+        state = {k.removeprefix("module."): v for k, v in state.items()}
+        model.load_state_dict(convert_state_dict(model, state), strict=True)
     return model.train()
 
 

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,12 +25,16 @@ from risseg.foundation.image_text_scorer import (
     preprocess_batch,
     to_pil_images,
 )
-from risseg.foundation.weights import load_hf_pretrained, load_torch_weights
+from risseg.foundation.weights import load_hf_pretrained, load_torch_weights, local_weights_file
 from risseg.registry import FOUNDATION_MODELS
 
 OPEN_CLIP_HOW = (
     "Download the open_clip weights file (e.g. open_clip_model.safetensors from the Hugging "
     "Face hub repository of the model, see docs/foundation_models.md)"
+)
+OPEN_CLIP_CONFIG_HOW = (
+    "Download the model's open_clip_config.json (next to its weights on the Hugging Face hub) "
+    "or write it with tools/train_standins.py for the SynthRef stand-ins"
 )
 HF_CLIP_HOW = (
     "Download the Hugging Face model folder (config.json, weights and processor files, e.g. "
@@ -36,11 +42,46 @@ HF_CLIP_HOW = (
 )
 
 
+def register_open_clip_config(model_name: str, model_config: str | os.PathLike) -> dict:
+    """Register a local open_clip JSON config under ``model_name`` (``open_clip.add_model_config``).
+
+    Args:
+        model_name: the architecture name to register (replaces a config of that name).
+        model_config: a JSON file, either open_clip's own model config (``embed_dim``,
+            ``vision_cfg``, ``text_cfg``...) or the hub's ``open_clip_config.json`` (that config
+            under ``model_cfg``, plus ``preprocess_cfg``).
+
+    Returns:
+        The file's ``preprocess_cfg`` (``{}`` when it has none).
+    """
+    import open_clip
+
+    what = f"open_clip {model_name} config"
+    path = local_weights_file(model_config, what, OPEN_CLIP_CONFIG_HOW)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{what}: {str(path)!r} is not a JSON file ({err})") from err
+    model_cfg = config.get("model_cfg", config) if isinstance(config, dict) else None
+    missing = [k for k in ("embed_dim", "vision_cfg", "text_cfg") if k not in (model_cfg or {})]
+    if missing:
+        raise ValueError(
+            f"{what}: {str(path)!r} has no open_clip model config (missing {missing}, at the top "
+            "level or under 'model_cfg')"
+        )
+    with tempfile.TemporaryDirectory() as tmp:  # open_clip names configs after their file
+        with open(os.path.join(tmp, f"{model_name}.json"), "w", encoding="utf-8") as f:
+            json.dump(model_cfg, f)
+        open_clip.add_model_config(tmp)
+    return dict(config.get("preprocess_cfg") or {})
+
+
 def build_open_clip(
     model_name: str,
     checkpoint: str | os.PathLike | None,
     *,
     device: str | torch.device = "cpu",
+    model_config: str | os.PathLike | None = None,
     **create_kwargs: Any,
 ):
     """An open_clip model in eval mode with its evaluation transform and tokenizer.
@@ -50,6 +91,9 @@ def build_open_clip(
         checkpoint: local weights file loaded through :mod:`risseg.foundation.weights`;
             ``None`` keeps the random initialisation (tests, speed benchmarks) and logs it.
         device: where the model lives.
+        model_config: a local open_clip JSON config registered as ``model_name`` before the
+            model is created (see :func:`register_open_clip_config`); its ``preprocess_cfg``
+            mean / std apply unless ``create_kwargs`` set ``image_mean`` / ``image_std``.
         create_kwargs: passed to ``open_clip.create_model_and_transforms`` (e.g.
             ``image_mean``, ``image_std``, ``force_image_size``).
 
@@ -58,6 +102,12 @@ def build_open_clip(
     """
     import open_clip
     from open_clip.convert import convert_state_dict
+
+    if model_config is not None:
+        preprocess = register_open_clip_config(model_name, model_config)
+        for key in ("mean", "std"):
+            if key in preprocess:
+                create_kwargs.setdefault(f"image_{key}", tuple(preprocess[key]))
 
     if model_name not in open_clip.list_models():
         raise ValueError(
@@ -90,6 +140,8 @@ class OpenCLIPScorer(ImageTextScorer):
         checkpoint: local weights file (``None``: random weights, logged).
         device: torch device.
         batch_size: images / texts encoded per forward pass.
+        model_config: local open_clip JSON config of ``model_name`` (e.g. the SynthRef
+            stand-in's ``open_clip_config.json``); ``None`` uses open_clip's built-in configs.
         create_kwargs: passed to ``open_clip.create_model_and_transforms``.
     """
 
@@ -100,11 +152,12 @@ class OpenCLIPScorer(ImageTextScorer):
         *,
         device: str | torch.device = "cpu",
         batch_size: int = 64,
+        model_config: str | os.PathLike | None = None,
         **create_kwargs: Any,
     ) -> None:
         super().__init__()
         self.model, self.transform, self.tokenizer = build_open_clip(
-            model_name, checkpoint, device=device, **create_kwargs
+            model_name, checkpoint, device=device, model_config=model_config, **create_kwargs
         )
         self.batch_size = batch_size
 

@@ -32,6 +32,8 @@ class OpenCoCaCaptioner(Captioner):
         checkpoint: local weights file (``None``: random weights, logged).
         device: torch device.
         beam_score: ``'logits'`` (open_clip's ``generate``) or ``'log_softmax'``.
+        model_config: local open_clip JSON config of ``model_name`` (e.g. the SynthRef
+            stand-in's ``open_clip_config.json``); ``None`` uses open_clip's built-in configs.
         create_kwargs: passed to ``open_clip.create_model_and_transforms``.
     """
 
@@ -42,11 +44,12 @@ class OpenCoCaCaptioner(Captioner):
         *,
         device: str | torch.device = "cpu",
         beam_score: str = "logits",
+        model_config: str | os.PathLike | None = None,
         **create_kwargs: Any,
     ) -> None:
         super().__init__()
         self.model, self.transform, self.tokenizer = build_open_clip(
-            model_name, checkpoint, device=device, **create_kwargs
+            model_name, checkpoint, device=device, model_config=model_config, **create_kwargs
         )
         if not hasattr(self.model, "text_decoder"):
             raise ValueError(f"open_clip model {model_name!r} is not a CoCa model (no decoder)")

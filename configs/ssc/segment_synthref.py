@@ -1,0 +1,44 @@
+# S+S+C "Segment" on SynthRef train with the stand-ins of the foundation models (trained by
+# tools/train_standins.py --out work_dirs/standins): the OWLv2 stand-in detector, the SAM
+# stand-in on its boxes (best of 3), and the CLIP stand-in's text tower projecting each ref's
+# spaCy subject nouns onto the 7 SynthRef shape names (the class list; "rhombus" -> "diamond").
+#   python tools/generate_instance_masks.py configs/ssc/segment_synthref.py \
+#       --out work_dirs/ssc/synthref/segment.json
+_base_ = ["../_base_/ssc_imports.py"]
+standins = "work_dirs/standins"
+shape_names = ["circle", "ring", "ellipse", "square", "triangle", "diamond", "star"]
+scorer = dict(
+    type="OpenCLIPScorer",
+    model_name="synthref-clip-rn",
+    model_config=standins + "/clip/open_clip_config.json",
+    checkpoint=standins + "/clip/open_clip_model.safetensors",
+)
+pseudo_label_dataset = dict(
+    type="SynthRefDataset",
+    data_root="data/synthref",
+    preset="default",
+    seed=0,
+    split="train",
+    pipeline=[dict(type="LoadImage"), {{_base_.pack_pipeline}}],  # original resolution
+)
+pseudo_labeler = dict(
+    type="TextPromptedMaskLabeler",
+    detector=dict(type="OWLv2Detector", path=standins + "/detector"),
+    mask_generator=dict(
+        type="SegmentAnythingGenerator",
+        model_config=standins + "/sam/arch.json",
+        checkpoint=standins + "/sam/sam.pth",
+    ),
+    text_parser=dict(
+        type="SpacyTextParser",
+        scorer=scorer,
+        class_names=shape_names,
+        context="a photo of a ",
+    ),
+    parser_method="most_likely_noun",
+    parser_input="texts",
+    retry_template="all {}s",
+    box_threshold=0.35,
+    text_threshold=0.25,
+    multimask=True,
+)

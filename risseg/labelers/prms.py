@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 from mmengine.structures import PixelData
 from torch import Tensor, nn
@@ -11,7 +13,7 @@ from torch import Tensor, nn
 from risseg.labelers.base import BasePseudoLabeler
 from risseg.models.losses.tris_losses import scorer_pixel_spec
 from risseg.models.utils import build
-from risseg.registry import FOUNDATION_MODELS, LABELERS, TOKENIZERS
+from risseg.registry import FOUNDATION_MODELS, LABELERS, MODELS, TOKENIZERS
 from risseg.structures import RISDataSample, SampleList
 
 
@@ -29,6 +31,16 @@ def select_map(image_feats: Tensor, text_feats: Tensor) -> tuple[int, Tensor]:
     return int(scores.argmax()), scores
 
 
+def build_localizer(localizer: str | dict | nn.Module) -> nn.Module:
+    """The localiser of a config file's ``model`` (without ``fg_loss``), a dict or a module."""
+    if isinstance(localizer, str):
+        cfg = Config.fromfile(localizer).model.to_dict()
+        cfg["fg_loss"] = None  # the frozen training scorer is not needed to predict
+        with DefaultScope.overwrite_default_scope("risseg"):
+            return MODELS.build(cfg)
+    return build(localizer)
+
+
 @LABELERS.register_module()
 class PRMSLabeler(BasePseudoLabeler):
     """PRMS of TRIS (https://arxiv.org/abs/2308.14575) with a trained stage-1 localiser.
@@ -44,7 +56,8 @@ class PRMSLabeler(BasePseudoLabeler):
     ``prms_index`` (which sentence's map was kept).
 
     Args:
-        localizer: a ``TRISLocalizer`` config or module (``fg_loss`` is not needed).
+        localizer: the stage-1 training config file (its ``model``, a ``TRISLocalizer``, is
+            built without ``fg_loss``), or a ``TRISLocalizer`` config dict or module.
         scorer: the frozen ImageTextScorer config or module (TRIS: CLIP ViT-B/32).
         checkpoint: local stage-1 checkpoint of the localiser (None: use it as given).
         tokenizer: the localiser's TOKENIZERS config (TRIS: ``CLIPTokenizer``).
@@ -58,7 +71,7 @@ class PRMSLabeler(BasePseudoLabeler):
 
     def __init__(
         self,
-        localizer: dict | nn.Module,
+        localizer: str | dict | nn.Module,
         scorer: dict | nn.Module,
         *,
         checkpoint: str | None = None,
@@ -69,7 +82,7 @@ class PRMSLabeler(BasePseudoLabeler):
         mask_thr: float = 0.15,
     ) -> None:
         super().__init__()
-        self.localizer = build(localizer)
+        self.localizer = build_localizer(localizer)
         if checkpoint is not None:
             load_checkpoint(self.localizer, checkpoint, map_location="cpu", strict=True)
         self.localizer.eval()

@@ -1,0 +1,6 @@
+# TRIS stage 1 on RefCOCO+ (UNC): the RefCOCO recipe on another REFER dataset.
+_base_ = ["./tris_stage1_clip-rn50_1xb48-15e_refcoco.py"]
+_data = dict(dataset="refcoco+", split_by="unc")
+train_dataloader = dict(dataset=dict(dataset=_data))
+val_dataloader = dict(dataset=_data)
+test_dataloader = dict(dataset=dict(_data, split="testA"))

@@ -45,3 +45,21 @@ def test_missing_refs_and_files_are_named(tmp_path):
         LoadIRLabels(fg, outer)(_results(ref_id=9))
     with pytest.raises(FileNotFoundError, match="nope.json"):
         LoadIRLabels(str(tmp_path / "nope.json"), outer)
+
+
+def test_crf_without_pydensecrf_is_skipped_with_a_warning(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_crf(name, *args, **kwargs):
+        if name.startswith("pydensecrf"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_crf)
+    fg = np.array([[1, 0, 0], [0, 0, 0]], bool)
+    files = _files(tmp_path, fg, fg)
+    transform = LoadIRLabels(*files, crf=True)
+    assert not transform.crf
+    assert transform.labels(3, 2, 3).tolist() == [[1, 0, 0], [0, 0, 0]]

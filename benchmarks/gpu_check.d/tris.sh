@@ -51,3 +51,31 @@ print(json.dumps(res))
 json.dump(res, open(sys.argv[2], "w"), indent=1)
 PYEOF
 done
+
+# Stage 2 at RefCOCO size with random weights (CLIP RN50 towers, pixel-word attention, FPN
+# decoder with four deep-supervision outputs): batch 48 of 320x320, fp32 and fp16 autocast.
+S2=configs/tris/tris_stage2_clip-rn50_1xb48-15e_refcoco.py
+S2_RANDOM=(model.backbone.checkpoint=None model.text_encoder.checkpoint=None)
+speed tris_stage2_refcoco_fp32 "$S2" --batch 48 --iters 5 --cfg-options "${S2_RANDOM[@]}"
+speed tris_stage2_refcoco_fp16 "$S2" --batch 48 --iters 5 --amp float16 \
+    --cfg-options "${S2_RANDOM[@]}"
+# Stage 2 end to end on SynthRef (GT masks; the stand-in CLIP's architecture with random
+# weights, so no stand-in files are needed): 1 epoch with --amp, resumed to 2, tested, then one
+# epoch under torchrun with NCCL (one process per GPU). 1600 train refs = 100 iterations.
+S2S=configs/tris/tris_stage2_standin-clip_1xb16-6e_synthref.py
+"$PY" -c "import json, sys; from risseg.standins.clip import MODEL_CFG; \
+json.dump(MODEL_CFG, open(sys.argv[1], 'w'))" "$E2E/synthref_clip_rn.json"
+S2S_OPTS=(model.backbone.checkpoint=None model.text_encoder.checkpoint=None
+    "model.backbone.model_config=$E2E/synthref_clip_rn.json"
+    "model.text_encoder.model_config=$E2E/synthref_clip_rn.json"
+    train_dataloader.dataset.indices=1600 param_scheduler.0.end=2)
+step "e2e tris stage2 train --amp" 300 "$PY" tools/train.py "$S2S" --amp \
+    --work-dir "$E2E/tris_stage2" --cfg-options "${S2S_OPTS[@]}" train_cfg.max_epochs=1
+step "e2e tris stage2 resume --amp" 300 "$PY" tools/train.py "$S2S" --amp \
+    --work-dir "$E2E/tris_stage2" --resume --cfg-options "${S2S_OPTS[@]}" train_cfg.max_epochs=2
+step "e2e tris stage2 test" 120 "$PY" tools/test.py "$S2S" "$E2E/tris_stage2/epoch_2.pth" \
+    --work-dir "$E2E/tris_stage2_test" --cfg-options "${S2S_OPTS[@]}"
+step "e2e tris stage2 ddp nccl" 300 "$PY" -m torch.distributed.run \
+    --nproc_per_node "$("$PY" -c 'import torch; print(torch.cuda.device_count())')" \
+    tools/train.py "$S2S" --launcher pytorch --amp --work-dir "$E2E/tris_stage2_ddp" \
+    --cfg-options "${S2S_OPTS[@]}" train_cfg.max_epochs=1

@@ -77,3 +77,6 @@ param_scheduler = [  # poly 0.9 stepped every iteration, as TRIS intends
 train_cfg = dict(max_epochs=max_epochs, val_interval=1)
 default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=1, save_best="mIoU"))
 log_processor = dict(window_size=20)
+# The CLIP text projection (of the sentence feature) gets no gradient: stage 2 reads only the
+# word features, so DistributedDataParallel must look for unused parameters.
+model_wrapper_cfg = dict(type="MMDistributedDataParallel", find_unused_parameters=True)

@@ -35,7 +35,7 @@ val_dataloader = dict(batch_size=8, dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(batch_size=8, dataset=dict(pipeline=test_pipeline))
 model = dict(text_encoder=dict(context_length=word_len))
 optim_wrapper = dict(
-    type="AmpOptimWrapper",
+    type="AmpOptimWrapper",  # autocast + dynamic loss scale as the release (CUDA only)
     optimizer=dict(type="Adam", lr=1e-4, weight_decay=0.0),
     paramwise_cfg=dict(
         custom_keys={"backbone": dict(lr_mult=0.1), "text_encoder": dict(lr_mult=0.1)}

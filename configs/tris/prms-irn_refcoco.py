@@ -14,20 +14,7 @@ pseudo_labeler = dict(
         {{_base_.pseudo_labeler}},
         dict(
             type="IRNRefineLabeler",
-            affinity_net=dict(  # as in configs/tris/irn_resnet50_1xb32-3e_refcoco.py
-                type="AffinityEdgeNet",
-                backbone=dict(
-                    type="TimmBackbone",
-                    model_name="resnet50",
-                    out_indices=(1, 2, 3, 4),
-                    checkpoint_path=None,  # the checkpoint below holds the backbone too
-                    frozen=True,
-                ),
-                radius=5,
-                beta=10.0,
-                exp_times=8,
-                mask_thr=0.25,
-            ),
+            affinity_net="configs/tris/irn_resnet50_1xb32-3e_refcoco.py",  # its model
             checkpoint="work_dirs/irn_resnet50_1xb32-3e_refcoco/epoch_3.pth",
         ),
     ],

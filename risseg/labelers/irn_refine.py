@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 from torch import Tensor, nn
 
@@ -12,6 +13,17 @@ from risseg.models.segmentors.affinity_edge_net import AffinityEdgeNet, refined_
 from risseg.models.utils import build
 from risseg.registry import LABELERS
 from risseg.structures import SampleList
+
+
+def build_affinity_net(net: str | dict | nn.Module) -> AffinityEdgeNet:
+    """The network of an ``irn_*`` training config file (its ``model``), a config dict or a
+    built module."""
+    if isinstance(net, str):
+        net = Config.fromfile(net).model.to_dict()
+    model = build(net)
+    if not isinstance(model, AffinityEdgeNet):
+        raise TypeError(f"IRNRefineLabeler needs an AffinityEdgeNet, got {type(model).__name__}")
+    return model
 
 
 @LABELERS.register_module()
@@ -26,8 +38,9 @@ class IRNRefineLabeler(BasePseudoLabeler):
     refined map inside the mask) and ``pseudo_keep`` (False for an empty mask).
 
     Args:
-        affinity_net: the network (config or module); its random-walk settings
-            (``radius``, ``beta``, ``exp_times``, ``mask_thr``) apply.
+        affinity_net: the network: the path of its training config (configs/tris/irn_*.py),
+            a config dict or a module; its random-walk settings (``radius``, ``beta``,
+            ``exp_times``, ``mask_thr``) apply.
         checkpoint: local weights of ``affinity_net`` (``tools/train.py`` with a
             configs/tris/irn_*.py config), or None (a module passed in already trained).
         map_key: the sample field holding the map.
@@ -35,12 +48,12 @@ class IRNRefineLabeler(BasePseudoLabeler):
 
     def __init__(
         self,
-        affinity_net: dict | nn.Module,
+        affinity_net: str | dict | nn.Module,
         checkpoint: str | None = None,
         map_key: str = "response_map",
     ) -> None:
         super().__init__()
-        self.net: AffinityEdgeNet = build(affinity_net)
+        self.net = build_affinity_net(affinity_net)
         if checkpoint is not None:
             load_checkpoint(self.net, checkpoint, map_location="cpu")
         self.net.eval()

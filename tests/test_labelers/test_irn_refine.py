@@ -59,3 +59,10 @@ def test_checkpoint_is_loaded(tmp_path):
     save_checkpoint({"state_dict": trained.state_dict()}, str(tmp_path / "irn.pth"))
     labeler = IRNRefineLabeler(NET, checkpoint=str(tmp_path / "irn.pth"))
     assert torch.equal(labeler.net.fuse.bias, trained.fuse.bias)
+
+
+def test_the_network_of_a_training_config_file(tmp_path):
+    cfg = tmp_path / "irn.py"
+    cfg.write_text(f"model = {NET!r}\n")
+    labeler = IRNRefineLabeler(str(cfg))
+    assert isinstance(labeler.net, AffinityEdgeNet) and labeler.net.exp_times == 4

@@ -40,6 +40,25 @@ def cosine_lr(step: int, total: int, base: float, warmup: int) -> float:
     return 0.5 * base * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
+def _run_epoch(model, opt, batches: Iterable[Any], loss_fn, schedule: dict) -> list[float]:
+    """One epoch of AdamW steps on the cosine schedule; returns the batch losses."""
+    model.train()
+    losses = []
+    for i, batch in enumerate(batches):
+        step_lr = cosine_lr(
+            schedule["first"] + i, schedule["total"], schedule["lr"], schedule["warmup"]
+        )
+        for group in opt.param_groups:
+            group["lr"] = step_lr
+        loss = loss_fn(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
 def train_epochs(
     model: nn.Module,
     out_dir: Path,
@@ -80,21 +99,11 @@ def train_epochs(
         opt.load_state_dict(saved["optimizer"])
         state = saved["progress"]
         log(f"{name}: resuming after epoch {state['epoch']}/{epochs} ({path})")
-    total = epochs * steps_per_epoch
+    schedule = dict(first=0, total=epochs * steps_per_epoch, lr=lr, warmup=warmup)
     for epoch in range(state["epoch"], epochs):
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        model.train()
-        losses = []
-        for i, batch in enumerate(batches(epoch)):
-            step = epoch * steps_per_epoch + i
-            for group in opt.param_groups:
-                group["lr"] = cosine_lr(step, total, lr, warmup)
-            loss = loss_fn(model, batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            losses.append(float(loss.detach()))
+        schedule["first"] = epoch * steps_per_epoch
+        losses = _run_epoch(model, opt, batches(epoch), loss_fn, schedule)
         wall = time.perf_counter() - wall0
         state = dict(
             epoch=epoch + 1,

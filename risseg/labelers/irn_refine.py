@@ -61,19 +61,24 @@ class IRNRefineLabeler(BasePseudoLabeler):
 
     @torch.no_grad()
     def forward(self, inputs: Tensor | None, data_samples: SampleList) -> SampleList:
-        """Refine every sample's map (one image at a time: sizes differ)."""
+        """Refine every sample's map; samples of one image size are refined together."""
         if inputs is None:
             raise ValueError("IRNRefineLabeler needs the images")
+        if inputs.dtype != torch.uint8:
+            raise TypeError(f"IRNRefineLabeler takes uint8 RGB images, got {inputs.dtype}")
         self.net.eval()
+        device = next(self.net.parameters()).device
+        groups: dict[tuple[int, int], list[int]] = {}
         for i, s in enumerate(data_samples):
             h, w = s.metainfo.get("img_shape", inputs.shape[-2:])[:2]
-            image = inputs[i, :, :h, :w]
-            if image.dtype != torch.uint8:
-                raise TypeError(f"IRNRefineLabeler takes uint8 RGB images, got {image.dtype}")
-            prob = response_map_of(s, self.map_key, (h, w))
-            mask, refined = refined_mask(
-                self.net, image.to(next(self.net.parameters()).device), prob
+            groups.setdefault((int(h), int(w)), []).append(i)
+        for (h, w), idx in groups.items():
+            images = inputs[idx, :, :h, :w].to(device)
+            probs = torch.stack(
+                [response_map_of(data_samples[i], self.map_key, (h, w)) for i in idx]
             )
-            score = refined[mask].mean().item() if mask.any() else 0.0
-            set_pseudo_mask(s, mask.cpu(), score)
+            masks, refined = refined_mask(self.net, images, probs)
+            for i, mask, ref in zip(idx, masks.cpu(), refined.cpu(), strict=True):
+                score = ref[mask].mean().item() if mask.any() else 0.0
+                set_pseudo_mask(data_samples[i], mask, score)
         return data_samples

@@ -66,3 +66,14 @@ def test_the_network_of_a_training_config_file(tmp_path):
     cfg.write_text(f"model = {NET!r}\n")
     labeler = IRNRefineLabeler(str(cfg))
     assert isinstance(labeler.net, AffinityEdgeNet) and labeler.net.exp_times == 4
+
+
+def test_a_batch_is_refined_as_one_sample_at_a_time():
+    torch.manual_seed(0)
+    labeler = IRNRefineLabeler(NET)
+    inputs, samples = TestIRNRefineLabeler().make_batch()
+    samples[1].response_map.data[:, 2:6, 3:9] = 0.7  # the two maps differ
+    together = [s.pseudo_mask.data.clone() for s in labeler(inputs, samples)]
+    alone = [labeler(inputs[i : i + 1], [s])[0].pseudo_mask.data for i, s in enumerate(samples)]
+    assert all(torch.equal(a, b) for a, b in zip(together, alone, strict=True))
+    assert not torch.equal(*together)

@@ -223,20 +223,20 @@ class AffinityEdgeNet(BaseModel):
         return self.edge_logits(inputs)
 
 
-def refined_mask(model: AffinityEdgeNet, image: Tensor, prob: Tensor) -> tuple[Tensor, Tensor]:
-    """Refine one map with a trained :class:`AffinityEdgeNet`.
+def refined_mask(model: AffinityEdgeNet, images: Tensor, probs: Tensor) -> tuple[Tensor, Tensor]:
+    """Refine maps with a trained :class:`AffinityEdgeNet`.
 
     Args:
         model: the network (eval mode).
-        image: (3, H, W) uint8 RGB.
-        prob: (H, W) localisation map in [0, 1].
+        images: (B, 3, H, W) uint8 RGB.
+        probs: (B, H, W) localisation maps in [0, 1].
 
     Returns:
-        (H, W) bool mask (refined map > ``model.mask_thr``) and the (H, W) refined map.
+        (B, H, W) bool masks (refined map > ``model.mask_thr``) and the (B, H, W) refined maps.
     """
     pre = model.data_preprocessor
-    x = image[None].float()
+    x = images.float()
     if getattr(pre, "_enable_normalize", False):
         x = (x - pre.mean.to(x)) / pre.std.to(x)
-    refined = model.refine(x, prob[None, None].to(x))[0, 0]
+    refined = model.refine(x, probs[:, None].to(x))[:, 0]
     return refined > model.mask_thr, refined

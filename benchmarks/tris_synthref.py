@@ -4,13 +4,16 @@ Per seed, each step skipped when its output exists (pseudo-label passes skip the
 written and trainings continue from their last checkpoint, so the script resumes):
   1. stage 1 (configs/tris/tris_stage1_standin-clip_1xb16-3e_synthref.py), then val and test
      of its last checkpoint: mIoU / oIoU of every positive response, PointM, box hit;
-  2. PRMS on the train refs (configs/tris/prms_standin-clip_synthref.py), three passes
-     thresholding the selected map at 0.15 (TRIS's plain pseudo mask, the baseline of the
-     refinement), 0.30 and 0.10 (the IR labels' confident foreground and not-background);
+  2. PRMS on the train refs (``PRMSLabeler`` of configs/tris/prms_standin-clip_synthref.py),
+     one pass whose selected maps are kept (quantised to 1/255, in resumable chunks) and
+     thresholded at 0.15 (TRIS's plain pseudo mask, ``ThresholdRefineLabeler``: the baseline of
+     the refinement), 0.30 and 0.10 (the IR labels' confident foreground and not-background):
+     the files ``tools/generate_pseudo_labels.py`` writes with ``pseudo_labeler.mask_thr``;
   3. the affinity network on those IR labels (configs/tris/irn_standin-clip_1xb16-3e_synthref.py);
-  4. the refined pseudo masks (configs/tris/prms-irn_standin-clip_synthref.py: PRMS, then the
-     random walk); every pseudo-mask file is scored against the train refs' hidden GT masks
-     (mIoU over all train refs, a ref without a pseudo mask counting 0, and oIoU);
+  4. the refined pseudo masks (``IRNRefineLabeler`` on the kept maps, batches of 32: what
+     configs/tris/prms-irn_standin-clip_synthref.py gives in one pass); every pseudo-mask file
+     is scored against the train refs' hidden GT masks (mIoU over all train refs, a ref
+     without a pseudo mask counting 0, and oIoU);
   5. the stage-2 network trained on the refined pseudo masks (..._synthref-pseudo.py) and on
      the GT masks (..._synthref.py, full supervision, same recipe, same run): validated every
      epoch, the best val mIoU checkpoint is tested once (test = testA + testB);
@@ -39,7 +42,6 @@ import runner  # noqa: E402
 STAGE1 = "configs/tris/tris_stage1_standin-clip_1xb16-3e_synthref.py"
 PRMS = "configs/tris/prms_standin-clip_synthref.py"
 IRN = "configs/tris/irn_standin-clip_1xb16-3e_synthref.py"
-REFINE = "configs/tris/prms-irn_standin-clip_synthref.py"
 STAGE2_FULL = "configs/tris/tris_stage2_standin-clip_1xb16-6e_synthref.py"
 STAGE2_PSEUDO = "configs/tris/tris_stage2_standin-clip_1xb16-6e_synthref-pseudo.py"
 LAVT_PSEUDO = "configs/tris/lavt_tiny_synthref-tris-pseudo.py"
@@ -88,12 +90,103 @@ def pseudo_quality(ann_file: Path, truth: dict[int, np.ndarray]) -> dict:
     )
 
 
-def generate(config: str, out: Path, options: list[str], log: Path) -> None:
-    """tools/generate_pseudo_labels.py (resumes by itself) unless ``out`` exists."""
-    if out.exists():
-        return
-    cmd = [sys.executable, "tools/generate_pseudo_labels.py", config, "--out", str(out)]
-    runner.launch([*cmd, "--cfg-options", *options], log)
+def prms_parts(stage1_ckpt: str | None = None, max_refs: int | None = None):
+    """The train refs' dataset of the PRMS config (its first ``max_refs`` samples) and, given
+    ``stage1_ckpt``, its labeler."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import risseg.datasets  # noqa: F401  (registers datasets and transforms)
+    from risseg.registry import DATASETS, LABELERS
+
+    cfg = Config.fromfile(PRMS)
+    init_default_scope("risseg")
+    if max_refs is not None:
+        cfg.pseudo_label_dataset.indices = max_refs
+    dataset = DATASETS.build(cfg.pseudo_label_dataset)
+    if stage1_ckpt is None:
+        return dataset, None
+    cfg.pseudo_labeler.checkpoint = stage1_ckpt
+    return dataset, LABELERS.build(cfg.pseudo_labeler)
+
+
+def ref_indices(dataset) -> list[tuple[int, int]]:
+    """(ref_id, first dataset index) of every ref, sorted by ref id."""
+    first: dict[int, int] = {}
+    for i in range(len(dataset)):
+        first.setdefault(int(dataset.get_data_info(i)["ref_id"]), i)
+    return sorted(first.items())
+
+
+def prms_maps(
+    stage1_ckpt: str, out_dir: Path, max_refs: int | None = None, chunk: int = 250
+) -> dict[int, np.ndarray]:
+    """ref_id -> PRMS response map (uint8, map x 255) of every train ref (of the first
+    ``max_refs``); resumable chunks."""
+    import torch
+    from tqdm import tqdm
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dataset, labeler = prms_parts(max_refs=max_refs)
+    refs = ref_indices(dataset)
+    maps: dict[int, np.ndarray] = {}
+    for k, start in enumerate(range(0, len(refs), chunk)):
+        path = out_dir / f"chunk_{k:04d}.npz"
+        if not path.exists():
+            labeler = labeler or prms_parts(stage1_ckpt, max_refs)[1]
+            got = {}
+            for ref_id, index in tqdm(refs[start : start + chunk], desc=path.name, mininterval=30):
+                item = dataset[index]
+                with torch.no_grad():
+                    sample = labeler(item["inputs"][None], [item["data_samples"]])[0]
+                prob = sample.response_map.data[0].numpy()
+                got[f"r{ref_id}"] = np.round(prob * 255).astype(np.uint8)
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez_compressed(tmp, **got)
+            tmp.rename(path)  # a killed run never leaves a partial chunk
+        with np.load(path) as z:
+            maps.update({int(name[1:]): z[name] for name in z.files})
+    return maps
+
+
+def write_masks(masks: dict[int, np.ndarray], out: Path) -> None:
+    """A pseudo annotation file ``{ref_id: COCO RLE}`` of the non-empty masks."""
+    from risseg.utils.masks import mask_to_rle
+
+    out.write_text(
+        json.dumps({str(k): mask_to_rle(m) for k, m in sorted(masks.items()) if m.any()})
+    )
+
+
+def refine_maps(
+    maps: dict[int, np.ndarray], irn_ckpt: str, out: Path, max_refs: int | None = None
+) -> None:
+    """The refined pseudo masks of the kept maps (IRNRefineLabeler, batches of 32)."""
+    import torch
+    from mmengine.structures import PixelData
+    from tqdm import tqdm
+
+    from risseg.registry import LABELERS
+
+    dataset, _ = prms_parts(max_refs=max_refs)
+    labeler = LABELERS.build(dict(type="IRNRefineLabeler", affinity_net=IRN, checkpoint=irn_ckpt))
+    masks = {}
+    refs = ref_indices(dataset)
+    for start in tqdm(range(0, len(refs), 32), desc="IRN refine", mininterval=30):
+        items = [dataset[index] for _, index in refs[start : start + 32]]
+        samples = [item["data_samples"] for item in items]
+        for (ref_id, _), s in zip(refs[start : start + 32], samples, strict=True):
+            s.response_map = PixelData(data=torch.from_numpy(maps[ref_id][None] / 255.0).float())
+        shapes = {tuple(item["inputs"].shape) for item in items}
+        if len(shapes) == 1:
+            out_samples = labeler(torch.stack([item["inputs"] for item in items]), samples)
+        else:
+            out_samples = [
+                labeler(it["inputs"][None], [s])[0] for it, s in zip(items, samples, strict=True)
+            ]
+        for (ref_id, _), s in zip(refs[start : start + 32], out_samples, strict=True):
+            masks[ref_id] = s.pseudo_mask.data[0].numpy()
+    write_masks(masks, out)
 
 
 def test_metrics(config: str, ckpt: str, run_dir: Path, split: str, options: list[str]) -> dict:
@@ -134,18 +227,25 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
     work = Path(args.work_dir).resolve() / f"seed{seed}"
     seed_opt = [f"randomness.seed={seed}", *LOADERS]
     res: dict = {}
-    # 1. stage 1
-    train(STAGE1, work / "stage1", seed_opt)
-    res["stage1"] = evaluate(STAGE1, work / "stage1", [], pick_best=False)
-    stage1_ckpt = (work / "stage1" / "last_checkpoint").read_text().strip()
-    # 2. PRMS at three thresholds
+    # 1. stage 1 (or an existing run of its config: --stage1-work-dir)
+    stage1 = Path(args.stage1_work_dir) if args.stage1_work_dir else work / "stage1"
+    if not args.stage1_work_dir:
+        train(STAGE1, stage1, seed_opt)
+    res["stage1"] = evaluate(STAGE1, stage1, [], pick_best=False)
+    res["stage1"]["work_dir"] = str(stage1)
+    stage1_ckpt = (stage1 / "last_checkpoint").read_text().strip()
+    # 2. PRMS once; its maps at three thresholds
     pseudo = work / "pseudo"
     truth = train_truth()
+    maps = prms_maps(stage1_ckpt, pseudo / "maps", args.max_refs)
+    truth = {r: m for r, m in truth.items() if r in maps}  # all train refs unless --max-refs
     for tag, thr in PRMS_THRESHOLDS.items():
-        opts = [f"pseudo_labeler.checkpoint={stage1_ckpt}", f"pseudo_labeler.mask_thr={thr}"]
-        generate(PRMS, pseudo / f"{tag}.json", opts, pseudo / f"{tag}.log")
+        if not (pseudo / f"{tag}.json").exists():
+            write_masks({k: m / 255.0 > thr for k, m in maps.items()}, pseudo / f"{tag}.json")
         res[f"pseudo_{tag}"] = pseudo_quality(pseudo / f"{tag}.json", truth)
     # 3. affinity network
+    if not json.loads((pseudo / "outer.json").read_text()):
+        raise RuntimeError(f"No train ref has a PRMS map above 0.10 ({pseudo / 'outer.json'})")
     text_only = DATA / "supervision_text_only.json"
     if not text_only.exists():
         runner.launch(
@@ -170,11 +270,8 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
     train(IRN, work / "irn", irn_opts)
     irn_ckpt = (work / "irn" / "last_checkpoint").read_text().strip()
     # 4. refined pseudo masks
-    opts = [
-        f"pseudo_labeler.labelers.0.checkpoint={stage1_ckpt}",
-        f"pseudo_labeler.labelers.1.checkpoint={irn_ckpt}",
-    ]
-    generate(REFINE, pseudo / "irn.json", opts, pseudo / "irn.log")
+    if not (pseudo / "irn.json").exists():
+        refine_maps(maps, irn_ckpt, pseudo / "irn.json", args.max_refs)
     res["pseudo_irn"] = pseudo_quality(pseudo / "irn.json", truth)
     # 5. stage 2 on pseudo masks and on GT masks
     epochs = [
@@ -223,6 +320,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--stage2-epochs", type=int, default=6)
     parser.add_argument("--lavt", action="store_true", help="also train the toy LAVT")
+    parser.add_argument(
+        "--stage1-work-dir", help="a finished run of the stage-1 config to use (seed 0 only)"
+    )
+    parser.add_argument("--max-refs", type=int, help="pseudo-label the first N train refs only")
     args = parser.parse_args()
     results = {}
     for seed in args.seeds:

@@ -230,7 +230,10 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
     # 1. stage 1 (or an existing run of its config: --stage1-work-dir)
     stage1 = Path(args.stage1_work_dir) if args.stage1_work_dir else work / "stage1"
     if not args.stage1_work_dir:
-        train(STAGE1, stage1, seed_opt)
+        e = args.stage1_epochs
+        s1_epochs = [f"train_cfg.max_epochs={e}", f"train_cfg.val_interval={e}"] if e else []
+        s1_epochs += [f"param_scheduler.1.end={e}"] if e else []
+        train(STAGE1, stage1, [*seed_opt, *s1_epochs])
     res["stage1"] = evaluate(STAGE1, stage1, [], pick_best=False)
     res["stage1"]["work_dir"] = str(stage1)
     stage1_ckpt = (stage1 / "last_checkpoint").read_text().strip()
@@ -319,6 +322,7 @@ def main() -> None:
     parser.add_argument("--work-dir", default="work_dirs/tris_bench")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--stage2-epochs", type=int, default=6)
+    parser.add_argument("--stage1-epochs", type=int, help="default: the config's (3)")
     parser.add_argument("--lavt", action="store_true", help="also train the toy LAVT")
     parser.add_argument(
         "--stage1-work-dir", help="a finished run of the stage-1 config to use (seed 0 only)"

@@ -90,6 +90,11 @@ def test_train_resumes_and_writes_a_loadable_owlv2_folder(trained):
     loaded = detector.model.state_dict()
     for name, value in state.items():
         torch.testing.assert_close(loaded[name], value, msg=name)
+    enc = detector.processor(text=["circle", "disc", "square"], return_tensors="pt")
+    with torch.no_grad():
+        emb = detector.model.owlv2.get_text_features(**enc).pooler_output
+    cos = torch.nn.functional.normalize(emb, dim=-1) @ torch.nn.functional.normalize(emb, dim=-1).T
+    assert cos[0, 1] > 0.9 and abs(cos[0, 2]) < 0.2  # synonyms together, shapes apart
     image = np.zeros((128, 128, 3), dtype=np.uint8)
     dets = detector.detect(image, list(SHAPES), box_threshold=0.0, text_threshold=0.0)
     assert len(dets) == (128 // det_part.VISION["patch_size"]) ** 2 and set(

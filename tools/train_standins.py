@@ -144,6 +144,10 @@ def run_part(
     return entry
 
 
+def _read_report(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def main(
     argv: list[str] | None = None, importer: Callable[[str], ModuleType] = import_part
 ) -> dict:
@@ -154,16 +158,17 @@ def main(
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     prepare_corpus(Path(args.corpus), Path(args.data_root), args.corpus_seed, args.preset)
-    report_file = out / REPORT
-    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
-    failed = {}
+    report_file, report, failed = out / REPORT, {}, {}
     for part in args.parts:
         try:
-            report[part] = run_part(part, args, out, importer)
+            entry = run_part(part, args, out, importer)
         except RuntimeError as err:
             failed[part] = str(err)
             log(f"{part}: FAILED: {err}")
             continue
+        # read again: another run of the driver (other parts) may have written meanwhile
+        report = _read_report(report_file)
+        report[part] = entry
         report_file.write_text(json.dumps(report, indent=2), encoding="utf-8")
     log(f"report: {report_file}")
     if failed:

@@ -66,8 +66,11 @@ def test_trains_evaluates_reports_then_skips(tool, tiny_corpus, tiny_benchmark, 
         "--seed",
         "3",
     )
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "standins_report.json").write_text('{"other": {"val": {}}}')
     report = tool.main(argv, importer=_importer(calls, tool))
     assert calls == [("train", tiny_corpus, 3, 3), ("eval", tiny_benchmark, "val")]
+    assert set(report) == {"other", "fake"}  # entries of other runs are kept
     saved = json.loads((tmp_path / "out" / "standins_report.json").read_text())
     assert saved == report and saved["fake"]["val"] == {"top1": 42.0}
     assert saved["fake"]["training"]["epochs"] == 3

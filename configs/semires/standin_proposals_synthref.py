@@ -1,7 +1,8 @@
 # Class-agnostic proposals for the unlabeled SynthRef train images by the learned SAM stand-in
 # (a small segment-anything SAM trained on the stand-in corpus's masks by
 # `python tools/train_standins.py --out work_dirs/standins --parts sam`), in automatic mode:
-# SamAutomaticMaskGenerator with a 16 x 16 point grid and SAM's default filters, through
+# SamAutomaticMaskGenerator with a 16 x 16 point grid and the stand-in's filters (predicted IoU
+# and stability >= 0.5, see risseg/standins/sam.py AMG_CFG), through
 # SegmentAnythingGenerator as for the real SAM (configs/semires/sam_proposals_refcoco.py).
 #   python tools/generate_pseudo_labels.py configs/semires/standin_proposals_synthref.py \
 #       --out data/synthref/standin_proposals
@@ -15,6 +16,6 @@ pseudo_labeler = dict(
         type="SegmentAnythingGenerator",
         model_config=_standin + "/sam_config.json",
         checkpoint=_standin + "/sam_model.safetensors",
-        amg_cfg=dict(points_per_side=16, pred_iou_thresh=0.88, stability_score_thresh=0.95),
+        amg_cfg=dict(points_per_side=16, pred_iou_thresh=0.5, stability_score_thresh=0.5),
     ),
 )

@@ -18,6 +18,7 @@ checkpoint, finished runs are skipped). Needs the SynthRef stand-ins (tools/trai
 
 Usage:
     python benchmarks/ssc_synthref.py [--seeds 0 1 2] [--epochs 2] [--out work_dirs/ssc_bench]
+        [--full-only]
 """
 
 from __future__ import annotations
@@ -67,49 +68,85 @@ def label_rows(out: Path) -> dict:
 
 
 def _train_test(config: Path, work: Path, options: list[str]) -> dict:
-    runner.train_once(config, work, options, "done")
+    """Train (resumably) and test once on the test split; the val mIoU of the last epoch too."""
+    usage = runner.train_once(config, work, options, "done")
     (work / "done").touch()
     ckpt = Path((work / "last_checkpoint").read_text().strip())
     res = runner.launch(runner.test_command(config, ckpt, work / "test"), work / "test.log")
     metrics = runner.printed_metrics(res["output"], work / "test.log")
-    return dict(mIoU=metrics["mIoU"], oIoU=metrics["oIoU"], checkpoint=str(ckpt))
+    val, _ = runner.read_scalars(work)
+    row = dict(mIoU=metrics["mIoU"], oIoU=metrics["oIoU"], checkpoint=str(ckpt))
+    row.update(
+        val_mIoU=val[-1]["mIoU"] if val else None, val_oIoU=val[-1].get("oIoU") if val else None
+    )
+    if usage is not None:
+        row["train_wall_s"] = round(usage["wall_s"])
+    return row
 
 
-def train_rows(out: Path, seed: int, epochs: int) -> dict:
-    """Full, random_ce and greedy_ce toy LAVT runs of one seed, tested on the test split."""
-    common = [
+def _common(seed: int, epochs: int) -> list[str]:
+    return [
         f"randomness.seed={seed}",
         f"train_cfg.max_epochs={epochs}",
         f"train_cfg.val_interval={epochs}",
         f"param_scheduler.0.end={epochs}",
         f"default_hooks.checkpoint.interval={epochs}",
     ]
-    w = out / f"seed{seed}"
-    rows = {"Full": _train_test(FULL, w / "full", common)}
+
+
+def _row(out: Path, key: str, fn) -> dict:
+    """A row of results.json (computed unless saved there already)."""
+    path = out / "results.json"
+    saved = json.loads(path.read_text()) if path.is_file() else {}
+    if key not in saved:
+        saved = runner.save_results(path, {key: fn()})
+    return saved[key]
+
+
+def full_row(out: Path, seed: int, epochs: int) -> dict:
+    """The toy LAVT on the GT masks (no stand-in needed), tested on the test split."""
+    work = out / f"seed{seed}" / "full"
+    return _row(out, f"seed{seed}/Full", lambda: _train_test(FULL, work, _common(seed, epochs)))
+
+
+def correct_rows(out: Path, seed: int, epochs: int) -> dict:
+    """random_ce on the Select masks, then greedy_ce from it on all Segment candidates."""
+    w, common = out / f"seed{seed}", _common(seed, epochs)
     sel = f"train_dataloader.dataset.pipeline.5.ann_file={out / 'select_reverse_blur.json'}"
-    rows["Correct-random_ce"] = _train_test(
-        CFG / "lavt_tiny_synthref-random-ce.py", w / "random_ce", common + [sel]
+    rand_cfg = CFG / "lavt_tiny_synthref-random-ce.py"
+    greedy_cfg = CFG / "lavt_tiny_synthref-greedy-ce.py"
+    rand = _row(
+        out,
+        f"seed{seed}/Correct-random_ce",
+        lambda: _train_test(rand_cfg, w / "random_ce", common + [sel]),
     )
     seg = f"train_dataloader.dataset.pipeline.5.ann_file={out / 'segment.json'}"
-    init = f"load_from={rows['Correct-random_ce']['checkpoint']}"
-    rows["Correct-greedy_ce"] = _train_test(
-        CFG / "lavt_tiny_synthref-greedy-ce.py", w / "greedy_ce", common + [seg, init]
+    init = f"load_from={rand['checkpoint']}"
+    greedy = _row(
+        out,
+        f"seed{seed}/Correct-greedy_ce",
+        lambda: _train_test(greedy_cfg, w / "greedy_ce", common + [seg, init]),
     )
-    return rows
+    return {"Correct-random_ce": rand, "Correct-greedy_ce": greedy}
 
 
 def table(results: dict) -> str:
-    """Markdown rows: name | mIoU | oIoU (mean over seeds for training rows)."""
-    lines = ["| row | mIoU | oIoU | seeds |", "|---|---|---|---|"]
-    for name, r in results["labels"].items():
-        lines.append(f"| {name} (train refs) | {r['mIoU']:.2f} | {r['oIoU']:.2f} | - |")
-    seeds = sorted(results["train"])
-    for name in ("Correct-random_ce", "Correct-greedy_ce", "Full"):
-        vals = [results["train"][s][name] for s in seeds if name in results["train"][s]]
+    """Markdown rows: name | mIoU | oIoU | % of Full mIoU | seeds (training rows: seed means)."""
+    lines = ["| row | mIoU | oIoU | % of Full mIoU | seeds |", "|---|---|---|---|---|"]
+    for name, r in results.get("labels", {}).items():
+        lines.append(f"| {name} (train refs) | {r['mIoU']:.2f} | {r['oIoU']:.2f} | - | - |")
+    means = {}
+    for name in ("Full", "Correct-random_ce", "Correct-greedy_ce"):
+        vals = [v for k, v in results.items() if k.startswith("seed") and k.endswith("/" + name)]
         if vals:
-            m = sum(v["mIoU"] for v in vals) / len(vals)
-            o = sum(v["oIoU"] for v in vals) / len(vals)
-            lines.append(f"| {name} (test) | {m:.2f} | {o:.2f} | {len(vals)} |")
+            means[name] = (
+                sum(v["mIoU"] for v in vals) / len(vals),
+                sum(v["oIoU"] for v in vals) / len(vals),
+                len(vals),
+            )
+    for name, (m, o, n) in means.items():
+        pct = f"{100 * m / means['Full'][0]:.1f}" if "Full" in means else "-"
+        lines.append(f"| {name} (test) | {m:.2f} | {o:.2f} | {pct} | {n} |")
     return "\n".join(lines)
 
 
@@ -118,13 +155,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--out", default="work_dirs/ssc_bench")
+    parser.add_argument(
+        "--full-only", action="store_true", help="only the Full rows (no stand-in needed)"
+    )
     args = parser.parse_args()
     out = (ROOT / args.out).resolve()
-    results = dict(labels=label_rows(out), train={})
     for seed in args.seeds:
-        results["train"][str(seed)] = train_rows(out, seed, args.epochs)
-        runner.save_results(out / "results.json", results)
-    print(table(results))
+        full_row(out, seed, args.epochs)
+    if not args.full_only:
+        _row(out, "labels", lambda: label_rows(out))
+        for seed in args.seeds:
+            correct_rows(out, seed, args.epochs)
+    print(table(json.loads((out / "results.json").read_text())))
 
 
 if __name__ == "__main__":

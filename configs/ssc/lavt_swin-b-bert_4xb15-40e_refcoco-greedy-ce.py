@@ -3,7 +3,7 @@
 #   torchrun --nproc_per_node 4 tools/train.py \
 #       configs/ssc/lavt_swin-b-bert_4xb15-40e_refcoco-greedy-ce.py --launcher pytorch \
 #       --cfg-options load_from=work_dirs/<random-ce run>/best_mIoU_epoch_N.pth
-_base_ = ["../lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py", "../_base_/ssc_imports.py"]
+_base_ = ["../lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py"]
 pseudo_file = "work_dirs/ssc/refcoco/segment.json"
 model = dict(type="SSCLAVTSegmentor", train_cfg=dict(loss_mode="greedy_ce"))
 tokenizer = {{_base_.tokenizer}}

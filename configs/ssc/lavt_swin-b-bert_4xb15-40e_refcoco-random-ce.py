@@ -6,7 +6,7 @@
 # of steps (len(dataloader) x epochs; every step is one chunk).
 #   torchrun --nproc_per_node 4 tools/train.py \
 #       configs/ssc/lavt_swin-b-bert_4xb15-40e_refcoco-random-ce.py --launcher pytorch
-_base_ = ["../lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py", "../_base_/ssc_imports.py"]
+_base_ = ["../lavt/lavt_swin-b-bert_4xb8-40e_refcoco.py"]
 pseudo_file = "work_dirs/ssc/refcoco/select.json"
 model = dict(type="SSCLAVTSegmentor", train_cfg=dict(loss_mode="random_ce"))
 tokenizer = {{_base_.tokenizer}}

@@ -2,7 +2,7 @@
 # matching) over all Segment instances of each ref.
 #   python tools/train.py configs/ssc/lavt_tiny_synthref-greedy-ce.py \
 #       --cfg-options load_from=<random-ce checkpoint>
-_base_ = ["../lavt/lavt_tiny_synthref.py", "../_base_/ssc_imports.py"]
+_base_ = ["../lavt/lavt_tiny_synthref.py"]
 pseudo_file = "work_dirs/ssc/synthref/segment.json"
 model = dict(type="SSCLAVTSegmentor", train_cfg=dict(loss_mode="greedy_ce"))
 tokenizer = {{_base_.tokenizer}}

@@ -2,7 +2,7 @@
 # 1.1 + Dice) trained on the Select stage's masks with random_ce; no GT mask is loaded. The refs
 # of an image are consecutive in a batch (ImageGroupedSampler), one random sentence per ref.
 #   python tools/train.py configs/ssc/lavt_tiny_synthref-random-ce.py
-_base_ = ["../lavt/lavt_tiny_synthref.py", "../_base_/ssc_imports.py"]
+_base_ = ["../lavt/lavt_tiny_synthref.py"]
 pseudo_file = "work_dirs/ssc/synthref/select.json"
 model = dict(type="SSCLAVTSegmentor", train_cfg=dict(loss_mode="random_ce"))
 tokenizer = {{_base_.tokenizer}}

@@ -5,7 +5,14 @@
 # on each box (best of 3). Written as {ref_id: [COCO RLE, ...]}, sharded by rank, resumable:
 #   torchrun --nproc_per_node 4 tools/generate_instance_masks.py configs/ssc/segment_refcoco.py \
 #       --out work_dirs/ssc/refcoco/segment.json
-_base_ = ["../_base_/ssc_imports.py"]
+# Metainfo of the labelling pipelines: the default keys plus all sentences of the ref.
+pack_pipeline = dict(
+    type="PackRISInputs",
+    meta_keys=(
+        "img_path", "image_id", "ref_id", "ann_id", "category_id", "texts", "ori_shape",
+        "img_shape", "pad_shape", "img_offset", "scale_factor", "flip", "supervision",
+    ),
+)  # fmt: skip
 data_root = "data/"
 pseudo_label_dataset = dict(
     type="ReferDataset",
@@ -15,7 +22,7 @@ pseudo_label_dataset = dict(
     split="train",
     img_prefix="images/mscoco/images/train2014",
     text_field="raw",
-    pipeline=[dict(type="LoadImage"), {{_base_.pack_pipeline}}],  # original resolution
+    pipeline=[dict(type="LoadImage"), pack_pipeline],  # original resolution
 )
 pseudo_labeler = dict(
     type="TextPromptedMaskLabeler",

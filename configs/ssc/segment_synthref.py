@@ -4,7 +4,14 @@
 # spaCy subject nouns onto the 7 SynthRef shape names (the class list; "rhombus" -> "diamond").
 #   python tools/generate_instance_masks.py configs/ssc/segment_synthref.py \
 #       --out work_dirs/ssc/synthref/segment.json
-_base_ = ["../_base_/ssc_imports.py"]
+# Metainfo of the labelling pipelines: the default keys plus all sentences of the ref.
+pack_pipeline = dict(
+    type="PackRISInputs",
+    meta_keys=(
+        "img_path", "image_id", "ref_id", "ann_id", "category_id", "texts", "ori_shape",
+        "img_shape", "pad_shape", "img_offset", "scale_factor", "flip", "supervision",
+    ),
+)  # fmt: skip
 standins = "work_dirs/standins"
 shape_names = ["circle", "ring", "ellipse", "square", "triangle", "diamond", "star"]
 scorer = dict(
@@ -19,15 +26,15 @@ pseudo_label_dataset = dict(
     preset="default",
     seed=0,
     split="train",
-    pipeline=[dict(type="LoadImage"), {{_base_.pack_pipeline}}],  # original resolution
+    pipeline=[dict(type="LoadImage"), pack_pipeline],  # original resolution
 )
 pseudo_labeler = dict(
     type="TextPromptedMaskLabeler",
     detector=dict(type="OWLv2Detector", path=standins + "/detector"),
     mask_generator=dict(
         type="SegmentAnythingGenerator",
-        model_config=standins + "/sam/arch.json",
-        checkpoint=standins + "/sam/sam.pth",
+        model_config=standins + "/sam/sam_config.json",
+        checkpoint=standins + "/sam/sam_model.safetensors",
     ),
     text_parser=dict(
         type="SpacyTextParser",

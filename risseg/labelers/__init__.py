@@ -20,6 +20,7 @@ from risseg.labelers.sam_refine import (
 from risseg.labelers.synth_proposals import SynthProposalLabeler
 from risseg.labelers.text_prompted_masks import TextPromptedMaskLabeler
 from risseg.labelers.threshold_refine import ThresholdRefineLabeler
+from risseg.labelers.zero_shot_select import ZeroShotSelectLabeler, reverse_blur
 
 __all__ = [
     "BasePseudoLabeler",
@@ -34,12 +35,14 @@ __all__ = [
     "SynthProposalLabeler",
     "TextPromptedMaskLabeler",
     "ThresholdRefineLabeler",
+    "ZeroShotSelectLabeler",
     "cpi_refine",
     "iom_refine",
     "is_kept",
     "match_largest_intersection",
     "projection_score",
     "refine_batch",
+    "reverse_blur",
     "select_map",
     "top_refine",
 ]

@@ -5,6 +5,7 @@ from risseg.models.segmentors.encoder_decoder import RISSegmentor
 from risseg.models.segmentors.lavt import LAVTSegmentor
 from risseg.models.segmentors.semi_res import SemiRESSegmentor
 from risseg.models.segmentors.seqtr import SeqTRSegmentor
+from risseg.models.segmentors.ssc import SSCLAVTSegmentor
 from risseg.models.segmentors.tris import TRISLocalizer
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "RISSegmentor",
     "SemiRESSegmentor",
     "SeqTRSegmentor",
+    "SSCLAVTSegmentor",
     "TRISLocalizer",
 ]

@@ -47,7 +47,7 @@ TEXT = dict(
     num_attention_heads=2,
     max_position_embeddings=MAX_TOKENS,
 )
-# Names of shapes SynthRef never draws: queried as negatives so that any name is not a match.
+# Names of shapes SynthRef never draws, queried as negatives: an unknown name must not fire.
 NEGATIVE_NAMES = ("hexagon", "pentagon", "octagon", "heart", "cross", "arrow", "moon", "spiral")
 NUM_NEGATIVES = 3
 EPOCHS = 14
@@ -101,7 +101,7 @@ def build_processor(tokenizer):
 
 
 def build_model(tokenizer, seed: int = 0):
-    """A randomly initialised stand-in ``Owlv2ForObjectDetection`` (about 0.6 M parameters)."""
+    """A randomly initialised stand-in ``Owlv2ForObjectDetection`` (about 1.5 M parameters)."""
     from transformers import Owlv2Config, Owlv2ForObjectDetection
 
     sot, eot = tokenizer.bos_token_id, tokenizer.eos_token_id

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from risseg.foundation.captioner import Captioner
+from risseg.foundation.captioner import Captioner, beam_search
+from risseg.pseudo_ris.decoding import CoCaDecoder, sample_rows, unique_step
 from risseg.pseudo_ris.distinctive import DistinctiveSampling
 from risseg.pseudo_ris.views import MARGINS, crop_views, input_spec
 
@@ -32,6 +33,12 @@ class CaptionCandidates:
         margins: crop view margins (first view masked).
         pad: crop padding (:func:`~risseg.pseudo_ris.views.crop_views`).
         max_masks: the largest mask count distinctive sampling applies to (30).
+        batched: decode every candidate of an image in two loops (beam search of all views,
+            then all samples; :mod:`risseg.pseudo_ris.decoding`), with the crops encoded once;
+            needs an open_clip CoCa captioner
+            (:class:`~risseg.foundation.coca_captioner.OpenCoCaCaptioner`); others decode
+            one ``caption`` call per setting and view (as ``batched=False``). The samples
+            follow the same distributions either way, not the same random draws.
     """
 
     def __init__(
@@ -48,6 +55,7 @@ class CaptionCandidates:
         margins: Sequence[float] = MARGINS,
         pad: str = "mean_colour",
         max_masks: int = 30,
+        batched: bool = True,
     ) -> None:
         self.captioner = captioner
         self.size, self.mean, self.std = input_spec(captioner.transform)
@@ -58,6 +66,12 @@ class CaptionCandidates:
         self.top_k, self.top_p, self.beam = list(top_k), list(top_p), beam
         self.num_beams, self.max_len, self.min_len = num_beams, max_len, min_len
         self.margins, self.pad = tuple(margins), pad
+        self.eos_id = eos
+        self.batched = (
+            batched
+            and all(hasattr(captioner, a) for a in ("encode_images", "decode_tokens"))
+            and hasattr(getattr(captioner, "model", None), "text_decoder")
+        )
 
     @property
     def per_view(self) -> int:
@@ -116,8 +130,69 @@ class CaptionCandidates:
             return []
         generator = torch.Generator(device=getattr(self.captioner, "device", "cpu"))
         generator.manual_seed(seed)
+        if self.batched:
+            return self.batched_captions(self.views(image, masks), generator)
         out: list[list[str]] = [[] for _ in range(len(masks))]
         for crops in self.views(image, masks):
             for i, texts in enumerate(self.view_captions(crops, generator)):
                 out[i] += texts
         return out
+
+    @torch.inference_mode()
+    def batched_captions(self, views: torch.Tensor, generator: torch.Generator) -> list[list[str]]:
+        """Candidates of every mask from its crop views ``(V, M, 3, S, S)``, decoded together."""
+        v, m = views.shape[:2]
+        cap = self.captioner
+        latent, embs = cap.encode_images(views.flatten(0, 1))
+        decoder = CoCaDecoder(cap.model, embs)
+        ids = self._token_ids()
+        parts = []  # (V*M, L) token ids per setting, rows view-major
+        if self.beam:
+            parts.append(
+                beam_search(
+                    unique_step(decoder.logits),
+                    latent,
+                    num_beams=self.num_beams,
+                    max_len=self.max_len,
+                    min_len=self.min_len,
+                    score=getattr(cap, "beam_score", "logits"),
+                    **ids,
+                )
+            )
+        settings = [(k, 1.0) for k in self.top_k] + [(0, p) for p in self.top_p]
+        if settings:
+            s = len(settings)
+            # rows ordered (setting, view, mask): row r decodes crop r % (V*M)
+            index = torch.arange(v * m, device=latent.device).repeat(s)
+            top_k = torch.tensor([k for k, _ in settings], device=latent.device)
+            top_p = torch.tensor([p for _, p in settings], device=latent.device)
+            tokens = sample_rows(
+                decoder,
+                latent,
+                index,
+                m,
+                top_k.repeat_interleave(v * m),
+                top_p.repeat_interleave(v * m),
+                max_len=self.max_len,
+                min_len=self.min_len,
+                distinctive=self.processor,
+                generator=generator,
+                **ids,
+            )
+            parts += list(tokens.view(s, v * m, -1))
+        texts = [cap.decode_tokens(t) for t in parts]  # settings x (V*M)
+        return [
+            [texts[j][view * m + i] for view in range(v) for j in range(len(texts))]
+            for i in range(m)
+        ]
+
+    def _token_ids(self) -> dict[str, int]:
+        """Start, end and padding ids of the captioner (open_clip's by default)."""
+        from risseg.foundation.coca_captioner import SOT_ID
+
+        context = getattr(getattr(self.captioner, "model", None), "context_length", None)
+        if context is not None and self.max_len > context:
+            raise ValueError(f"max_len {self.max_len} exceeds the decoder context {context}")
+        pad = getattr(getattr(self.captioner, "model", None), "pad_id", 0)
+        sot = getattr(self.captioner, "sot_id", SOT_ID)
+        return dict(sot_id=sot, eos_id=self.eos_id, pad_id=pad)

@@ -77,11 +77,55 @@ class DistinctiveSampling:
         other, others = self.other_logits(state, rows)
         latent = state.image_latent.float()
         sim = (latent @ latent.T)[state.image_index[rows][:, None], others]  # (R, M-1)
-        target = logits[rows].float()
-        contrast = target - (sim[..., None] * other).sum(1) / (m - 1)
-        contrast = contrast.masked_fill(torch.isinf(target), -float("inf"))
-        probs = torch.softmax(contrast / self.temperature, dim=-1)
-        probs[:, self.eos_id] = torch.softmax(target / self.temperature, dim=-1)[:, self.eos_id]
         out = logits.clone().float()
-        out[rows] = torch.log(probs)
+        out[rows] = distinctive_logprobs(logits[rows], other, sim, self.eos_id, self.temperature)
         return out
+
+
+def distinctive_logprobs(
+    target: torch.Tensor,
+    other: torch.Tensor,
+    sim: torch.Tensor,
+    eos_id: int,
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """The module docstring's rule for ``R`` rows.
+
+    Args:
+        target: ``(R, V)`` the targets' filtered logits (``-inf`` outside top-k / top-p).
+        other: ``(R, M-1, V)`` raw logits of the same prefixes with the other masks' crops.
+        sim: ``(R, M-1)`` cosine of the target's and each other crop's image latent.
+        eos_id: the end token id.
+        temperature: softmax temperature of both distributions.
+
+    Returns:
+        ``(R, V)`` log-probabilities (``-inf`` where the probability is 0).
+    """
+    m = other.shape[1] + 1
+    mean_other = (sim[..., None] * other.float()).sum(1) / (m - 1)
+    is_eos = torch.zeros_like(target, dtype=torch.bool)
+    is_eos[:, eos_id] = True
+    return torch.log(contrast_probs(target, mean_other, is_eos, temperature))
+
+
+def contrast_probs(
+    target: torch.Tensor, mean_other: torch.Tensor, is_eos: torch.Tensor, temperature: float = 1.0
+) -> torch.Tensor:
+    """Unnormalised distinctive probabilities over any set of token columns.
+
+    Args:
+        target: ``(R, K)`` filtered target logits (``-inf``: filtered out).
+        mean_other: ``(R, K)`` similarity-weighted mean of the other masks' raw logits,
+            ``1 / (M - 1) * sum_j s_ij * l_j``.
+        is_eos: ``(R, K)`` bool, the end-token column(s).
+        temperature: softmax temperature of both distributions.
+
+    Returns:
+        ``(R, K)`` ``softmax(target - mean_other)``, with the end token's plain probability
+        ``softmax(target)[eos]``; 0 where ``target`` is ``-inf``. The columns must hold every
+        token ``target`` keeps (the softmax normalises over them).
+    """
+    target = target.float()
+    contrast = (target - mean_other).masked_fill(torch.isinf(target), -float("inf"))
+    probs = torch.softmax(contrast / temperature, dim=-1)
+    return torch.where(is_eos, torch.softmax(target / temperature, dim=-1), probs)

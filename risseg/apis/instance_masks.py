@@ -23,9 +23,26 @@ from risseg.utils.masks import mask_to_rle
 from risseg.utils.proposal_io import write_json_atomic
 
 
-def _instances_of_ref(dataset, index: int, labeler: BasePseudoLabeler, ref_id: int) -> dict:
-    """The JSON-lines record of one ref: ``rles`` (K COCO RLEs) and ``scores``."""
+def image_texts(dataset) -> dict:
+    """image_id -> the sentence lists (metainfo ``texts``) of the image's refs, by ref id."""
+    refs: dict = {}
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        refs.setdefault(info["image_id"], {}).setdefault(int(info["ref_id"]), info["texts"])
+    return {k: [v[r] for r in sorted(v)] for k, v in refs.items()}
+
+
+def _instances_of_ref(
+    dataset, index: int, labeler: BasePseudoLabeler, ref_id: int, by_image: dict | None = None
+) -> dict:
+    """The JSON-lines record of one ref: ``rles`` (K COCO RLEs) and ``scores``.
+
+    ``by_image`` (from :func:`image_texts`) gives the sample the metainfo ``image_texts``.
+    """
     item = dataset[index]
+    if by_image is not None:
+        image_id = dataset.get_data_info(index)["image_id"]
+        item["data_samples"].set_metainfo(dict(image_texts=by_image[image_id]))
     sample = labeler(item["inputs"][None], [item["data_samples"]])[0]
     if "pseudo_instances" not in sample:
         raise TypeError(f"{type(labeler).__name__} sets no `pseudo_instances` (ref {ref_id}).")
@@ -73,7 +90,8 @@ def generate_instance_masks(
     Each shard appends one JSON line per ref (``ref_id``, ``rles``, ``scores``) to
     ``<out_file>.parts/shard<R>-of-<N>.jsonl`` and skips the refs already there (a torn last
     line of a killed run is dropped), so re-running resumes. When every shard has finished,
-    ``out_file`` = ``{ref_id: [COCO RLE, ...]}`` is written.
+    ``out_file`` = ``{ref_id: [COCO RLE, ...]}`` is written. A labeler with ``image_query``
+    gets the sentence lists of all refs of each image (metainfo ``image_texts``).
 
     Args:
         dataset: items ``{'inputs': (3, H, W) uint8, 'data_samples'}`` at original resolution;
@@ -93,13 +111,14 @@ def generate_instance_masks(
     name = f"shard{shard_id}-of-{num_shards}"
     todo = _shard_refs(dataset, shard_id, num_shards)
     done = _read_part(parts / f"{name}.jsonl")
+    by_image = image_texts(dataset) if getattr(labeler, "image_query", False) else None
     counts = dict(done=0, skipped=0, instances=0, total=len(todo))
     with open(parts / f"{name}.jsonl", "a") as f:
         for ref_id, index in tqdm(todo.items(), desc=f"instances {name}", disable=not progress):
             if ref_id in done:
                 counts["skipped"] += 1
                 continue
-            rec = _instances_of_ref(dataset, index, labeler, ref_id)
+            rec = _instances_of_ref(dataset, index, labeler, ref_id, by_image)
             f.write(json.dumps(rec) + "\n")
             f.flush()
             counts["done"] += 1

@@ -37,6 +37,13 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
     With ``retry_template`` (S+S+C: ``'all {}s'``), a detector that assigns no box to the
     phrases is asked once more with each phrase put into the template.
 
+    With ``image_query`` (two-stage only; S+S+C's release), the detector is asked once per
+    image with the union of the phrases of every ref of the image (the metainfo
+    ``image_texts``: one sentence list per ref, set by
+    :func:`~risseg.apis.instance_masks.generate_instance_masks`), so that each box goes to the
+    best of all the image's phrases; a ref keeps the boxes assigned to its own phrases. The
+    boxes and masks of the last image are cached for its other refs.
+
     Every sample gets ``pseudo_instances`` (PixelData, bool ``(K, H, W)``, K may be 0, highest
     score first) with the metainfo ``pseudo_instance_scores`` (K floats), and, as every
     :class:`BasePseudoLabeler`, ``pseudo_mask`` = their union ``(1, H, W)`` with
@@ -55,6 +62,7 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         max_instances: keep at most this many instances per sample.
         parser_input: ``'text'`` (one expression) or ``'texts'`` (all sentences of the ref).
         retry_template: format string of the second detector query, or None for no retry.
+        image_query: one detector query per image with all its refs' phrases.
     """
 
     def __init__(
@@ -71,6 +79,7 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         max_instances: int | None = None,
         parser_input: str = "text",
         retry_template: str | None = None,
+        image_query: bool = False,
     ) -> None:
         super().__init__()
         two_stage = detector is not None or mask_generator is not None
@@ -100,6 +109,10 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
             raise ValueError(f"parser_input must be 'text' or 'texts', got {parser_input!r}.")
         self.parser_input = parser_input
         self.retry_template = retry_template
+        if image_query and not two_stage:
+            raise ValueError("TextPromptedMaskLabeler: image_query needs `detector`.")
+        self.image_query = image_query
+        self._cache: tuple | None = None  # (image key, query, (masks, scores, phrase ids))
 
     def phrases_of(self, text: str | list[str]) -> list[str]:
         """The phrase(s) queried for one expression (or, ``parser_input='texts'``, for the
@@ -117,20 +130,50 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
             dets = self.detector.detect(image, retry, self.box_threshold, self.text_threshold)
         return dets
 
-    def segment(self, image: Tensor, text: str | list[str]) -> tuple[Tensor, Tensor]:
-        """Instances of one (H, W, 3) uint8 image: bool (K, H, W) and scores (K,), best first."""
+    def _boxes_and_masks(
+        self, image, query: list[str], key: object = None
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Assigned boxes of ``query`` segmented: masks (N, H, W), scores (N,), phrase ids (N,).
+
+        Cached for the next call with the same ``key`` (not None) and query.
+        """
+        if key is not None and self._cache is not None and self._cache[:2] == (key, query):
+            return self._cache[2]
+        dets = self._detect(image, query)
+        keep = dets.phrase_index >= 0
+        boxes, scores = dets.boxes[keep], dets.scores[keep].float()
+        if len(boxes):
+            masks, _ = best_of_multimask(
+                *self.mask_generator.predict(image, boxes=boxes, multimask=self.multimask)
+            )
+        else:
+            m = 3 if self.multimask else 1
+            masks = self.mask_generator.empty_prediction(0, m, image.shape[:2])[0][:, 0]
+        out = (masks, scores, dets.phrase_index[keep])
+        self._cache = (key, query, out) if key is not None else None
+        return out
+
+    def segment(
+        self,
+        image: Tensor,
+        text: str | list[str],
+        image_texts: list[list[str]] | None = None,
+        image_key: object = None,
+    ) -> tuple[Tensor, Tensor]:
+        """Instances of one (H, W, 3) uint8 image: bool (K, H, W) and scores (K,), best first.
+
+        ``image_texts`` (with ``image_query``): the sentence lists of every ref of the image,
+        whose phrases are queried together; ``image_key`` names the image for the cache.
+        """
         phrases = self.phrases_of(text)
         if self.two_stage:
-            dets = self._detect(image, phrases)
-            keep = dets.phrase_index >= 0
-            boxes, scores = dets.boxes[keep], dets.scores[keep].float()
-            m = 3 if self.multimask else 1
-            if len(boxes):
-                masks, _ = best_of_multimask(
-                    *self.mask_generator.predict(image, boxes=boxes, multimask=self.multimask)
-                )
-            else:
-                masks = self.mask_generator.empty_prediction(0, m, image.shape[:2])[0][:, 0]
+            query = phrases
+            if image_texts is not None:
+                union = {p for texts in image_texts for p in self.phrases_of(texts)}
+                query = sorted(union | set(phrases))
+            masks, scores, index = self._boxes_and_masks(image, query, image_key)
+            own = torch.tensor([query[int(i)] in phrases for i in index], dtype=torch.bool)
+            masks, scores = masks[own.to(masks.device)], scores[own]
         else:
             pairs = self.text_mask_generator.segment(image, phrases)
             masks = torch.cat([p[0] for p in pairs])
@@ -154,7 +197,9 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         for i, sample in enumerate(data_samples):
             image = BaseProposalLabeler.image_of(inputs, i, sample).cpu().numpy()
             query = _texts_of(sample, i) if self.parser_input == "texts" else _text_of(sample, i)
-            masks, scores = self.segment(image, query)
+            image_texts = _image_texts_of(sample, i) if self.image_query else None
+            key = sample.metainfo.get("img_path", sample.metainfo.get("image_id"))
+            masks, scores = self.segment(image, query, image_texts, key if image_texts else None)
             sample.pseudo_instances = PixelData(data=masks)
             sample.pseudo_mask = PixelData(data=masks.any(dim=0, keepdim=True))
             sample.set_metainfo(
@@ -186,3 +231,14 @@ def _texts_of(sample: RISDataSample, index: int) -> list[str]:
             "has no `texts` list; add 'texts' to PackRISInputs' meta_keys."
         )
     return [t for t in texts if isinstance(t, str) and t.strip()]
+
+
+def _image_texts_of(sample: RISDataSample, index: int) -> list[list[str]]:
+    """The sentence lists of every ref of a sample's image, else an error naming it."""
+    texts = sample.metainfo.get("image_texts")
+    if not isinstance(texts, (list, tuple)) or not texts:
+        raise ValueError(
+            f"TextPromptedMaskLabeler: sample {index} (ref_id {sample.metainfo.get('ref_id')}) "
+            "has no `image_texts`; image_query=True runs under generate_instance_masks."
+        )
+    return [list(t) if isinstance(t, (list, tuple)) else [t] for t in texts]

@@ -172,3 +172,42 @@ def test_segment_resumes_after_a_kill(tmp_path):
     masks = [rle_to_mask(r, h, w) for r in saved["10"]]
     expected = labeler(again.inputs[:1], [again.samples[0].clone()])[0].pseudo_instances.data
     assert np.array_equal(np.stack(masks), expected.numpy())
+
+
+def test_one_detector_query_per_image_with_all_refs_nouns():
+    inputs, samples = TestRefLevelSegment().make_batch()
+    square, circle = ["the red block", "a box"], ["the disc", "a big disc"]
+    labeler = _ref_level(image_query=True)
+    counts = []
+    for texts in (square, circle):
+        s = samples[0].clone()
+        s.set_metainfo(dict(texts=texts, image_texts=[square, circle], img_path="a.png"))
+        counts.append(labeler(inputs[:1], [s])[0].pseudo_instances.data.shape[0])
+    # The red box goes to phrase 0 of the image's query, "circle": the square ref gets nothing.
+    assert labeler.detector.calls == [["circle", "square"]]
+    assert counts == [0, 1]
+    with pytest.raises(ValueError, match="ref_id 7.*no `image_texts`"):
+        _ref_level(image_query=True)(inputs, samples)
+
+
+class TextDataset(ListDataset):
+    """ListDataset whose refs 10, 11 share image 0 (refs 12.. one image each)."""
+
+    TEXTS = [["the disc"], ["the red block"], ["a box"], ["a ring"], ["a star"]]
+
+    def get_data_info(self, i):
+        return dict(ref_id=10 + i, image_id=max(i - 1, 0), texts=self.TEXTS[i])
+
+    def __getitem__(self, i):
+        item = super().__getitem__(i)
+        info = self.get_data_info(i)
+        item["data_samples"].set_metainfo(dict(texts=info["texts"], img_path=f"{info['image_id']}"))
+        return item
+
+
+def test_the_driver_gives_each_ref_its_image_texts(tmp_path):
+    labeler = _ref_level(image_query=True)
+    generate_instance_masks(TextDataset(), labeler, tmp_path / "i.json", progress=False)
+    assert labeler.detector.calls[:2] == [["circle", "square"], ["square"]]
+    saved = json.loads((tmp_path / "i.json").read_text())
+    assert [len(saved[str(r)]) for r in (10, 11, 12)] == [1, 0, 1]

@@ -6,7 +6,10 @@
 # SegmentAnythingGenerator as for the real SAM (configs/semires/sam_proposals_refcoco.py).
 #   python tools/generate_pseudo_labels.py configs/semires/standin_proposals_synthref.py \
 #       --out data/synthref/standin_proposals
-# configs/semires/semires_tiny_synthref-1pct-cpi-standin.py trains SemiRES on them.
+# SemiRES trains on them with its 1 % CPI config and one override (the unlabeled pipeline's
+# LoadProposals folder):
+#   python tools/train.py configs/semires/semires_tiny_synthref-1pct-cpi.py --cfg-options \
+#       train_dataloader.dataset.datasets.1.pipeline.6.proposal_dir=data/synthref/standin_proposals
 _base_ = ["./synth_proposals_synthref.py"]
 _standin = "work_dirs/standins/sam"
 pseudo_labeler = dict(

@@ -113,8 +113,11 @@ def build_open_clip(
         raise ValueError(
             f"open_clip has no model config {model_name!r} (see open_clip.list_models())"
         )
+    # Created where new parameters go (the meta device while a test builds a full-size config
+    # without weights), then moved to ``device``.
+    new_params_on = torch.nn.Linear(1, 1, bias=False).weight.device
     model, _, transform = open_clip.create_model_and_transforms(
-        model_name, pretrained=None, device="cpu", **create_kwargs
+        model_name, pretrained=None, device=new_params_on, **create_kwargs
     )
     if checkpoint is None:
         print_log(
@@ -127,7 +130,9 @@ def build_open_clip(
         state = {k.removeprefix("module."): v for k, v in state.items()}
         model.load_state_dict(convert_state_dict(model, state), strict=True)
     tokenizer = open_clip.get_tokenizer(model_name)
-    return model.to(device).eval(), transform, tokenizer
+    if new_params_on.type != "meta":
+        model = model.to(device)
+    return model.eval(), transform, tokenizer
 
 
 @FOUNDATION_MODELS.register_module()

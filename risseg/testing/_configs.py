@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os.path as osp
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,15 +34,45 @@ def synthref_config(path: str, data_root: str) -> Config:
 
 
 # Config keys holding a local weights file (or directory) that a model loads when built.
-CHECKPOINT_KEYS = ("pretrained", "burn_in_checkpoint", "checkpoint_path", "word_vectors")
+CHECKPOINT_KEYS = (
+    "pretrained",
+    "burn_in_checkpoint",
+    "checkpoint_path",
+    "checkpoint",
+    "word_vectors",
+)
+
+
+def standin_architecture_file(node: dict) -> str | None:
+    """A JSON file with the architecture of the SynthRef stand-in that ``node`` loads.
+
+    The stand-ins write their architecture beside their weights (``model_config``), so a
+    config that names one cannot build where ``tools/train_standins.py`` has not run; their
+    architectures are also defined in :mod:`risseg.standins`, from which this writes the file
+    (in a temporary folder). Returns None when ``node`` names no stand-in.
+    """
+    from risseg.standins import clip, coca, sam
+
+    open_clip_archs = {clip.MODEL_NAME: clip.MODEL_CFG, coca.MODEL_NAME: coca.MODEL_CFG}
+    if node.get("model_name") in open_clip_archs:
+        arch = open_clip_archs[node["model_name"]]
+    elif node.get("type") == "SegmentAnythingGenerator":
+        arch = sam.ARCH
+    else:
+        return None
+    path = osp.join(tempfile.mkdtemp(prefix="risseg_standin_"), "model_config.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(arch, f)
+    return path
 
 
 def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
     """Set every checkpoint path (``CHECKPOINT_KEYS``) of ``model_cfg`` missing here to ``None``.
 
-    The model then builds with random weights of the same shapes. A BERT encoder left without
-    weights or ``config`` gets ``config={}`` (BertConfig defaults, the bert-base-uncased
-    architecture). Changes ``model_cfg`` in place; returns the dropped paths.
+    The model then builds with random weights of the same shapes. A missing ``model_config`` of
+    a SynthRef stand-in is replaced by its architecture (:func:`standin_architecture_file`). A
+    BERT encoder left without weights or ``config`` gets ``config={}`` (BertConfig defaults,
+    the bert-base-uncased architecture). Changes ``model_cfg`` in place; returns the dropped paths.
     """
     dropped = []
 
@@ -51,6 +83,11 @@ def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
                 if isinstance(path, str) and not osp.exists(path):
                     dropped.append(path)
                     node[key] = None
+            config_path = node.get("model_config")
+            if isinstance(config_path, str) and not osp.exists(config_path):
+                if (arch_file := standin_architecture_file(node)) is not None:
+                    dropped.append(config_path)
+                    node["model_config"] = arch_file
             if (
                 node.get("type") == "BertTextEncoder"
                 and node.get("pretrained") is None

@@ -40,6 +40,8 @@ GEN = "configs/pseudo_ris/generate_synthref.py"
 PSEUDO = "configs/pseudo_ris/lavt_tiny_synthref_pseudo.py"
 FULL = "configs/lavt/lavt_tiny_synthref.py"
 DATA = Path("data/synthref")
+BATCH = 16  # the toy LAVT's training batch
+TRAIN_REFS = 6697  # SynthRef (default preset) train refs
 RELATIONS = {
     "left of": "left_of",
     "right of": "right_of",
@@ -98,36 +100,31 @@ def distinctive(caption: str, target: dict, objects: list[dict], words: dict) ->
     return fits(target) and not any(fits(o) for o in objects if o is not target)
 
 
+GEN_OPTIONS: list[str] = []  # --gen-options: extra config overrides of every stage
+
+
 def gen(work: Path, stage: str, *extra: str) -> None:
     cmd = [sys.executable, "tools/pseudo_ris/generate.py", GEN, "--work-dir", str(work)]
+    extra = (*extra, *GEN_OPTIONS) if "--cfg-options" in extra else extra
     runner.launch([*cmd, "--stage", stage, "--no-progress", *extra], work / "generate.log")
 
 
 def generate(work: Path, max_refs: int, seed: int) -> None:
-    """Step 1 (every stage resumes by itself)."""
+    """Step 1 with distinctive sampling, up to the REFER dataset (every stage resumes)."""
     opts = ["--cfg-options", f"pseudo_label_dataset.indices={max_refs}", f"seed={seed}"]
     gen(work, "masks", *opts)
     gen(work, "captions", *opts)
-    gen(
-        work,
-        "captions",
-        "--captions",
-        str(work / "captions_plain"),
-        *opts,
-        "caption_cfg.distinctive=False",
-    )
     gen(work, "scores", *opts)
-    gen(
-        work,
-        "scores",
-        "--captions",
-        str(work / "captions_plain"),
-        "--scores",
-        str(work / "scores_plain"),
-        *opts,
-    )
     if not (work / "refer" / "pseudo_meta.json").exists():
         gen(work, "write", *opts)
+
+
+def generate_plain(work: Path, max_refs: int, seed: int) -> None:
+    """Step 1's plain-sampling captions and their scores (for the distinctiveness rates)."""
+    opts = ["--cfg-options", f"pseudo_label_dataset.indices={max_refs}", f"seed={seed}"]
+    plain = ["--captions", str(work / "captions_plain")]
+    gen(work, "captions", *plain, *opts, "caption_cfg.distinctive=False")
+    gen(work, "scores", *plain, "--scores", str(work / "scores_plain"), *opts)
 
 
 def truth() -> tuple[dict, dict]:
@@ -223,22 +220,47 @@ def train_and_test(name: str, config: str, work: Path, options: list[str], seed:
     return out
 
 
-def run_seed(args: argparse.Namespace, seed: int) -> dict:
-    work = Path(args.work_dir) / f"seed{seed}"
-    generate(work, args.max_refs, seed)
-    res = evaluate_pseudo(work)
-    meta = json.loads((work / "refer" / "pseudo_meta.json").read_text())
-    res["pseudo_refs"], res["pseudo_sentences"] = meta["refs"], meta["sentences"]
-    epochs = [
-        f"max_epochs={args.epochs}",
-        f"train_cfg.max_epochs={args.epochs}",
-        f"train_cfg.val_interval={args.epochs}",
+def epoch_options(epochs: int) -> list[str]:
+    """Config overrides for a training of ``epochs`` epochs, validated once at the end."""
+    return [
+        f"max_epochs={epochs}",
+        f"train_cfg.max_epochs={epochs}",
+        f"train_cfg.val_interval={epochs}",
+        f"default_hooks.checkpoint.interval={epochs}",
+        f"param_scheduler.0.end={epochs}",
         "train_dataloader.num_workers=0",
         "train_dataloader.persistent_workers=False",
     ]
-    pseudo = [f"train_dataloader.dataset.data_root={work / 'refer'}", *epochs]
+
+
+def run_full(args: argparse.Namespace, seed: int) -> dict:
+    """The fully supervised toy LAVT: --epochs epochs over SynthRef's train refs."""
+    work = Path(args.work_dir) / f"seed{seed}"
+    return train_and_test("lavt_full", FULL, work, epoch_options(args.epochs), seed)
+
+
+def pseudo_epochs(args: argparse.Namespace, pseudo_refs: int) -> int:
+    """Epochs over the pseudo refs with about as many iterations as the full run."""
+    per_epoch = -(-pseudo_refs // BATCH)
+    full_iters = args.epochs * -(-TRAIN_REFS // BATCH)
+    return max(1, round(full_iters / per_epoch))
+
+
+def run_seed(args: argparse.Namespace, seed: int) -> dict:
+    work = Path(args.work_dir) / f"seed{seed}"
+    generate(work, args.max_refs, seed)
+    meta = json.loads((work / "refer" / "pseudo_meta.json").read_text())
+    res = dict(pseudo_refs=meta["refs"], pseudo_sentences=meta["sentences"])
+    res["pseudo_epochs"] = pseudo_epochs(args, meta["refs"])
+    pseudo = [
+        f"train_dataloader.dataset.data_root={work / 'refer'}",
+        *epoch_options(res["pseudo_epochs"]),
+    ]
     res["lavt_pseudo"] = train_and_test("lavt_pseudo", PSEUDO, work, pseudo, seed)
-    res["lavt_full"] = train_and_test("lavt_full", FULL, work, epochs, seed)
+    generate_plain(work, args.max_refs, seed)
+    res.update(evaluate_pseudo(work))
+    res["lavt_full"] = run_full(args, seed)
+    res["full_epochs"] = args.epochs
     ratio = res["lavt_pseudo"]["test_mIoU"] / max(res["lavt_full"]["test_mIoU"], 1e-9)
     res["pseudo_over_full_test_mIoU"] = 100 * ratio
     return res
@@ -272,13 +294,34 @@ def main() -> None:
     parser.add_argument(
         "--max-refs", type=int, default=600, help="train refs whose images are used"
     )
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=1,
+        help="epochs of the fully supervised run; the pseudo run gets as many iterations",
+    )
+    parser.add_argument(
+        "--full-only",
+        action="store_true",
+        help="only the fully supervised run (needs no stand-in; may run beside the rest)",
+    )
+    parser.add_argument(
+        "--gen-options",
+        nargs="+",
+        default=[],
+        help="config overrides of the generation config (e.g. another captioner checkpoint)",
+    )
     args = parser.parse_args()
+    GEN_OPTIONS.extend(args.gen_options)
     results = {}
     for seed in args.seeds:
+        if args.full_only:
+            print(seed, run_full(args, seed))
+            continue
         results[str(seed)] = run_seed(args, seed)
         runner.save_results(Path(args.work_dir) / "results.json", {str(seed): results[str(seed)]})
-    print(table(results))
+    if results:
+        print(table(results))
 
 
 if __name__ == "__main__":

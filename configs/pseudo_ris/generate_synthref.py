@@ -24,7 +24,9 @@ pseudo_labeler = dict(
     mask_generator=dict(type="ColourRegionGenerator", blur=3, edge_thr=20.0, min_area=20),
     instance_model=dict(type="OWLv2Detector", path=standins + "/detector"),
     phrases=["circle", "ring", "ellipse", "square", "triangle", "diamond", "star"],
-    score_thr=0.3,
+    # chosen on 300 val images (pseudo-mask recall / precision mIoU vs the hidden truth):
+    # 0.2: 75.8 / 93.3, 0.1: 88.0 / 92.6, 0.05: 88.9 / 91.6 (0.3 keeps < 1 mask per image)
+    score_thr=0.1,
 )
 captioner = dict(
     type="OpenCoCaCaptioner",

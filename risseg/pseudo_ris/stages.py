@@ -39,6 +39,8 @@ def read_json(path: Path, what: str) -> dict:
 def load_masks(mask_dir: str | Path, image_id: int) -> tuple[dict, np.ndarray]:
     """The mask-stage record of an image and its non-empty masks bool ``(M, H, W)``."""
     rec = read_json(Path(mask_dir) / f"{image_id}.json", "Pseudo-mask")
+    if not rec["masks"]:  # the instance model kept nothing
+        return rec, np.zeros((0, rec["height"], rec["width"]), bool)
     masks = decode_masks(rec["masks"], rec["height"], rec["width"])
     return rec, masks[masks.reshape(len(masks), -1).any(axis=1)]
 

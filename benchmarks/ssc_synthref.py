@@ -105,39 +105,42 @@ def _row(out: Path, key: str, fn) -> dict:
 
 def full_row(out: Path, seed: int, epochs: int) -> dict:
     """The toy LAVT on the GT masks (no stand-in needed), tested on the test split."""
-    work = out / f"seed{seed}" / "full"
-    return _row(out, f"seed{seed}/Full", lambda: _train_test(FULL, work, _common(seed, epochs)))
+    work = out / f"seed{seed}" / f"e{epochs}" / "full"
+    key = f"seed{seed}/e{epochs}/Full"
+    return _row(out, key, lambda: _train_test(FULL, work, _common(seed, epochs)))
 
 
 def correct_rows(out: Path, seed: int, epochs: int) -> dict:
     """random_ce on the Select masks, then greedy_ce from it on all Segment candidates."""
-    w, common = out / f"seed{seed}", _common(seed, epochs)
+    w, common = out / f"seed{seed}" / f"e{epochs}", _common(seed, epochs)
     sel = f"train_dataloader.dataset.pipeline.5.ann_file={out / 'select_reverse_blur.json'}"
     rand_cfg = CFG / "lavt_tiny_synthref-random-ce.py"
     greedy_cfg = CFG / "lavt_tiny_synthref-greedy-ce.py"
     rand = _row(
         out,
-        f"seed{seed}/Correct-random_ce",
+        f"seed{seed}/e{epochs}/Correct-random_ce",
         lambda: _train_test(rand_cfg, w / "random_ce", common + [sel]),
     )
     seg = f"train_dataloader.dataset.pipeline.5.ann_file={out / 'segment.json'}"
     init = f"load_from={rand['checkpoint']}"
     greedy = _row(
         out,
-        f"seed{seed}/Correct-greedy_ce",
+        f"seed{seed}/e{epochs}/Correct-greedy_ce",
         lambda: _train_test(greedy_cfg, w / "greedy_ce", common + [seg, init]),
     )
     return {"Correct-random_ce": rand, "Correct-greedy_ce": greedy}
 
 
-def table(results: dict) -> str:
-    """Markdown rows: name | mIoU | oIoU | % of Full mIoU | seeds (training rows: seed means)."""
+def table(results: dict, epochs: int) -> str:
+    """Markdown rows: name | mIoU | oIoU | % of Full mIoU | seeds (training rows: seed means
+    of the runs of ``epochs`` epochs)."""
     lines = ["| row | mIoU | oIoU | % of Full mIoU | seeds |", "|---|---|---|---|---|"]
     for name, r in results.get("labels", {}).items():
         lines.append(f"| {name} (train refs) | {r['mIoU']:.2f} | {r['oIoU']:.2f} | - | - |")
     means = {}
     for name in ("Full", "Correct-random_ce", "Correct-greedy_ce"):
-        vals = [v for k, v in results.items() if k.startswith("seed") and k.endswith("/" + name)]
+        tail = f"/e{epochs}/{name}"
+        vals = [v for k, v in results.items() if k.startswith("seed") and k.endswith(tail)]
         if vals:
             means[name] = (
                 sum(v["mIoU"] for v in vals) / len(vals),
@@ -146,7 +149,7 @@ def table(results: dict) -> str:
             )
     for name, (m, o, n) in means.items():
         pct = f"{100 * m / means['Full'][0]:.1f}" if "Full" in means else "-"
-        lines.append(f"| {name} (test) | {m:.2f} | {o:.2f} | {pct} | {n} |")
+        lines.append(f"| {name} (test, {epochs} ep) | {m:.2f} | {o:.2f} | {pct} | {n} |")
     return "\n".join(lines)
 
 
@@ -166,7 +169,7 @@ def main() -> None:
         _row(out, "labels", lambda: label_rows(out))
         for seed in args.seeds:
             correct_rows(out, seed, args.epochs)
-    print(table(json.loads((out / "results.json").read_text())))
+    print(table(json.loads((out / "results.json").read_text()), args.epochs))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 # S+S+C "Segment" on RefCOCO train: every instance of each ref's most likely noun.
 # Per ref: spaCy subject nouns of every sentence, projected onto the 80 COCO classes with the
-# CLIP ViT-B/32 text encoder ("a photo of a " + noun), the most frequent class queried to
-# GroundingDINO (box 0.35 / text 0.25; nothing assigned: retried as "all {class}s"), SAM ViT-H
+# CLIP ViT-B/32 text encoder ("a photo of a " + noun), the most frequent class per ref; the
+# classes of all refs of the image queried to GroundingDINO at once (box 0.35 / text 0.25;
+# nothing assigned: retried as "all {class}s"), each ref keeping its class's boxes, SAM ViT-H
 # on each box (best of 3). Written as {ref_id: [COCO RLE, ...]}, sharded by rank, resumable:
 #   torchrun --nproc_per_node 4 tools/generate_instance_masks.py configs/ssc/segment_refcoco.py \
 #       --out work_dirs/ssc/refcoco/segment.json
@@ -45,6 +46,7 @@ pseudo_labeler = dict(
     parser_method="most_likely_noun",
     parser_input="texts",
     retry_template="all {}s",
+    image_query=True,  # one detector query per image with all its refs' classes (release)
     box_threshold=0.35,
     text_threshold=0.25,
     multimask=True,

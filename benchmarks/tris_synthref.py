@@ -46,7 +46,8 @@ STAGE2_FULL = "configs/tris/tris_stage2_standin-clip_1xb16-6e_synthref.py"
 STAGE2_PSEUDO = "configs/tris/tris_stage2_standin-clip_1xb16-6e_synthref-pseudo.py"
 LAVT_PSEUDO = "configs/tris/lavt_tiny_synthref-tris-pseudo.py"
 DATA = Path("data/synthref")
-PRMS_THRESHOLDS = {"prms": 0.15, "fg": 0.30, "outer": 0.10}
+IR_THRESHOLDS = {"fg": 0.30, "outer": 0.10}  # the IR labels' confident fg / not-background
+SWEEP = (0.0, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 LOADERS = ["train_dataloader.num_workers=0", "train_dataloader.persistent_workers=False"]
 
 
@@ -189,6 +190,49 @@ def refine_maps(
     write_masks(masks, out)
 
 
+def threshold_sweep(ckpt: str, out: Path, n_val: int) -> dict:
+    """val mIoU / oIoU of the stage-1 map > t (max-normalised) for each t of ``SWEEP`` on the
+    first ``n_val`` val samples, and the best t by mIoU (cached in ``out``)."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    import risseg.datasets  # noqa: F401
+    import risseg.models  # noqa: F401
+    from risseg.evaluation.metrics.ref_seg_metric import _mask_tensor
+    from risseg.registry import DATASETS, MODELS
+
+    if not out.exists():
+        cfg = Config.fromfile(STAGE1)
+        init_default_scope("risseg")
+        cfg.val_dataloader.dataset.indices = n_val
+        dataset = DATASETS.build(cfg.val_dataloader.dataset)
+        model = MODELS.build(cfg.model).eval()
+        load_checkpoint(model, ckpt, map_location="cpu")
+        inter, union = np.zeros(len(SWEEP)), np.zeros(len(SWEEP))
+        ious: list[list[float]] = [[] for _ in SWEEP]
+        for start in range(0, len(dataset), 16):
+            items = [dataset[i] for i in range(start, min(start + 16, len(dataset)))]
+            data = model.data_preprocessor(
+                dict(inputs=[it["inputs"] for it in items],
+                     data_samples=[it["data_samples"] for it in items]), False
+            )  # fmt: skip
+            with torch.no_grad():
+                preds = model.predict(data["inputs"], data["data_samples"])
+            for pred in preds:
+                r, gt = pred.pred_logits.data[0], _mask_tensor(pred.get("gt_mask"))
+                for k, t in enumerate(SWEEP):
+                    i, u = int(((r > t) & gt).sum()), int(((r > t) | gt).sum())
+                    inter[k], union[k] = inter[k] + i, union[k] + u
+                    ious[k].append(i / u if u else 1.0)
+        miou = {str(t): 100 * float(np.mean(v)) for t, v in zip(SWEEP, ious, strict=True)}
+        oiou = {str(t): 100 * i / max(u, 1) for t, i, u in zip(SWEEP, inter, union, strict=True)}
+        best = max(SWEEP, key=lambda t: miou[str(t)])
+        out.write_text(json.dumps(dict(n_val=len(dataset), mIoU=miou, oIoU=oiou, best=best)))
+    return json.loads(out.read_text())
+
+
 def test_metrics(config: str, ckpt: str, run_dir: Path, split: str, options: list[str]) -> dict:
     """Metrics of ``ckpt`` on ``split`` (cached in <run_dir>/<split>_metrics.json)."""
     res_file = run_dir / f"{split}_metrics.json"
@@ -234,36 +278,61 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
         s1_epochs = [f"train_cfg.max_epochs={e}", f"train_cfg.val_interval={e}"] if e else []
         s1_epochs += [f"param_scheduler.1.end={e}"] if e else []
         train(STAGE1, stage1, [*seed_opt, *s1_epochs])
-    res["stage1"] = evaluate(STAGE1, stage1, [], pick_best=False)
-    res["stage1"]["work_dir"] = str(stage1)
     stage1_ckpt = (stage1 / "last_checkpoint").read_text().strip()
+    # the mask threshold of the stage-1 map, chosen on val (also PRMS's pseudo-mask threshold)
+    sweep = threshold_sweep(stage1_ckpt, stage1 / "val_threshold_sweep.json", args.sweep_val)
+    thr = sweep["best"] if args.mask_thr is None else args.mask_thr
+    res["stage1_val_sweep"] = sweep
+    res["stage1"] = evaluate(STAGE1, stage1, [f"model.test_cfg.mask_thr={thr}"], pick_best=False)
+    res["stage1"].update(work_dir=str(stage1), mask_thr=thr)
     # 2. PRMS once; its maps at three thresholds
     pseudo = work / "pseudo"
     truth = train_truth()
     maps = prms_maps(stage1_ckpt, pseudo / "maps", args.max_refs)
     truth = {r: m for r, m in truth.items() if r in maps}  # all train refs unless --max-refs
-    for tag, thr in PRMS_THRESHOLDS.items():
+    thresholds = {"prms": thr, **(IR_THRESHOLDS if args.refiner == "irn" else {})}
+    for tag, t in thresholds.items():
         if not (pseudo / f"{tag}.json").exists():
-            write_masks({k: m / 255.0 > thr for k, m in maps.items()}, pseudo / f"{tag}.json")
+            write_masks({k: m / 255.0 > t for k, m in maps.items()}, pseudo / f"{tag}.json")
         res[f"pseudo_{tag}"] = pseudo_quality(pseudo / f"{tag}.json", truth)
-    # 3. affinity network
+    ensure_text_only(work)
+    if args.refiner == "irn":
+        res["pseudo_irn"] = irn_step(args, work, seed_opt, pseudo, maps, truth)
+    # 5. stage 2 on pseudo masks and on GT masks (the same train refs with --max-refs)
+    train_file = pseudo / f"{args.refiner if args.refiner == 'irn' else 'prms'}.json"
+    res["stage2_pseudo_file"] = train_file.name
+    epochs = [
+        f"max_epochs={args.stage2_epochs}",
+        f"train_cfg.max_epochs={args.stage2_epochs}",
+        f"param_scheduler.0.end={args.stage2_epochs}",
+    ]
+    on_pseudo = [f"train_dataloader.dataset.pseudo_ann_file={train_file}"]
+    train(STAGE2_PSEUDO, work / "stage2_pseudo", [*seed_opt, *epochs, *on_pseudo])
+    res["stage2_pseudo"] = evaluate(STAGE2_PSEUDO, work / "stage2_pseudo", on_pseudo, True)
+    subset = [f"train_dataloader.dataset.indices={args.max_refs}"] if args.max_refs else []
+    train(STAGE2_FULL, work / "stage2_full", [*seed_opt, *epochs, *subset])
+    res["stage2_full"] = evaluate(STAGE2_FULL, work / "stage2_full", [], True)
+    ratio = res["stage2_pseudo"]["test_mIoU"] / max(res["stage2_full"]["test_mIoU"], 1e-9)
+    res["pseudo_over_full_test_mIoU"] = 100 * ratio
+    # 6. the toy LAVT on the same pseudo masks
+    if args.lavt:
+        train(LAVT_PSEUDO, work / "lavt_pseudo", [*seed_opt, *on_pseudo])
+        res["lavt_pseudo"] = evaluate(LAVT_PSEUDO, work / "lavt_pseudo", on_pseudo, False)
+    return res
+
+
+def ensure_text_only(work: Path) -> None:
+    """data/synthref/supervision_text_only.json (every train ref loses its GT)."""
+    if not (DATA / "supervision_text_only.json").exists():
+        cmd = [sys.executable, "tools/data/make_text_only_supervision.py", "--data-root"]
+        cmd += [str(DATA), "--dataset", "", "--split-by", "synth"]
+        runner.launch(cmd, work / "text_only.log")
+
+
+def irn_step(args, work: Path, seed_opt: list[str], pseudo: Path, maps: dict, truth: dict) -> dict:
+    """Steps 3-4: the affinity network on the IR labels, then the refined pseudo masks."""
     if not json.loads((pseudo / "outer.json").read_text()):
         raise RuntimeError(f"No train ref has a PRMS map above 0.10 ({pseudo / 'outer.json'})")
-    text_only = DATA / "supervision_text_only.json"
-    if not text_only.exists():
-        runner.launch(
-            [
-                sys.executable,
-                "tools/data/make_text_only_supervision.py",
-                "--data-root",
-                str(DATA),
-                "--dataset",
-                "",
-                "--split-by",
-                "synth",
-            ],
-            work / "text_only.log",
-        )
     irn_opts = [
         *seed_opt,
         f"train_dataloader.dataset.pseudo_ann_file={pseudo / 'outer.json'}",
@@ -275,40 +344,24 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
     # 4. refined pseudo masks
     if not (pseudo / "irn.json").exists():
         refine_maps(maps, irn_ckpt, pseudo / "irn.json", args.max_refs)
-    res["pseudo_irn"] = pseudo_quality(pseudo / "irn.json", truth)
-    # 5. stage 2 on pseudo masks and on GT masks
-    epochs = [
-        f"max_epochs={args.stage2_epochs}",
-        f"train_cfg.max_epochs={args.stage2_epochs}",
-        f"param_scheduler.0.end={args.stage2_epochs}",
-    ]
-    on_pseudo = [f"train_dataloader.dataset.pseudo_ann_file={pseudo / 'irn.json'}"]
-    train(STAGE2_PSEUDO, work / "stage2_pseudo", [*seed_opt, *epochs, *on_pseudo])
-    res["stage2_pseudo"] = evaluate(STAGE2_PSEUDO, work / "stage2_pseudo", on_pseudo, True)
-    train(STAGE2_FULL, work / "stage2_full", [*seed_opt, *epochs])
-    res["stage2_full"] = evaluate(STAGE2_FULL, work / "stage2_full", [], True)
-    ratio = res["stage2_pseudo"]["test_mIoU"] / max(res["stage2_full"]["test_mIoU"], 1e-9)
-    res["pseudo_over_full_test_mIoU"] = 100 * ratio
-    # 6. the toy LAVT on the same pseudo masks
-    if args.lavt:
-        train(LAVT_PSEUDO, work / "lavt_pseudo", [*seed_opt, *on_pseudo])
-        res["lavt_pseudo"] = evaluate(LAVT_PSEUDO, work / "lavt_pseudo", on_pseudo, False)
-    return res
+    return pseudo_quality(pseudo / "irn.json", truth)
 
 
 def table(results: dict) -> str:
     rows = [
-        "| seed | stage 1 val PointM / mIoU / oIoU | PRMS (> 0.15) pseudo mIoU / oIoU | "
-        "refined (IRN) pseudo mIoU / oIoU | stage 2 pseudo val / test mIoU, oIoU | "
+        "| seed | stage 1 val PointM / mIoU / oIoU (mask > t) | PRMS pseudo mIoU / oIoU (> t) | "
+        "IRN pseudo mIoU / oIoU | stage 2 pseudo val / test mIoU, oIoU | "
         "stage 2 full val / test mIoU, oIoU | pseudo / full test mIoU |",
         "|---|---|---|---|---|---|---|",
     ]
     for seed, r in sorted(results.items()):
         s1, p, f = r["stage1"], r["stage2_pseudo"], r["stage2_full"]
+        irn = r.get("pseudo_irn")
+        irn_txt = f"{irn['mIoU']:.2f} / {irn['oIoU']:.2f}" if irn else "-"
         rows.append(
-            f"| {seed} | {s1['val_PointM']:.1f} / {s1['val_mIoU']:.2f} / {s1['val_oIoU']:.2f} | "
-            f"{r['pseudo_prms']['mIoU']:.2f} / {r['pseudo_prms']['oIoU']:.2f} | "
-            f"{r['pseudo_irn']['mIoU']:.2f} / {r['pseudo_irn']['oIoU']:.2f} | "
+            f"| {seed} | {s1['val_PointM']:.1f} / {s1['val_mIoU']:.2f} / {s1['val_oIoU']:.2f} "
+            f"(t = {s1['mask_thr']}) | "
+            f"{r['pseudo_prms']['mIoU']:.2f} / {r['pseudo_prms']['oIoU']:.2f} | {irn_txt} | "
             f"{p['val_mIoU']:.2f} / {p['test_mIoU']:.2f}, {p['val_oIoU']:.2f} / "
             f"{p['test_oIoU']:.2f} | {f['val_mIoU']:.2f} / {f['test_mIoU']:.2f}, "
             f"{f['val_oIoU']:.2f} / {f['test_oIoU']:.2f} | "
@@ -327,7 +380,15 @@ def main() -> None:
     parser.add_argument(
         "--stage1-work-dir", help="a finished run of the stage-1 config to use (seed 0 only)"
     )
-    parser.add_argument("--max-refs", type=int, help="pseudo-label the first N train refs only")
+    parser.add_argument(
+        "--max-refs", type=int, help="the first N train refs only (PRMS and both stage-2 runs)"
+    )
+    parser.add_argument(
+        "--refiner", choices=("threshold", "irn"), default="threshold",
+        help="stage 2 trains on the PRMS map > t (default) or on the IRN-refined masks",
+    )  # fmt: skip
+    parser.add_argument("--mask-thr", type=float, help="default: the best of the val sweep")
+    parser.add_argument("--sweep-val", type=int, default=600, help="val samples of the sweep")
     args = parser.parse_args()
     results = {}
     for seed in args.seeds:

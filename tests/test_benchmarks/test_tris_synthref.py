@@ -30,13 +30,14 @@ def test_table_has_a_row_per_seed(load_benchmark):
     bench = load_benchmark("tris_synthref")
     run = dict(val_mIoU=1.0, test_mIoU=2.0, val_oIoU=3.0, test_oIoU=4.0)
     r = dict(
-        stage1=dict(val_PointM=50.0, val_mIoU=10.0, val_oIoU=11.0),
+        stage1=dict(val_PointM=50.0, val_mIoU=10.0, val_oIoU=11.0, mask_thr=0.3),
         pseudo_prms=dict(mIoU=20.0, oIoU=21.0),
-        pseudo_irn=dict(mIoU=30.0, oIoU=31.0),
         stage2_pseudo=run,
         stage2_full=dict(run, test_mIoU=4.0),
         pseudo_over_full_test_mIoU=50.0,
     )
-    lines = bench.table({"0": r, "1": r}).splitlines()
-    assert len(lines) == 4 and lines[2].startswith("| 0 | 50.0 / 10.00 / 11.00 | 20.00 / 21.00")
+    lines = bench.table({"0": r, "1": dict(r, pseudo_irn=dict(mIoU=30.0, oIoU=31.0))}).splitlines()
+    assert len(lines) == 4
+    assert lines[2].startswith("| 0 | 50.0 / 10.00 / 11.00 (t = 0.3) | 20.00 / 21.00 | - |")
+    assert "| 20.00 / 21.00 | 30.00 / 31.00 |" in lines[3]
     assert lines[3].endswith("| 50.0% |")

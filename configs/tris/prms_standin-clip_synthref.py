@@ -1,6 +1,7 @@
 # TRIS PRMS on the SynthRef train refs with the stand-in CLIP stage-1 localiser
 # (configs/tris/tris_stage1_standin-clip_1xb16-3e_synthref.py) and the stand-in CLIP as scorer;
-# risseg's fixes (EOT kept, foreground in the scorer's normalisation).
+# risseg's fixes (EOT kept, foreground in the scorer's normalisation); 256 px input and the
+# pseudo mask at map > 0.5, as stage 1 (docs/methods/tris.md, "SynthRef").
 #   python tools/generate_pseudo_labels.py configs/tris/prms_standin-clip_synthref.py \
 #       --out work_dirs/tris/prms_synthref.json \
 #       --cfg-options pseudo_labeler.checkpoint=work_dirs/<stage-1 run>/best_mIoU_epoch_<N>.pth
@@ -16,7 +17,8 @@ pseudo_labeler = dict(
     checkpoint="work_dirs/tris_stage1_standin-clip_1xb16-3e_synthref/stage1.pth",
     scorer=dict(_delete_=True, type="OpenCLIPScorer", **clip),
     tokenizer=dict(mode="truncate"),
-    input_size=(128, 128),
+    input_size=(256, 256),  # as stage 1
+    mask_thr=0.5,  # the stage-1 mask threshold chosen on val
     fg_space="clip",
 )
 pseudo_label_dataset = dict(

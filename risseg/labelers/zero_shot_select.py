@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import cv2
 import numpy as np
 import torch
@@ -30,8 +32,12 @@ def reverse_blur(image: np.ndarray, mask: np.ndarray, sigma: float = 50.0) -> np
     Returns:
         (H, W, 3) uint8: original pixels inside the mask, blurred ones outside.
     """
-    blurred = cv2.GaussianBlur(np.ascontiguousarray(image), (0, 0), sigmaX=sigma, sigmaY=sigma)
-    return np.where(mask[..., None].astype(bool), image, blurred)
+    return np.where(mask[..., None].astype(bool), image, gaussian_blur(image, sigma))
+
+
+def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    """(H, W, 3) uint8 blurred as :func:`reverse_blur` blurs the background."""
+    return cv2.GaussianBlur(np.ascontiguousarray(image), (0, 0), sigmaX=sigma, sigmaY=sigma)
 
 
 def mask_iou(masks: Tensor, target: Tensor) -> Tensor:
@@ -90,6 +96,14 @@ class ZeroShotSelectLabeler(BasePseudoLabeler):
         self.sigma = sigma
         self.min_area = min_area
         self.channel_order = channel_order
+        self._blur_cache: tuple | None = None  # (image digest, sigma), blurred image
+
+    def _blurred(self, image: np.ndarray) -> np.ndarray:
+        """The blurred image, kept for the image's next refs (a large blur is slow)."""
+        key = (hashlib.sha1(np.ascontiguousarray(image).tobytes()).digest(), self.sigma)
+        if self._blur_cache is None or self._blur_cache[0] != key:
+            self._blur_cache = (key, gaussian_blur(image, self.sigma))
+        return self._blur_cache[1]
 
     def clip_scores(self, image: np.ndarray, masks: Tensor, texts: list[str]) -> Tensor:
         """(K,) mean 100 * cosine of each blurred prompt with ``texts``; -inf when too small."""
@@ -97,7 +111,8 @@ class ZeroShotSelectLabeler(BasePseudoLabeler):
         big = [k for k in range(len(masks)) if int(masks[k].sum()) >= self.min_area]
         if not big:
             return scores
-        prompts = [reverse_blur(image, masks[k].numpy(), self.sigma) for k in big]
+        blurred = self._blurred(image)
+        prompts = [np.where(masks[k].numpy()[..., None], image, blurred) for k in big]
         if self.channel_order == "BGR":
             prompts = [np.ascontiguousarray(p[..., ::-1]) for p in prompts]
         sim = self.scorer.similarity(

@@ -13,7 +13,8 @@ an interrupted training run continues from its last checkpoint, so the script re
      (and the anchor's after it, with the relation) are true of the target object and of no
      other object in the image (extreme words such as "on the left" are not read); averaged
      per mask over masks whose best true object has IoU >= 0.5, for {plain, distinctive}
-     sampling x {all 44 candidates, the filtered ones};
+     sampling x {all 44 candidates, the filtered ones}; and, to explain it, the share of the
+     shape / colour / size words of the captions that are true of the target;
   4. the toy LAVT trained on the pseudo pairs and on full supervision (same recipe, same
      run), val and test (testA + testB) mIoU / oIoU of the last checkpoint.
 
@@ -29,6 +30,7 @@ import argparse
 import json
 import os.path as osp
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +161,7 @@ def evaluate_pseudo(work: Path) -> dict:
     words = word_maps()
     recall, precision = [], []
     rates = {k: [] for k in ("plain_all", "plain_filtered", "dist_all", "dist_filtered")}
+    hits: dict[str, list[bool]] = defaultdict(list)  # caption words true of the target
     for image_id in image_ids(work / "masks"):
         _, masks = load_masks(work / "masks", image_id)
         true = np.stack([m for _, m in gt[image_id]])
@@ -185,6 +188,11 @@ def evaluate_pseudo(work: Path) -> dict:
                 kept = keep_indices(scores["doc"][seg], bool(scores["one_mask"]))
                 rates[f"{tag}_all"].append(float(np.mean(ok)))
                 rates[f"{tag}_filtered"].append(float(np.mean([ok[i] for i in kept])))
+                for i, cap in enumerate(caps["captions"][seg]):
+                    for attr, value in parse(cap, words)[0].items():
+                        hits[f"{tag}_{attr}"].append(target[attr] == value)
+                        if i in kept:
+                            hits[f"{tag}_{attr}_filtered"].append(target[attr] == value)
     out = dict(
         mask_recall_miou=100 * float(np.mean(recall)),
         mask_precision_miou=100 * float(np.mean(precision)) if precision else 0.0,
@@ -193,6 +201,8 @@ def evaluate_pseudo(work: Path) -> dict:
     )
     out.update({f"distinct_{k}": 100 * float(np.mean(v)) if v else 0.0 for k, v in rates.items()})
     out["masks_matched"] = len(rates["dist_all"])
+    # why a caption is not distinctive: is the attribute it names right at all?
+    out["word_accuracy"] = {k: 100 * float(np.mean(v)) for k, v in sorted(hits.items())}
     return out
 
 

@@ -68,6 +68,3 @@ param_scheduler = [  # lr * (1 - t / (iters_per_epoch * 15)) ** 0.9, stepped eve
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=1)
 randomness = dict(seed=1234)
-# The CLIP text projection (of the sentence feature) gets no gradient: stage 2 reads only the
-# word features, so DistributedDataParallel must look for unused parameters.
-model_wrapper_cfg = dict(type="MMDistributedDataParallel", find_unused_parameters=True)

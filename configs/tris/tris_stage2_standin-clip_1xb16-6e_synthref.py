@@ -20,7 +20,9 @@ model = dict(
         type="RISDataPreprocessor", mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375)
     ),
     backbone=dict(type="OpenCLIPResNet", **clip),
-    text_encoder=dict(type="OpenCLIPTextEncoder", context_length=20, **clip),
+    text_encoder=dict(
+        type="OpenCLIPTextEncoder", context_length=20, train_projection=False, **clip
+    ),
     neck=dict(
         type="PixelWordFusionNeck",
         in_channels=(64, 128, 256, 512),
@@ -77,6 +79,3 @@ param_scheduler = [  # poly 0.9 stepped every iteration, as TRIS intends
 train_cfg = dict(max_epochs=max_epochs, val_interval=1)
 default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=1, save_best="mIoU"))
 log_processor = dict(window_size=20)
-# The CLIP text projection (of the sentence feature) gets no gradient: stage 2 reads only the
-# word features, so DistributedDataParallel must look for unused parameters.
-model_wrapper_cfg = dict(type="MMDistributedDataParallel", find_unused_parameters=True)

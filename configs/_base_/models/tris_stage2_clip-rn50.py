@@ -10,7 +10,10 @@ model = dict(
         type="RISDataPreprocessor", mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375)
     ),
     backbone=dict(type="OpenCLIPResNet", **clip),  # C1..C4: 256, 512, 1024, 2048 channels
-    text_encoder=dict(type="OpenCLIPTextEncoder", context_length=20, **clip),
+    # word features only: the sentence projection gets no gradient and stays as loaded
+    text_encoder=dict(
+        type="OpenCLIPTextEncoder", context_length=20, train_projection=False, **clip
+    ),
     # The release attends to all 20 positions (no padding mask): use_word_mask=False.
     neck=dict(
         type="PixelWordFusionNeck",

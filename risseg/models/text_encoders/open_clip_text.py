@@ -26,6 +26,9 @@ class OpenCLIPTextEncoder(BaseModule):
         model_config: local open_clip JSON config for an architecture open_clip lacks.
         context_length: longest input accepted (default: the model's, 77 for CLIP).
         frozen: freeze every weight.
+        train_projection: train the sentence projection; False where only the word features
+            are used (TRIS stage 2), so that every trainable weight gets a gradient (DDP
+            without ``find_unused_parameters``).
         init_cfg: mmengine init config.
 
     Attributes:
@@ -40,6 +43,7 @@ class OpenCLIPTextEncoder(BaseModule):
         model_config: str | None = None,
         context_length: int | None = None,
         frozen: bool = False,
+        train_projection: bool = True,
         init_cfg: dict | None = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -69,6 +73,8 @@ class OpenCLIPTextEncoder(BaseModule):
         self.frozen = frozen
         if frozen:
             self.requires_grad_(False)
+        elif not train_projection:
+            self.text_projection.requires_grad_(False)
 
     def init_weights(self) -> None:
         """Keep open_clip's weights (loaded or initialised); mmengine must not reset them."""

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import torch
 from mmengine.logging import print_log
-from tqdm import tqdm
 
-from risseg.apis.pseudo_labels import _read_part, _shard_refs
+from risseg.apis.pseudo_labels import label_refs_sharded, merge_parts
 from risseg.labelers.base import BasePseudoLabeler
 from risseg.utils.masks import mask_to_rle
-from risseg.utils.proposal_io import write_json_atomic
 
 
 def image_texts(dataset) -> dict:
@@ -64,16 +62,7 @@ def merge_instance_parts(out_file: str | Path, num_shards: int) -> bool:
     Returns:
         Whether the file was written (False while a shard is still running).
     """
-    out_file = Path(out_file)
-    parts = out_file.with_name(out_file.name + ".parts")
-    names = [f"shard{r}-of-{num_shards}" for r in range(num_shards)]
-    if not all((parts / f"{n}.done").exists() for n in names):
-        return False
-    rles: dict[int, list] = {}
-    for name in names:
-        rles.update({k: rec["rles"] for k, rec in _read_part(parts / f"{name}.jsonl").items()})
-    write_json_atomic(out_file, {str(k): rles[k] for k in sorted(rles)})
-    return True
+    return merge_parts(out_file, num_shards, value=lambda rec: rec["rles"])
 
 
 @torch.no_grad()
@@ -105,25 +94,17 @@ def generate_instance_masks(
     Returns:
         Counts ``{'done', 'skipped', 'instances' (of done), 'total', 'merged'}``.
     """
-    out_file = Path(out_file)
-    parts = out_file.with_name(out_file.name + ".parts")
-    parts.mkdir(parents=True, exist_ok=True)
-    name = f"shard{shard_id}-of-{num_shards}"
-    todo = _shard_refs(dataset, shard_id, num_shards)
-    done = _read_part(parts / f"{name}.jsonl")
     by_image = image_texts(dataset) if getattr(labeler, "image_query", False) else None
-    counts = dict(done=0, skipped=0, instances=0, total=len(todo))
-    with open(parts / f"{name}.jsonl", "a") as f:
-        for ref_id, index in tqdm(todo.items(), desc=f"instances {name}", disable=not progress):
-            if ref_id in done:
-                counts["skipped"] += 1
-                continue
-            rec = _instances_of_ref(dataset, index, labeler, ref_id, by_image)
-            f.write(json.dumps(rec) + "\n")
-            f.flush()
-            counts["done"] += 1
-            counts["instances"] += len(rec["rles"])
-    (parts / f"{name}.done").touch()
+    counts, written = label_refs_sharded(
+        dataset,
+        out_file,
+        lambda ref_id, index: _instances_of_ref(dataset, index, labeler, ref_id, by_image),
+        shard_id=shard_id,
+        num_shards=num_shards,
+        desc="instances",
+        progress=progress,
+    )
+    counts["instances"] = sum(len(rec["rles"]) for rec in written)
     counts["merged"] = int(merge_instance_parts(out_file, num_shards))
     print_log(f"instance masks: {json.dumps(counts)} -> {out_file}", "current")
     return counts

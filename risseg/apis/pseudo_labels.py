@@ -9,7 +9,9 @@ loop from the labeler's ``output``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from mmengine.logging import print_log
@@ -133,24 +135,75 @@ def _read_part(path: Path) -> dict[int, dict]:
     return done
 
 
-def merge_parts(out_file: str | Path, num_shards: int) -> bool:
-    """Write ``out_file`` ``{ref_id: rle}`` of the kept masks once every shard has finished.
+def merge_parts(
+    out_file: str | Path, num_shards: int, value: Callable[[dict], Any] | None = None
+) -> bool:
+    """Write ``out_file`` ``{ref_id: value(record)}`` once every shard has finished.
+
+    Args:
+        out_file: the merged JSON.
+        num_shards: number of shards whose ``.done`` markers must exist.
+        value: a record's entry in the file, None to leave the ref out; default: the kept
+            mask's ``rle`` (pseudo masks).
 
     Returns:
         Whether the file was written (False while a shard is still running).
     """
+    if value is None:
+        value = lambda rec: rec["rle"] if rec["keep"] else None  # noqa: E731
     out_file = Path(out_file)
     parts = out_file.with_name(out_file.name + ".parts")
     names = [f"shard{r}-of-{num_shards}" for r in range(num_shards)]
     if not all((parts / f"{n}.done").exists() for n in names):
         return False
-    masks: dict[int, dict] = {}
+    merged: dict[int, Any] = {}
     for name in names:
         for ref_id, rec in _read_part(parts / f"{name}.jsonl").items():
-            if rec["keep"]:
-                masks[ref_id] = rec["rle"]
-    write_json_atomic(out_file, {str(k): masks[k] for k in sorted(masks)})
+            if (entry := value(rec)) is not None:
+                merged[ref_id] = entry
+    write_json_atomic(out_file, {str(k): merged[k] for k in sorted(merged)})
     return True
+
+
+def label_refs_sharded(
+    dataset,
+    out_file: str | Path,
+    label_ref: Callable[[int, int], dict],
+    *,
+    shard_id: int,
+    num_shards: int,
+    desc: str,
+    progress: bool,
+) -> tuple[dict[str, int], list[dict]]:
+    """The sharded, resumable per-ref loop behind the pseudo-mask and instance files.
+
+    Each shard appends ``label_ref(ref_id, index)`` (a JSON record with ``ref_id``) as one line
+    to ``<out_file>.parts/shard<R>-of-<N>.jsonl``, skips the refs already there (a torn last
+    line of a killed run is dropped) and marks itself done.
+
+    Returns:
+        Counts ``{'done', 'skipped', 'total'}`` and the records written by this call.
+    """
+    out_file = Path(out_file)
+    parts = out_file.with_name(out_file.name + ".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    name = f"shard{shard_id}-of-{num_shards}"
+    todo = _shard_refs(dataset, shard_id, num_shards)
+    done = _read_part(parts / f"{name}.jsonl")
+    counts = dict(done=0, skipped=0, total=len(todo))
+    written = []
+    with open(parts / f"{name}.jsonl", "a") as f:
+        for ref_id, index in tqdm(todo.items(), desc=f"{desc} {name}", disable=not progress):
+            if ref_id in done:
+                counts["skipped"] += 1
+                continue
+            rec = label_ref(ref_id, index)
+            f.write(json.dumps(rec) + "\n")
+            f.flush()
+            counts["done"] += 1
+            written.append(rec)
+    (parts / f"{name}.done").touch()
+    return counts, written
 
 
 def _label_ref(dataset, index: int, labeler: BasePseudoLabeler, ref_id: int) -> dict:
@@ -205,24 +258,16 @@ def generate_pseudo_masks(
     """
     if labeler.output != "pseudo_mask":
         raise TypeError(f"{type(labeler).__name__} writes {labeler.output!r}, not pseudo masks.")
-    out_file = Path(out_file)
-    parts = out_file.with_name(out_file.name + ".parts")
-    parts.mkdir(parents=True, exist_ok=True)
-    name = f"shard{shard_id}-of-{num_shards}"
-    todo = _shard_refs(dataset, shard_id, num_shards)
-    done = _read_part(parts / f"{name}.jsonl")
-    counts = dict(done=0, skipped=0, kept=0, total=len(todo))
-    with open(parts / f"{name}.jsonl", "a") as f:
-        for ref_id, index in tqdm(todo.items(), desc=f"pseudo masks {name}", disable=not progress):
-            if ref_id in done:
-                counts["skipped"] += 1
-                continue
-            rec = _label_ref(dataset, index, labeler, ref_id)
-            f.write(json.dumps(rec) + "\n")
-            f.flush()
-            counts["done"] += 1
-            counts["kept"] += int(rec["keep"])
-    (parts / f"{name}.done").touch()
+    counts, written = label_refs_sharded(
+        dataset,
+        out_file,
+        lambda ref_id, index: _label_ref(dataset, index, labeler, ref_id),
+        shard_id=shard_id,
+        num_shards=num_shards,
+        desc="pseudo masks",
+        progress=progress,
+    )
+    counts["kept"] = sum(int(rec["keep"]) for rec in written)
     counts["merged"] = int(merge_parts(out_file, num_shards))
     print_log(f"pseudo masks: {json.dumps(counts)} -> {out_file}", "current")
     return counts

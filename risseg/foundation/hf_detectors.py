@@ -139,7 +139,8 @@ class OWLv2Detector(GroundedDetector):
 
     Each box gets the phrase with the highest sigmoid score; it is kept when that score
     exceeds both ``box_threshold`` and ``text_threshold`` (OWLv2 has one score per box and
-    phrase). OWLv2 predicts boxes on the image padded to a square (bottom/right); they are
+    phrase). Phrases longer than the text tower's positions (16 tokens) are truncated. OWLv2
+    predicts boxes on the image padded to a square (bottom/right); they are
     scaled to that square and clipped to the image.
 
     Args:
@@ -156,6 +157,7 @@ class OWLv2Detector(GroundedDetector):
             load_hf_pretrained(Owlv2ForObjectDetection, path, what, HF_HOW).to(device).eval()
         )
         self.processor = load_hf_pretrained(Owlv2Processor, path, what, HF_HOW)
+        self.text_positions = int(self.model.config.text_config.max_position_embeddings)
 
     @torch.inference_mode()
     def detect(
@@ -167,7 +169,16 @@ class OWLv2Detector(GroundedDetector):
     ) -> Detections:
         """See :meth:`GroundedDetector.detect`."""
         image, phrases = check_image(image), check_phrases(phrases)
-        enc = self.processor(text=[phrases], images=image, return_tensors="pt")
+        # OWLv2's text tower has 16 positions: longer phrases (whole referring expressions)
+        # are cut, keeping the end-of-text token that the tower pools.
+        enc = self.processor(
+            text=[phrases],
+            images=image,
+            return_tensors="pt",
+            padding="max_length",
+            truncation=True,
+            max_length=self.text_positions,
+        )
         device = next(self.model.parameters()).device
         out = self.model(**{k: v.to(device) for k, v in enc.items()})
         scores, index = out.logits[0].float().sigmoid().max(dim=-1)

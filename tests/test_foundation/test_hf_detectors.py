@@ -239,6 +239,15 @@ def test_owlv2_detects_and_scales_to_the_padded_square(owl_dir):
     assert out.phrase_index.tolist() == [0]
 
 
+def test_owlv2_truncates_phrases_longer_than_its_text_tower(owl_dir):
+    det = OWLv2Detector(owl_dir)
+    long = " ".join("a" * 40)  # one token per word: far beyond the 16 positions
+    out = det.detect(_image(20, 30), [long, "dog"], box_threshold=0.0, text_threshold=0.0)
+    assert len(out) == 16 and set(out.phrase_index.tolist()) <= {0, 1}
+    cut = det.detect(_image(20, 30), [" ".join("a" * 14), "dog"], 0.0, 0.0)  # + BOS, EOS
+    torch.testing.assert_close(out.scores, cut.scores)
+
+
 class FakeOwl(nn.Module):
     def __init__(self, logits, boxes):
         super().__init__()

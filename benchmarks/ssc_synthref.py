@@ -3,10 +3,10 @@
 Rows (mIoU / oIoU, percent):
 
 * Segment-best: the best of each train ref's Segment candidates vs its GT (upper bound of any
-  choice); Segment-fullexpr-best: the same for the SAM 3-style variant (no SAM 3 stand-in: the
-  stand-in detector + SAM prompted with the full expressions, configs/ssc/
-  segment_fullexpr_synthref.py; only with --fullexpr: OWLv2's text tower takes 16 tokens and
-  OWLv2Detector does not truncate longer expressions);
+  choice); with --fullexpr REFS, Segment-fullexpr-best: the same for the SAM 3-style variant
+  (no SAM 3 stand-in: the stand-in detector + SAM prompted with the full expressions,
+  configs/ssc/segment_fullexpr_synthref.py) beside the noun variant, both on the first REFS
+  train refs;
 * Select-reverse_blur / Select-random: the chosen train masks vs GT;
 * Correct-random_ce / Correct-greedy_ce: the toy LAVT trained on Select masks, then from it on
   all Segment candidates (no GT mask), on the test split;
@@ -19,7 +19,7 @@ checkpoint, finished runs are skipped). Needs the SynthRef stand-ins (tools/trai
 
 Usage:
     python benchmarks/ssc_synthref.py [--seeds 0 1 2] [--epochs 2] [--out work_dirs/ssc_bench]
-        [--full-only] [--fullexpr]
+        [--full-only] [--fullexpr 1000]
 """
 
 from __future__ import annotations
@@ -45,29 +45,37 @@ def _label(tool: str, config: Path, out: Path, options: list[str]) -> None:
     runner.launch(cmd + (["--cfg-options", *options] if options else []), out.with_suffix(".log"))
 
 
-def _quality(masks: Path, choice: str) -> dict:
+def _quality(masks: Path, choice: str, options: tuple[str, ...] = ()) -> dict:
     cmd = [sys.executable, "tools/analysis/ssc_mask_quality.py", str(CFG / "segment_synthref.py")]
-    out = runner.launch(
-        cmd + ["--masks", str(masks), "--choice", choice], masks.with_suffix(".q.log")
-    )
+    cmd += ["--masks", str(masks), "--choice", choice]
+    log = masks.with_suffix(f".q{len(options) and '-' + options[0].split('=')[-1]}.log")
+    out = runner.launch(cmd + (["--cfg-options", *options] if options else []), log)
     return json.loads([x for x in out["output"].splitlines() if x.startswith("{")][-1])
 
 
-def label_rows(out: Path, fullexpr: bool = False) -> dict:
-    """Segment and Select outputs and their mask quality (with ``fullexpr``, the Segment
-    variant prompted with the full expressions too)."""
-    seg, full = out / "segment.json", out / "segment_fullexpr.json"
+def fullexpr_rows(out: Path, refs: int) -> dict:
+    """Segment-best of the full-expression variant against the noun variant, both on the first
+    ``refs`` train refs (the release's quick-test subset is its first 1000 refs)."""
+    subset = (f"pseudo_label_dataset.indices={refs}",)
+    full = out / f"segment_fullexpr_{refs}.json"
+    _label("generate_instance_masks.py", CFG / "segment_fullexpr_synthref.py", full, [*subset])
+    return {
+        "Segment-best": _quality(out / "segment.json", "best", subset),
+        "Segment-fullexpr-best": _quality(full, "best", subset),
+        "refs": refs,
+    }
+
+
+def label_rows(out: Path) -> dict:
+    """Segment and Select outputs and their mask quality."""
+    seg = out / "segment.json"
     _label("generate_instance_masks.py", CFG / "segment_synthref.py", seg, [])
-    if fullexpr:
-        _label("generate_instance_masks.py", CFG / "segment_fullexpr_synthref.py", full, [])
     inst = [f"pseudo_label_dataset.pipeline.2.ann_file={seg}"]
     select = {c: out / f"select_{c}.json" for c in ("reverse_blur", "random")}
     for choice, path in select.items():
         _label("generate_pseudo_labels.py", CFG / "select_synthref.py", path,
                inst + [f"pseudo_labeler.choice={choice}", "randomness.seed=0"])  # fmt: skip
     rows = {"Segment-best": _quality(seg, "best")}
-    if fullexpr:
-        rows["Segment-fullexpr-best"] = _quality(full, "best")
     rows.update({f"Select-{c}": _quality(p, "first") for c, p in select.items()})
     return rows
 
@@ -142,6 +150,14 @@ def table(results: dict, epochs: int) -> str:
     lines = ["| row | mIoU | oIoU | % of Full mIoU | seeds |", "|---|---|---|---|---|"]
     for name, r in results.get("labels", {}).items():
         lines.append(f"| {name} (train refs) | {r['mIoU']:.2f} | {r['oIoU']:.2f} | - | - |")
+    for key, rows in results.items():
+        if key.startswith("labels_fullexpr_"):
+            for name, r in rows.items():
+                if isinstance(r, dict):
+                    lines.append(
+                        f"| {name} (first {rows['refs']} train refs) | {r['mIoU']:.2f} "
+                        f"| {r['oIoU']:.2f} | - | - |"
+                    )
     means = {}
     for name in ("Full", "Correct-random_ce", "Correct-greedy_ce"):
         tail = f"/e{epochs}/{name}"
@@ -168,15 +184,19 @@ def main() -> None:
     )
     parser.add_argument(
         "--fullexpr",
-        action="store_true",
-        help="also the full-expression Segment variant (needs a detector that takes them)",
+        type=int,
+        default=0,
+        metavar="REFS",
+        help="also the full-expression Segment variant on the first REFS train refs",
     )
     args = parser.parse_args()
     out = (ROOT / args.out).resolve()
     for seed in args.seeds:
         full_row(out, seed, args.epochs)
     if not args.full_only:
-        _row(out, "labels", lambda: label_rows(out, args.fullexpr))
+        _row(out, "labels", lambda: label_rows(out))
+        if args.fullexpr:
+            _row(out, f"labels_fullexpr_{args.fullexpr}", lambda: fullexpr_rows(out, args.fullexpr))
         for seed in args.seeds:
             correct_rows(out, seed, args.epochs)
     print(table(json.loads((out / "results.json").read_text()), args.epochs))

@@ -1,9 +1,11 @@
 """A few iterations of S+S+C Correct on a tiny SynthRef through the Runner: random_ce on one
-mask per ref, then greedy_ce over several candidates from its checkpoint."""
+mask per ref, then greedy_ce over several candidates from its checkpoint; and the quality of
+the targets the Correct stage assigns (tools/analysis/ssc_assignment_quality.py)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +14,14 @@ import torch
 from mmengine.runner import Runner
 
 from risseg.datasets import SynthRefDataset
+from risseg.registry import MODELS
 from risseg.testing import synthref_config
 from risseg.utils.masks import mask_to_rle, segmentation_to_mask
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "analysis"))
+from ssc_assignment_quality import assignment_quality  # noqa: E402
+
 RANDOM = str(ROOT / "configs" / "ssc" / "lavt_tiny_synthref-random-ce.py")
 GREEDY = str(ROOT / "configs" / "ssc" / "lavt_tiny_synthref-greedy-ce.py")
 
@@ -75,3 +81,23 @@ def test_random_ce_then_greedy_ce(tmp_path):
     assert np.isfinite(logs["train/loss"].current()) and logs["train/num_targets"].current() > 0
     metrics = runner.test()
     assert 0.0 <= metrics["mIoU"] <= 100.0 and "oIoU" in metrics
+
+
+def test_assignment_quality_of_own_masks_is_perfect(tmp_path):
+    """Each ref's only candidate is its own GT mask: any assignment reproduces the truth."""
+    data = tmp_path / "synthref"
+    ds = SynthRefDataset(str(data), preset="tiny", seed=0, split="train", lazy_init=False)
+    own = {}
+    for i in range(8):
+        e = ds.get_data_info(i)
+        mask = segmentation_to_mask(e["segmentation"], e["height"], e["width"])
+        own[str(e["ref_id"])] = [mask_to_rle(np.asarray(mask, bool))]
+    (tmp_path / "own.json").write_text(json.dumps(own))
+    cfg = _cfg(GREEDY, data, tmp_path / "work", tmp_path / "own.json", iters=2)
+    torch.manual_seed(0)
+    ckpt = tmp_path / "random.pth"
+    torch.save({"state_dict": MODELS.build(cfg.model).state_dict()}, ckpt)
+    out = assignment_quality(cfg, str(ckpt))
+    assert out["items"] == 8 and out["unassigned"] == 0
+    assert out["mIoU"] == pytest.approx(100.0) and out["oIoU"] == pytest.approx(100.0)
+    assert out["argmax_mIoU"] == pytest.approx(100.0)

@@ -2,6 +2,7 @@
 
 Usage:
     python tools/analysis/ssc_mask_quality.py CONFIG --masks FILE [--choice first|best]
+        [--cfg-options pseudo_label_dataset.indices=1000]
 
 ``CONFIG`` names ``pseudo_label_dataset`` (the refs, e.g. configs/ssc/segment_synthref.py);
 ``FILE`` is an instance file ``{ref_id: [rle, ...]}`` (Segment) or a pseudo annotation file
@@ -17,7 +18,7 @@ import argparse
 import json
 
 import numpy as np
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 from risseg.datasets.ssc import read_instance_file
@@ -75,8 +76,16 @@ def main() -> None:
     parser.add_argument("--masks", required=True)
     parser.add_argument("--choice", default="first", choices=("first", "best"))
     parser.add_argument("--split", default=None, help="override the dataset split")
+    parser.add_argument(
+        "--cfg-options",
+        nargs="+",
+        action=DictAction,
+        help="config overrides, e.g. pseudo_label_dataset.indices=1000 (the first 1000 refs)",
+    )
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     init_default_scope("risseg")
     import risseg.datasets  # noqa: F401
 

@@ -16,11 +16,13 @@ an interrupted training run continues from its last checkpoint, so the script re
      sampling x {all 44 candidates, the filtered ones}; and, to explain it, the share of the
      shape / colour / size words of the captions that are true of the target;
   4. the toy LAVT trained on the pseudo pairs and on full supervision (same recipe, same
-     run), val and test (testA + testB) mIoU / oIoU of the last checkpoint.
+     run), val and test (testA + testB) mIoU / oIoU of the last checkpoint; with --cris, the
+     same for CRIS with the stand-in CLIP towers (--cris-epochs over the GT, as many
+     iterations on the pseudo pairs).
 
 Usage (stand-ins from tools/train_standins.py --out work_dirs/standins):
     OMP_NUM_THREADS=1 python benchmarks/pseudo_ris_synthref.py --seeds 0 \
-        [--work-dir work_dirs/pseudo_ris_bench] [--max-refs 600] [--epochs 2]
+        [--work-dir work_dirs/pseudo_ris_bench] [--max-refs 600] [--epochs 2] [--cris]
 Results: <work-dir>/results.json and a Markdown table on stdout.
 """
 
@@ -41,6 +43,8 @@ import runner  # noqa: E402
 GEN = "configs/pseudo_ris/generate_synthref.py"
 PSEUDO = "configs/pseudo_ris/lavt_tiny_synthref_pseudo.py"
 FULL = "configs/lavt/lavt_tiny_synthref.py"
+CRIS_PSEUDO = "configs/pseudo_ris/cris_standin-clip_synthref_pseudo.py"
+CRIS_FULL = "configs/cris/cris_standin-clip_1xb16-4e_synthref.py"
 DATA = Path("data/synthref")
 BATCH = 16  # the toy LAVT's training batch
 TRAIN_REFS = 6697  # SynthRef (default preset) train refs
@@ -243,6 +247,30 @@ def epoch_options(epochs: int) -> list[str]:
     ]
 
 
+def cris_options(epochs: int) -> list[str]:
+    """:func:`epoch_options` for CRIS, whose x0.1 step stays at 3/4 of the epochs (4 -> 3)."""
+    step = max(1, round(0.75 * epochs))
+    return [*epoch_options(epochs), f"param_scheduler.0.milestones=[{step}]"]
+
+
+def run_cris(args: argparse.Namespace, seed: int, work: Path, pseudo_refs: int) -> dict:
+    """CRIS (stand-in CLIP towers) on the pseudo pairs and on the GT, as many iterations each
+    as --cris-epochs over SynthRef's train refs."""
+    full_iters = args.cris_epochs * -(-TRAIN_REFS // BATCH)
+    epochs = max(1, round(full_iters / -(-pseudo_refs // BATCH)))
+    data = f"train_dataloader.dataset.data_root={work / 'refer'}"
+    out = {"cris_pseudo_epochs": epochs, "cris_full_epochs": args.cris_epochs}
+    out["cris_pseudo"] = train_and_test(
+        "cris_pseudo", CRIS_PSEUDO, work, [data, *cris_options(epochs)], seed
+    )
+    out["cris_full"] = train_and_test(
+        "cris_full", CRIS_FULL, work, cris_options(args.cris_epochs), seed
+    )
+    ratio = out["cris_pseudo"]["test_mIoU"] / max(out["cris_full"]["test_mIoU"], 1e-9)
+    out["cris_pseudo_over_full_test_mIoU"] = 100 * ratio
+    return out
+
+
 def run_full(args: argparse.Namespace, seed: int) -> dict:
     """The fully supervised toy LAVT: --epochs epochs over SynthRef's train refs."""
     work = Path(args.work_dir) / f"seed{seed}"
@@ -273,6 +301,8 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
     res["full_epochs"] = args.epochs
     ratio = res["lavt_pseudo"]["test_mIoU"] / max(res["lavt_full"]["test_mIoU"], 1e-9)
     res["pseudo_over_full_test_mIoU"] = 100 * ratio
+    if args.cris:
+        res.update(run_cris(args, seed, work, meta["refs"]))
     return res
 
 
@@ -294,6 +324,22 @@ def table(results: dict) -> str:
             f"{f['val_oIoU']:.2f} / {f['test_oIoU']:.2f} | "
             f"{r['pseudo_over_full_test_mIoU']:.1f}% |"
         )
+    cris = [(seed, r) for seed, r in sorted(results.items()) if "cris_pseudo" in r]
+    if cris:
+        rows += [
+            "",
+            "| seed | CRIS pseudo val / test mIoU, oIoU | CRIS full val / test mIoU, oIoU | "
+            "pseudo / full test mIoU |",
+            "|---|---|---|---|",
+        ]
+    for seed, r in cris:
+        p, f = r["cris_pseudo"], r["cris_full"]
+        rows.append(
+            f"| {seed} | {p['val_mIoU']:.2f} / {p['test_mIoU']:.2f}, {p['val_oIoU']:.2f} / "
+            f"{p['test_oIoU']:.2f} | {f['val_mIoU']:.2f} / {f['test_mIoU']:.2f}, "
+            f"{f['val_oIoU']:.2f} / {f['test_oIoU']:.2f} | "
+            f"{r['cris_pseudo_over_full_test_mIoU']:.1f}% |"
+        )
     return "\n".join(rows)
 
 
@@ -309,6 +355,14 @@ def main() -> None:
         type=int,
         default=1,
         help="epochs of the fully supervised run; the pseudo run gets as many iterations",
+    )
+    parser.add_argument(
+        "--cris",
+        action="store_true",
+        help="also CRIS (stand-in CLIP) on the pseudo pairs and on the GT",
+    )
+    parser.add_argument(
+        "--cris-epochs", type=int, default=4, help="CRIS epochs over the GT (config: 4)"
     )
     parser.add_argument(
         "--full-only",

@@ -9,7 +9,6 @@ attribute captions and whole images with captions listing their objects. Writes
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,14 +16,7 @@ import torch
 
 from risseg.datasets.synthref.shapes import COLOURS, SHAPES
 from risseg.standins.corpus import load_corpus, object_view
-from risseg.standins.pairs import (
-    OPENAI_MEAN,
-    OPENAI_STD,
-    create_model,
-    make_batches,
-    steps_per_epoch,
-)
-from risseg.standins.training import train_epochs, write_done, write_open_clip
+from risseg.standins.pairs import train_open_clip_part
 
 MODEL_NAME = "synthref-clip-rn"
 IMAGE_SIZE = 64
@@ -99,41 +91,21 @@ def train_part(
     log: Callable[[str], None] = print,
 ) -> None:
     """Train the CLIP stand-in on the corpus at ``corpus_root`` into ``out_dir`` (resumable)."""
-    import open_clip
-
-    out_dir, epochs = Path(out_dir), epochs or EPOCHS
-    torch.manual_seed(seed)
-    model, transform = create_model(MODEL_CFG, MODEL_NAME, out_dir)
-    tokenizer = open_clip.get_tokenizer(MODEL_NAME)
-    t0 = time.perf_counter()
-    corpus = load_corpus(corpus_root)
-    log(
-        f"clip: corpus {corpus_root}: {len(corpus.images)} images, {len(corpus.objects)} objects "
-        f"({time.perf_counter() - t0:.0f} s)"
-    )
-    batches = make_batches(
-        corpus,
-        transform,
-        tokenizer,
-        seed=seed,
+    train_open_clip_part(
+        "clip",
+        MODEL_NAME,
+        MODEL_CFG,
+        corpus_root,
+        out_dir,
+        epochs=epochs or EPOCHS,
         batch_size=BATCH_SIZE,
+        lr=LR,
         view_probs=VIEW_PROBS,
         whole_images=True,
-    )
-    progress = train_epochs(
-        model,
-        out_dir,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch(corpus, BATCH_SIZE, True),
-        batches=batches,
         loss_fn=clip_loss_fn(),
-        lr=LR,
+        seed=seed,
         log=log,
-        name="clip",
     )
-    write_open_clip(out_dir, model, MODEL_CFG, OPENAI_MEAN, OPENAI_STD)
-    (out_dir / "arch.json").unlink(missing_ok=True)
-    write_done(out_dir, progress, model_name=MODEL_NAME, corpus=str(corpus_root))
 
 
 @torch.inference_mode()

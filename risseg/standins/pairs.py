@@ -1,4 +1,5 @@
-"""Image-caption batches of the stand-in corpus, and creating an open_clip model from a config.
+"""Image-caption batches of the stand-in corpus, creating an open_clip model from a config, and
+training one on the pairs.
 
 Shared by the CLIP and CoCa stand-ins: an epoch shows every object once in a random view
 (:data:`~risseg.standins.corpus.VIEWS`) and, optionally, every whole image once, in an order
@@ -8,6 +9,7 @@ drawn from ``(seed, epoch)`` so that a resumed run sees the same batches.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,9 +21,11 @@ from risseg.standins.corpus import (
     CorpusObject,
     StandinCorpus,
     image_caption,
+    load_corpus,
     object_caption,
     object_view,
 )
+from risseg.standins.training import train_epochs, write_done, write_open_clip
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -115,3 +119,67 @@ def make_batches(
 def steps_per_epoch(corpus: StandinCorpus, batch_size: int, whole_images: bool) -> int:
     """Full batches per epoch of :func:`make_batches`."""
     return (len(corpus.objects) + (len(corpus.images) if whole_images else 0)) // batch_size
+
+
+def train_open_clip_part(
+    name: str,
+    model_name: str,
+    model_cfg: dict,
+    corpus_root: Path,
+    out_dir: Path,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    view_probs: dict[str, float],
+    whole_images: bool,
+    loss_fn: Callable,
+    caption_fn: CaptionFn = object_caption,
+    seed: int = 0,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Train an open_clip stand-in (``model_cfg`` registered as ``model_name``) on the image-
+    caption pairs of the corpus at ``corpus_root`` into ``out_dir`` (resumable per epoch), then
+    write its open_clip files and ``done.json``.
+
+    Args:
+        name: the part's name in the log (``clip``, ``coca``).
+        loss_fn: ``fn(model, (images, tokens)) -> loss``.
+        whole_images, view_probs, caption_fn: see :func:`make_batches`.
+    """
+    import open_clip
+
+    out_dir = Path(out_dir)
+    torch.manual_seed(seed)
+    model, transform = create_model(model_cfg, model_name, out_dir)
+    tokenizer = open_clip.get_tokenizer(model_name)
+    t0 = time.perf_counter()
+    corpus = load_corpus(corpus_root)
+    log(
+        f"{name}: corpus {corpus_root}: {len(corpus.images)} images, "
+        f"{len(corpus.objects)} objects ({time.perf_counter() - t0:.0f} s)"
+    )
+    batches = make_batches(
+        corpus,
+        transform,
+        tokenizer,
+        seed=seed,
+        batch_size=batch_size,
+        view_probs=view_probs,
+        whole_images=whole_images,
+        caption_fn=caption_fn,
+    )
+    progress = train_epochs(
+        model,
+        out_dir,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch(corpus, batch_size, whole_images),
+        batches=batches,
+        loss_fn=loss_fn,
+        lr=lr,
+        log=log,
+        name=name,
+    )
+    write_open_clip(out_dir, model, model_cfg, OPENAI_MEAN, OPENAI_STD)
+    (out_dir / "arch.json").unlink(missing_ok=True)
+    write_done(out_dir, progress, model_name=model_name, corpus=str(corpus_root))

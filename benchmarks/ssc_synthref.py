@@ -58,7 +58,7 @@ def fullexpr_rows(out: Path, refs: int) -> dict:
     ``refs`` train refs (the release's quick-test subset is its first 1000 refs)."""
     subset = (f"pseudo_label_dataset.indices={refs}",)
     full = out / f"segment_fullexpr_{refs}.json"
-    _label("generate_instance_masks.py", CFG / "segment_fullexpr_synthref.py", full, [*subset])
+    _label("generate_pseudo_labels.py", CFG / "segment_fullexpr_synthref.py", full, [*subset])
     return {
         "Segment-best": _quality(out / "segment.json", "best", subset),
         "Segment-fullexpr-best": _quality(full, "best", subset),
@@ -69,7 +69,7 @@ def fullexpr_rows(out: Path, refs: int) -> dict:
 def label_rows(out: Path) -> dict:
     """Segment and Select outputs and their mask quality."""
     seg = out / "segment.json"
-    _label("generate_instance_masks.py", CFG / "segment_synthref.py", seg, [])
+    _label("generate_pseudo_labels.py", CFG / "segment_synthref.py", seg, [])
     inst = [f"pseudo_label_dataset.pipeline.2.ann_file={seg}"]
     select = {c: out / f"select_{c}.json" for c in ("reverse_blur", "random")}
     for choice, path in select.items():

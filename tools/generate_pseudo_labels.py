@@ -13,7 +13,10 @@ on the labeler (``risseg.apis.generate_pseudo_labels``):
 - mask labelers (``BasePseudoLabeler``): ``OUT`` is a pseudo annotation JSON ``{ref_id: COCO
   RLE}`` of the masks the labeler keeps, the file ``ReferDataset(pseudo_ann_file=...)`` reads
   (refs without GT masks then train on them); each shard keeps its progress in
-  ``OUT.parts/``, and refs already labelled there are skipped.
+  ``OUT.parts/``, and refs already labelled there are skipped;
+- instance labelers (``output = 'pseudo_instances'``, e.g. ``TextPromptedMaskLabeler``, S+S+C's
+  Segment): ``OUT`` is an instance JSON ``{ref_id: [COCO RLE, ...]}`` with every candidate
+  instance of each ref (``risseg.apis.instance_masks``), resumable the same way.
 
 Under torchrun the shard is the rank, so re-running resumes an interrupted job.
 """
@@ -36,8 +39,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--out",
         required=True,
-        help="output folder (proposals: one file per "
-        "image) or pseudo annotation JSON (pseudo masks)",
+        help="output folder (proposals: one file per image), pseudo annotation JSON (pseudo "
+        "masks) or instance JSON (instance labelers)",
     )
     parser.add_argument("--shard-id", type=int, default=int(os.environ.get("RANK", 0)))
     parser.add_argument("--num-shards", type=int, default=int(os.environ.get("WORLD_SIZE", 1)))
@@ -56,6 +59,7 @@ def main() -> None:
 
         import_modules_from_strings(**cfg.custom_imports)
     import risseg.datasets  # noqa: F401  (registers datasets and transforms)
+    import risseg.foundation  # noqa: F401  (the foundation parts labelers are built from)
     import risseg.labelers  # noqa: F401
 
     dataset = DATASETS.build(cfg.pseudo_label_dataset)

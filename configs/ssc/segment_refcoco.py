@@ -4,7 +4,7 @@
 # classes of all refs of the image queried to GroundingDINO at once (box 0.35 / text 0.25;
 # nothing assigned: retried as "all {class}s"), each ref keeping its class's boxes, SAM ViT-H
 # on each box (best of 3). Written as {ref_id: [COCO RLE, ...]}, sharded by rank, resumable:
-#   torchrun --nproc_per_node 4 tools/generate_instance_masks.py configs/ssc/segment_refcoco.py \
+#   torchrun --nproc_per_node 4 tools/generate_pseudo_labels.py configs/ssc/segment_refcoco.py \
 #       --out work_dirs/ssc/refcoco/segment.json
 # Metainfo of the labelling pipelines: the default keys plus all sentences of the ref.
 pack_pipeline = dict(

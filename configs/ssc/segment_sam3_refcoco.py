@@ -1,6 +1,6 @@
 # S+S+C "Segment" with SAM 3 instead of GroundingDINO + SAM: every instance of each ref's
 # most likely noun from the text-prompted SAM 3 (its own score threshold).
-#   python tools/generate_instance_masks.py configs/ssc/segment_sam3_refcoco.py \
+#   python tools/generate_pseudo_labels.py configs/ssc/segment_sam3_refcoco.py \
 #       --out work_dirs/ssc/refcoco/segment_sam3.json
 _base_ = ["./segment_refcoco.py"]
 pseudo_labeler = dict(

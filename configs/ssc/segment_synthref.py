@@ -2,7 +2,7 @@
 # tools/train_standins.py --out work_dirs/standins): the OWLv2 stand-in detector, the SAM
 # stand-in on its boxes (best of 3), and the CLIP stand-in's text tower projecting each ref's
 # spaCy subject nouns onto the 7 SynthRef shape names (the class list; "rhombus" -> "diamond").
-#   python tools/generate_instance_masks.py configs/ssc/segment_synthref.py \
+#   python tools/generate_pseudo_labels.py configs/ssc/segment_synthref.py \
 #       --out work_dirs/ssc/synthref/segment.json
 # Metainfo of the labelling pipelines: the default keys plus all sentences of the ref.
 pack_pipeline = dict(

@@ -281,9 +281,16 @@ def generate_pseudo_labels(
     num_shards: int = 1,
     progress: bool = True,
 ) -> dict[str, int]:
-    """Proposals (``out`` a folder) or pseudo masks (``out`` a JSON file), by ``labeler.output``.
+    """Proposals (``out`` a folder), pseudo masks or instance masks (``out`` a JSON file), by
+    ``labeler.output``.
 
-    See :func:`generate_proposals` and :func:`generate_pseudo_masks`.
+    See :func:`generate_proposals`, :func:`generate_pseudo_masks` and
+    :func:`~risseg.apis.instance_masks.generate_instance_masks`.
     """
-    run = generate_proposals if labeler.output == "proposals" else generate_pseudo_masks
+    if labeler.output == "pseudo_instances":
+        from risseg.apis.instance_masks import generate_instance_masks  # imports this module
+
+        run = generate_instance_masks
+    else:
+        run = generate_proposals if labeler.output == "proposals" else generate_pseudo_masks
     return run(dataset, labeler, out, shard_id, num_shards, progress)

@@ -1,7 +1,7 @@
 """S+S+C data: candidate instance masks per ref, and per-image batching.
 
 * :class:`LoadPseudoInstances` attaches a ref's candidate instance masks (an instance file
-  ``{ref_id: [COCO RLE, ...]}`` of ``tools/generate_instance_masks.py``, or a pseudo annotation
+  ``{ref_id: [COCO RLE, ...]}`` of ``tools/generate_pseudo_labels.py``, or a pseudo annotation
   file ``{ref_id: COCO RLE}`` of one selected mask per ref) to the packed sample as
   ``pseudo_instances`` (bool ``(K, H, W)`` in the input frame).
 * :class:`ImageGroupedSampler` yields the refs of an image one after another (images in random

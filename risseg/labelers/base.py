@@ -27,7 +27,8 @@ class BasePseudoLabeler(nn.Module, metaclass=ABCMeta):
     ``tools/choose_pseudo.py`` store kept masks only, and ``SemiRESSegmentor`` trains kept masks
     with its plain loss and the others with its pixel-weighted (PWA) loss.
 
-    Class attribute ``output``: which field the labeler writes (``'pseudo_mask'`` here), so
+    Class attribute ``output``: which field the labeler writes (``'pseudo_mask'`` here,
+    ``'proposals'``, or ``'pseudo_instances'`` for all candidate instances of a ref), so
     drivers know what to store.
     """
 

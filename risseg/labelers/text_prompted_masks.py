@@ -65,6 +65,8 @@ class TextPromptedMaskLabeler(BasePseudoLabeler):
         image_query: one detector query per image with all its refs' phrases.
     """
 
+    output = "pseudo_instances"
+
     def __init__(
         self,
         detector: dict | torch.nn.Module | None = None,
@@ -239,6 +241,6 @@ def _image_texts_of(sample: RISDataSample, index: int) -> list[list[str]]:
     if not isinstance(texts, (list, tuple)) or not texts:
         raise ValueError(
             f"TextPromptedMaskLabeler: sample {index} (ref_id {sample.metainfo.get('ref_id')}) "
-            "has no `image_texts`; image_query=True runs under generate_instance_masks."
+            "has no `image_texts`; image_query=True runs under tools/generate_pseudo_labels.py."
         )
     return [list(t) if isinstance(t, (list, tuple)) else [t] for t in texts]

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from risseg.apis.instance_masks import generate_instance_masks
+from risseg.apis.pseudo_labels import generate_pseudo_labels
 from risseg.foundation import SegmentAnythingGenerator
 from risseg.foundation.grounded_detector import Detections, GroundedDetector
 from risseg.foundation.text_parser import SpacyTextParser
@@ -155,16 +156,19 @@ class ListDataset:
 
 
 def test_segment_resumes_after_a_kill(tmp_path):
+    """Through generate_pseudo_labels (tools/generate_pseudo_labels.py), which sends instance
+    labelers to generate_instance_masks."""
     out = tmp_path / "instances.json"
     labeler = two_stage()
+    assert labeler.output == "pseudo_instances"
     killed = ListDataset(fail_at=3)
     with pytest.raises(KeyboardInterrupt):
-        generate_instance_masks(killed, labeler, out, progress=False)
+        generate_pseudo_labels(killed, labeler, out, progress=False)
     assert killed.served == [0, 1, 2] and not out.exists()
     part = tmp_path / "instances.json.parts" / "shard0-of-1.jsonl"
     part.write_text(part.read_text() + '{"ref_id": 13, "rl')  # a torn last line
     again = ListDataset()
-    counts = generate_instance_masks(again, labeler, out, progress=False)
+    counts = generate_pseudo_labels(again, labeler, out, progress=False)
     assert again.served == [3, 4] and counts["skipped"] == 3 and counts["merged"] == 1
     saved = json.loads(out.read_text())
     assert sorted(saved) == ["10", "11", "12", "13", "14"]

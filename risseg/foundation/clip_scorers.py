@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Sequence
@@ -76,6 +77,17 @@ def register_open_clip_config(model_name: str, model_config: str | os.PathLike) 
     return dict(config.get("preprocess_cfg") or {})
 
 
+class _DropMessage(logging.Filter):
+    """Drops log records whose message contains ``text``."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.text not in record.getMessage()
+
+
 def build_open_clip(
     model_name: str,
     checkpoint: str | os.PathLike | None,
@@ -111,14 +123,22 @@ def build_open_clip(
 
     if model_name not in open_clip.list_models():
         raise ValueError(
-            f"open_clip has no model config {model_name!r} (see open_clip.list_models())"
+            f"open_clip has no model config {model_name!r} (see open_clip.list_models(); "
+            "give model_config for a custom architecture)"
         )
     # Created where new parameters go (the meta device while a test builds a full-size config
     # without weights), then moved to ``device``.
     new_params_on = torch.nn.Linear(1, 1, bias=False).weight.device
-    model, _, transform = open_clip.create_model_and_transforms(
-        model_name, pretrained=None, device=new_params_on, **create_kwargs
-    )
+    # open_clip warns "No pretrained weights loaded ... initialized randomly" on the root
+    # logger; the weights come below, and a missing checkpoint is logged there.
+    root, quiet = logging.getLogger(), _DropMessage("No pretrained weights loaded")
+    root.addFilter(quiet)
+    try:
+        model, _, transform = open_clip.create_model_and_transforms(
+            model_name, pretrained=None, device=new_params_on, **create_kwargs
+        )
+    finally:
+        root.removeFilter(quiet)
     if checkpoint is None:
         print_log(
             f"open_clip {model_name}: no checkpoint given, weights are random",

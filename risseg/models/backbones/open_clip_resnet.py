@@ -7,46 +7,15 @@ ship (the SynthRef stand-in ``'synthref-clip-rn'``) come from a local open_clip 
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from risseg.registry import MODELS
-
-
-def register_open_clip_config(model_name: str, model_config: str | os.PathLike) -> None:
-    """Add a local open_clip JSON architecture to open_clip's model configs as ``model_name``.
-
-    Args:
-        model_name: the name the architecture is registered under.
-        model_config: a JSON file holding either the model config itself (``embed_dim``,
-            ``vision_cfg``, ``text_cfg``) or the hub layout ``{"model_cfg": {...}, ...}``.
-    """
-    import open_clip
-
-    path = Path(model_config)
-    if not path.is_file():
-        raise FileNotFoundError(f"open_clip model config {path} does not exist")
-    try:
-        cfg = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"open_clip model config {path} is not valid JSON: {err}") from err
-    cfg = cfg.get("model_cfg", cfg)
-    missing = [k for k in ("embed_dim", "vision_cfg", "text_cfg") if k not in cfg]
-    if missing:
-        raise ValueError(f"open_clip model config {path} lacks {missing}")
-    with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(tmp, f"{model_name}.json"), "w", encoding="utf-8") as f:
-            json.dump(cfg, f)
-        open_clip.add_model_config(tmp)  # read at once; the folder may go afterwards
 
 
 def load_open_clip(
@@ -56,38 +25,19 @@ def load_open_clip(
 ) -> nn.Module:
     """An open_clip CLIP model (train mode) from a local weights file (``None``: random, logged).
 
-    The model is created where parameters are created by default (so it also builds on the
-    meta device); the weights go through :func:`risseg.foundation.weights.load_torch_weights`
-    (safetensors or weights-only torch files, local paths only).
+    :func:`risseg.foundation.clip_scorers.build_open_clip` without its transform and tokenizer:
+    created where parameters are created by default (so it also builds on the meta device),
+    weights through :func:`risseg.foundation.weights.load_torch_weights`.
 
     Args:
         model_name: open_clip architecture name, e.g. ``'RN50-quickgelu'``.
         checkpoint: local weights file of the whole CLIP model.
         model_config: local open_clip JSON config registered as ``model_name`` first.
     """
-    import open_clip
-    from open_clip.convert import convert_state_dict
+    from risseg.foundation.clip_scorers import build_open_clip
 
-    from risseg.foundation.clip_scorers import OPEN_CLIP_HOW
-    from risseg.foundation.weights import load_torch_weights
-
-    if model_config is not None:
-        register_open_clip_config(model_name, model_config)
-    if model_name not in open_clip.list_models():
-        raise ValueError(
-            f"open_clip has no model config {model_name!r} (see open_clip.list_models(); "
-            "give model_config for a custom architecture)"
-        )
-    # open_clip moves the model to a device: keep the one parameters are created on (meta
-    # inside risseg.testing.init_empty_weights, which builds full-size configs without memory)
     device = nn.Linear(1, 1, bias=False).weight.device
-    model = open_clip.create_model(model_name, pretrained=None, device=device)
-    if checkpoint is None:
-        print_log(f"open_clip {model_name}: no checkpoint given, weights are random", "current", 30)
-    else:
-        state = load_torch_weights(checkpoint, f"open_clip {model_name} weights", OPEN_CLIP_HOW)
-        state = {k.removeprefix("module."): v for k, v in state.items()}
-        model.load_state_dict(convert_state_dict(model, state), strict=True)
+    model, _, _ = build_open_clip(model_name, checkpoint, device=device, model_config=model_config)
     return model.train()
 
 

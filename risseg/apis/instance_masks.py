@@ -94,6 +94,11 @@ def generate_instance_masks(
     Returns:
         Counts ``{'done', 'skipped', 'instances' (of done), 'total', 'merged'}``.
     """
+    if labeler.output != "pseudo_instances":
+        raise TypeError(
+            f"{type(labeler).__name__} writes {labeler.output!r}, not instance masks "
+            "(output = 'pseudo_instances')."
+        )
     by_image = image_texts(dataset) if getattr(labeler, "image_query", False) else None
     counts, written = label_refs_sharded(
         dataset,

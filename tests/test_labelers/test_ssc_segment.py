@@ -215,3 +215,10 @@ def test_the_driver_gives_each_ref_its_image_texts(tmp_path):
     assert labeler.detector.calls[:2] == [["circle", "square"], ["square"]]
     saved = json.loads((tmp_path / "i.json").read_text())
     assert [len(saved[str(r)]) for r in (10, 11, 12)] == [1, 0, 1]
+
+
+def test_instance_driver_refuses_a_single_mask_labeler(tmp_path):
+    labeler = two_stage()
+    labeler.output = "pseudo_mask"  # what a one-mask-per-ref labeler declares
+    with pytest.raises(TypeError, match="not instance masks"):
+        generate_instance_masks(ListDataset(), labeler, tmp_path / "i.json", progress=False)

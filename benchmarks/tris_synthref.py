@@ -23,7 +23,8 @@ written and trainings continue from their last checkpoint, so the script resumes
 Usage (stand-ins from tools/train_standins.py --out work_dirs/standins):
     OMP_NUM_THREADS=1 python benchmarks/tris_synthref.py --seeds 0 [--work-dir work_dirs/tris_bench]
         [--stage2-epochs 6] [--lavt]
-Results: <work-dir>/results.json and a Markdown table on stdout.
+Results: <work-dir>/results.json (one entry per seed; ``<seed>-irn`` with --refiner irn, which
+reuses the seed's stage 1, PRMS maps and full run) and a Markdown table on stdout.
 """
 
 from __future__ import annotations
@@ -307,8 +308,10 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
         f"param_scheduler.0.end={args.stage2_epochs}",
     ]
     on_pseudo = [f"train_dataloader.dataset.pseudo_ann_file={train_file}"]
-    train(STAGE2_PSEUDO, work / "stage2_pseudo", [*seed_opt, *epochs, *on_pseudo])
-    res["stage2_pseudo"] = evaluate(STAGE2_PSEUDO, work / "stage2_pseudo", on_pseudo, True)
+    # one run per refiner, so that both can share a seed's stage 1, PRMS and full run
+    run2 = work / ("stage2_pseudo" if args.refiner == "threshold" else "stage2_pseudo_irn")
+    train(STAGE2_PSEUDO, run2, [*seed_opt, *epochs, *on_pseudo])
+    res["stage2_pseudo"] = evaluate(STAGE2_PSEUDO, run2, on_pseudo, True)
     subset = [f"train_dataloader.dataset.indices={args.max_refs}"] if args.max_refs else []
     train(STAGE2_FULL, work / "stage2_full", [*seed_opt, *epochs, *subset])
     res["stage2_full"] = evaluate(STAGE2_FULL, work / "stage2_full", [], True)
@@ -392,8 +395,9 @@ def main() -> None:
     args = parser.parse_args()
     results = {}
     for seed in args.seeds:
-        results[str(seed)] = run_seed(args, seed)
-        runner.save_results(Path(args.work_dir) / "results.json", {str(seed): results[str(seed)]})
+        key = str(seed) if args.refiner == "threshold" else f"{seed}-{args.refiner}"
+        results[key] = run_seed(args, seed)
+        runner.save_results(Path(args.work_dir) / "results.json", {key: results[key]})
     print(table(results))
 
 

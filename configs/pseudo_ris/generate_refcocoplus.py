@@ -6,7 +6,7 @@
 #   torchrun --nproc_per_node 4 tools/pseudo_ris/generate.py \
 #       configs/pseudo_ris/generate_refcocoplus.py --work-dir data/pseudo_ris/refcoco+ --stage masks
 #   (then --stage captions, --stage scores, --stage write; each resumable)
-_base_ = ["../_base_/default_runtime.py"]
+_base_ = ["../_base_/default_runtime.py", "../_base_/labelers/instance_filtered_masks.py"]
 data_root = "data/"
 img_root = "data/images/mscoco/images/train2014"
 seed = 0
@@ -19,17 +19,8 @@ pseudo_label_dataset = dict(
     img_prefix="images/mscoco/images/train2014",
     pipeline=[dict(type="LoadImage"), dict(type="PackRISInputs")],
 )
-pseudo_labeler = dict(
-    type="InstanceFilteredMaskLabeler",
-    mask_generator=dict(
-        type="SegmentAnythingGenerator",
-        checkpoint="data/pretrained/sam_vit_h_4b8939.pth",
-        model_type="vit_h",
-        amg_cfg=dict(pred_iou_thresh=0.5),
-    ),
-    instance_model=dict(type="HFGroundingDINODetector", path="data/pretrained/grounding-dino-base"),
-    phrases=["object"],
-    score_thr=0.5,  # CutLER's test threshold
+pseudo_labeler = dict(  # configs/_base_/labelers/instance_filtered_masks.py
+    instance_model=dict(path="data/pretrained/grounding-dino-base"),
     bgr=False,  # True: feed SAM the BGR image, as the release does
 )
 captioner = dict(

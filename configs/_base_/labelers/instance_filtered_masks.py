@@ -13,5 +13,5 @@ pseudo_labeler = dict(
     ),
     instance_model=dict(type="HFGroundingDINODetector", path="weights/grounding-dino-tiny"),
     phrases=["object"],
-    score_thr=0.5,
+    score_thr=0.5,  # CutLER's test threshold
 )

@@ -256,8 +256,7 @@ def cris_options(epochs: int) -> list[str]:
 def run_cris(args: argparse.Namespace, seed: int, work: Path, pseudo_refs: int) -> dict:
     """CRIS (stand-in CLIP towers) on the pseudo pairs and on the GT, as many iterations each
     as --cris-epochs over SynthRef's train refs."""
-    full_iters = args.cris_epochs * -(-TRAIN_REFS // BATCH)
-    epochs = max(1, round(full_iters / -(-pseudo_refs // BATCH)))
+    epochs = pseudo_epochs(args.cris_epochs, pseudo_refs)
     data = f"train_dataloader.dataset.data_root={work / 'refer'}"
     out = {"cris_pseudo_epochs": epochs, "cris_full_epochs": args.cris_epochs}
     out["cris_pseudo"] = train_and_test(
@@ -266,8 +265,7 @@ def run_cris(args: argparse.Namespace, seed: int, work: Path, pseudo_refs: int) 
     out["cris_full"] = train_and_test(
         "cris_full", CRIS_FULL, work, cris_options(args.cris_epochs), seed
     )
-    ratio = out["cris_pseudo"]["test_mIoU"] / max(out["cris_full"]["test_mIoU"], 1e-9)
-    out["cris_pseudo_over_full_test_mIoU"] = 100 * ratio
+    out["cris_pseudo_over_full_test_mIoU"] = pct_of_full(out["cris_pseudo"], out["cris_full"])
     return out
 
 
@@ -277,11 +275,25 @@ def run_full(args: argparse.Namespace, seed: int) -> dict:
     return train_and_test("lavt_full", FULL, work, epoch_options(args.epochs), seed)
 
 
-def pseudo_epochs(args: argparse.Namespace, pseudo_refs: int) -> int:
-    """Epochs over the pseudo refs with about as many iterations as the full run."""
+def pseudo_epochs(full_epochs: int, pseudo_refs: int) -> int:
+    """Epochs over the pseudo refs with about as many iterations as ``full_epochs`` over
+    SynthRef's train refs."""
     per_epoch = -(-pseudo_refs // BATCH)
-    full_iters = args.epochs * -(-TRAIN_REFS // BATCH)
+    full_iters = full_epochs * -(-TRAIN_REFS // BATCH)
     return max(1, round(full_iters / per_epoch))
+
+
+def pct_of_full(pseudo: dict, full: dict) -> float:
+    """Test mIoU of the pseudo run in percent of the full run's."""
+    return 100 * pseudo["test_mIoU"] / max(full["test_mIoU"], 1e-9)
+
+
+def figures(run: dict) -> str:
+    """``val / test mIoU, val / test oIoU`` of a run, for the tables."""
+    return (
+        f"{run['val_mIoU']:.2f} / {run['test_mIoU']:.2f}, "
+        f"{run['val_oIoU']:.2f} / {run['test_oIoU']:.2f}"
+    )
 
 
 def run_seed(args: argparse.Namespace, seed: int) -> dict:
@@ -289,7 +301,7 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
     generate(work, args.max_refs, seed)
     meta = json.loads((work / "refer" / "pseudo_meta.json").read_text())
     res = dict(pseudo_refs=meta["refs"], pseudo_sentences=meta["sentences"])
-    res["pseudo_epochs"] = pseudo_epochs(args, meta["refs"])
+    res["pseudo_epochs"] = pseudo_epochs(args.epochs, meta["refs"])
     pseudo = [
         f"train_dataloader.dataset.data_root={work / 'refer'}",
         *epoch_options(res["pseudo_epochs"]),
@@ -299,8 +311,7 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
     res.update(evaluate_pseudo(work))
     res["lavt_full"] = run_full(args, seed)
     res["full_epochs"] = args.epochs
-    ratio = res["lavt_pseudo"]["test_mIoU"] / max(res["lavt_full"]["test_mIoU"], 1e-9)
-    res["pseudo_over_full_test_mIoU"] = 100 * ratio
+    res["pseudo_over_full_test_mIoU"] = pct_of_full(res["lavt_pseudo"], res["lavt_full"])
     if args.cris:
         res.update(run_cris(args, seed, work, meta["refs"]))
     return res
@@ -314,14 +325,11 @@ def table(results: dict) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for seed, r in sorted(results.items()):
-        p, f = r["lavt_pseudo"], r["lavt_full"]
         rows.append(
             f"| {seed} | {r['mask_recall_miou']:.1f} / {r['mask_precision_miou']:.1f} | "
             f"{r['distinct_plain_all']:.1f} / {r['distinct_plain_filtered']:.1f} | "
             f"{r['distinct_dist_all']:.1f} / {r['distinct_dist_filtered']:.1f} | "
-            f"{p['val_mIoU']:.2f} / {p['test_mIoU']:.2f}, {p['val_oIoU']:.2f} / "
-            f"{p['test_oIoU']:.2f} | {f['val_mIoU']:.2f} / {f['test_mIoU']:.2f}, "
-            f"{f['val_oIoU']:.2f} / {f['test_oIoU']:.2f} | "
+            f"{figures(r['lavt_pseudo'])} | {figures(r['lavt_full'])} | "
             f"{r['pseudo_over_full_test_mIoU']:.1f}% |"
         )
     cris = [(seed, r) for seed, r in sorted(results.items()) if "cris_pseudo" in r]
@@ -333,11 +341,8 @@ def table(results: dict) -> str:
             "|---|---|---|---|",
         ]
     for seed, r in cris:
-        p, f = r["cris_pseudo"], r["cris_full"]
         rows.append(
-            f"| {seed} | {p['val_mIoU']:.2f} / {p['test_mIoU']:.2f}, {p['val_oIoU']:.2f} / "
-            f"{p['test_oIoU']:.2f} | {f['val_mIoU']:.2f} / {f['test_mIoU']:.2f}, "
-            f"{f['val_oIoU']:.2f} / {f['test_oIoU']:.2f} | "
+            f"| {seed} | {figures(r['cris_pseudo'])} | {figures(r['cris_full'])} | "
             f"{r['cris_pseudo_over_full_test_mIoU']:.1f}% |"
         )
     return "\n".join(rows)

@@ -48,7 +48,8 @@ def _label(tool: str, config: Path, out: Path, options: list[str]) -> None:
 def _quality(masks: Path, choice: str, options: tuple[str, ...] = ()) -> dict:
     cmd = [sys.executable, "tools/analysis/ssc_mask_quality.py", str(CFG / "segment_synthref.py")]
     cmd += ["--masks", str(masks), "--choice", choice]
-    log = masks.with_suffix(f".q{len(options) and '-' + options[0].split('=')[-1]}.log")
+    tag = f"-{options[0].split('=')[-1]}" if options else ""  # e.g. .q-1000.log for a subset
+    log = masks.with_suffix(f".q{tag}.log")
     out = runner.launch(cmd + (["--cfg-options", *options] if options else []), log)
     return json.loads([x for x in out["output"].splitlines() if x.startswith("{")][-1])
 

@@ -47,7 +47,8 @@ def add_run_args(parser: argparse.ArgumentParser) -> None:
 
 # top-level keys the Runner reads besides those a config defines
 RUNNER_KEYS = frozenset(inspect.signature(Runner.__init__).parameters) - {"self", "cfg"}
-RUNNER_KEYS |= {"runner_type", "load_cfg"}  # load_cfg: read by RISRunner
+# load_cfg: read by RISRunner; compile: torch.compile of the model, read by Runner.train from cfg
+RUNNER_KEYS |= {"runner_type", "load_cfg", "compile"}
 
 
 def check_cfg_options(cfg: Config, options: dict) -> None:

@@ -19,12 +19,18 @@ def _args(*argv: str) -> argparse.Namespace:
 
 
 def test_known_keys_and_runner_keys_are_merged(tmp_path):
-    options = ["ema=True", "train_dataloader.batch_size=3", "auto_scale_lr.base_batch_size=8"]
+    options = [
+        "ema=True",
+        "train_dataloader.batch_size=3",
+        "auto_scale_lr.base_batch_size=8",
+        "compile=True",
+    ]
     cfg = load_run_config(
         _args("--work-dir", str(tmp_path), "--threads", "1", "--cfg-options", *options)
     )
     assert cfg.ema is True and cfg.train_dataloader.batch_size == 3
-    assert cfg.auto_scale_lr.base_batch_size == 8  # a Runner key the config does not define
+    # Runner keys the config does not define (compile: read from the config by Runner.train)
+    assert cfg.auto_scale_lr.base_batch_size == 8 and cfg.compile is True
 
 
 @pytest.mark.parametrize(

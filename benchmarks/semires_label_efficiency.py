@@ -7,6 +7,9 @@ continues from its last checkpoint, so the script resumes):
      100% of the masks, LAVT on the 1% labeled images (the supervised baseline and SemiRES's
      burn-in), SemiRES from the burn-in with IOM, CPI and PWA-only refinement, the same at 10%
      labeled images, and variants; a SemiRES run trains its burn-in first when missing.
+A run on the proposals of another generator (semires_cpi_standin: the learned SAM stand-in of
+tools/train_standins.py) runs only when named with --only; it makes its proposals first
+(resumable) and reports their quality beside the heuristic ones'.
 Each model is evaluated on SynthRef val (every sentence of every ref, IoU at the original
 128x128 resolution, prediction = foreground logit > 0): mIoU and oIoU, the teacher for SemiRES.
 A run validated several times reports the validation of the checkpoint it kept (its config's
@@ -53,6 +56,8 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import runner  # noqa: E402
 from semires.runs import (  # noqa: E402
     DATA_ROOTS,
+    HEURISTIC_PROPOSALS,
+    PROPOSAL_FOLDERS,
     RUNS,
     budget,
     burn_in_of,
@@ -216,8 +221,9 @@ def evaluate_on_test(name: str, out: str, preset: str) -> dict:
     return result["test"]
 
 
-def proposal_quality(preset: str, n_refs: int = 500) -> dict:
-    """Best-proposal IoU with the true mask, over unlabeled train refs (oracle check)."""
+def proposal_quality(preset: str, n_refs: int = 500, folder: str = "proposals") -> dict:
+    """Best-proposal IoU with the true mask, over unlabeled train refs (oracle check) of the
+    proposals in ``<data root>/<folder>``."""
     from risseg.utils import register_all_modules
     from risseg.utils.proposal_io import read_proposals
 
@@ -235,7 +241,7 @@ def proposal_quality(preset: str, n_refs: int = 500) -> dict:
         if info["ref_id"] not in unlabeled:
             continue
         gt = segmentation_to_mask(info["segmentation"], info["height"], info["width"])
-        props, _ = read_proposals(osp.join(data_root, "proposals"), info["image_id"])
+        props, _ = read_proposals(osp.join(data_root, folder), info["image_id"])
         counts.append(len(props))
         inter = (props & gt).sum((1, 2))
         union = (props | gt).sum((1, 2))
@@ -329,8 +335,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def run_order(preset: str) -> list[str]:
-    """Every run of ``preset``, in the order of ``RUNS``."""
-    return [n for n, run in RUNS.items() if preset == "large" or not run.large_only]
+    """Every run of ``preset``, in the order of ``RUNS``, except those on other proposals than
+    the heuristic ones (they need a trained stand-in: run them with ``--only``)."""
+    return [
+        n
+        for n, run in RUNS.items()
+        if (preset == "large" or not run.large_only) and run.proposals == HEURISTIC_PROPOSALS
+    ]
 
 
 def launch_usage(cmd: list[str], log: str) -> dict:
@@ -339,20 +350,26 @@ def launch_usage(cmd: list[str], log: str) -> dict:
     return dict(wall_s=usage["wall_s"], peak_rss_mib=usage["peak_rss_mib"])
 
 
-def proposals(args: argparse.Namespace) -> dict:
-    """Make the stand-in proposals of the unlabeled train images; their quality and cost."""
-    config = rebased_config(
-        "configs/semires/synth_proposals_synthref.py", args.preset, osp.join(args.out, "configs")
-    )
+def proposals_key(config: str) -> str:
+    """The results entry of the proposals of ``config``: ``proposals`` for the heuristic ones."""
+    folder = PROPOSAL_FOLDERS[config]
+    return "proposals" if config == HEURISTIC_PROPOSALS else f"proposals_{folder}"
+
+
+def proposals(args: argparse.Namespace, config: str = HEURISTIC_PROPOSALS) -> dict:
+    """Make the proposals of ``config`` for the train images (images already done are kept);
+    their quality and cost."""
+    folder = PROPOSAL_FOLDERS[config]
+    rebased = rebased_config(config, args.preset, osp.join(args.out, "configs"))
     cmd = [
         sys.executable,
         "tools/generate_pseudo_labels.py",
-        config,
+        rebased,
         "--out",
-        osp.join(DATA_ROOTS[args.preset], "proposals"),
+        osp.join(DATA_ROOTS[args.preset], folder),
     ]
-    usage = launch_usage(cmd, osp.join(args.out, "proposals.log"))
-    return dict(**proposal_quality(args.preset), **usage)
+    usage = launch_usage(cmd, osp.join(args.out, f"{folder}.log"))
+    return dict(config=config, **proposal_quality(args.preset, folder=folder), **usage)
 
 
 def pretrained_encoders(enc: str, out: str) -> dict:
@@ -416,6 +433,13 @@ def main() -> None:
     def train_run(name: str) -> dict:
         extra = budget(name, args.full, args.preset) + seed_opts
         if RUNS[name].semires:
+            config = RUNS[name].proposals
+            if config != HEURISTIC_PROPOSALS:
+                key = proposals_key(config)
+                if key not in results:
+                    save(**{key: proposals(args, config)})
+                folder = osp.join(DATA_ROOTS[args.preset], PROPOSAL_FOLDERS[config])
+                extra = extra + [f"proposal_dir={folder}"]
             burn_name = burn_in_of(name)
             burn_in = results.get(burn_name) or train_run(burn_name)
             save(**{burn_name: burn_in})  # the table and the budget check below need it

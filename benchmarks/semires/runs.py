@@ -23,6 +23,12 @@ LAVT = "configs/lavt/lavt_tiny_synthref.py"
 BURN_IN = "configs/semires/lavt_tiny_synthref-1pct-burnin.py"
 CPI = "configs/semires/semires_tiny_synthref-1pct-cpi.py"
 DATA_ROOTS = {"default": "data/synthref", "large": "data/synthref_large"}  # --preset -> data
+# Proposal configs and the folder under the data root that each writes to: the colour-region
+# heuristic (every SemiRES run unless it names another) and the learned SAM stand-in
+# (tools/train_standins.py --parts sam, read from work_dirs/standins/sam).
+HEURISTIC_PROPOSALS = "configs/semires/synth_proposals_synthref.py"
+STANDIN_PROPOSALS = "configs/semires/standin_proposals_synthref.py"
+PROPOSAL_FOLDERS = {HEURISTIC_PROPOSALS: "proposals", STANDIN_PROPOSALS: "standin_proposals"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class Run:
     reference: str | None = None
     large_only: bool = False
     extra_hooks: tuple[dict, ...] = ()
+    proposals: str = HEURISTIC_PROPOSALS
 
     @property
     def semires(self) -> bool:
@@ -82,6 +89,9 @@ RUNS: dict[str, Run] = {
     "semires_iom": Run("configs/semires/semires_tiny_synthref-1pct-iom.py", "SemiRES 1%, IOM"),
     "semires_cpi": Run(CPI, "SemiRES 1%, CPI"),
     "semires_pwa": Run("configs/semires/semires_tiny_synthref-1pct-pwa.py", "SemiRES 1%, PWA only"),
+    "semires_cpi_standin": Run(
+        CPI, "SemiRES 1%, CPI, proposals of the SAM stand-in", proposals=STANDIN_PROPOSALS
+    ),
     # 7 epochs of 42 iterations, each validated: burn-in + SemiRES stays within the budget of
     # the 100% reference (287 + 1350 <= 1676 iterations)
     "lavt_10pct": Run(

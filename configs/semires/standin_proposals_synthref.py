@@ -6,10 +6,13 @@
 # SegmentAnythingGenerator as for the real SAM (configs/semires/sam_proposals_refcoco.py).
 #   python tools/generate_pseudo_labels.py configs/semires/standin_proposals_synthref.py \
 #       --out data/synthref/standin_proposals
-# SemiRES trains on them with its 1 % CPI config and one override (the unlabeled pipeline's
-# LoadProposals folder):
+# SemiRES trains on them with its 1 % CPI config and one override (the folder LoadProposals
+# reads):
 #   python tools/train.py configs/semires/semires_tiny_synthref-1pct-cpi.py --cfg-options \
-#       train_dataloader.dataset.datasets.1.pipeline.6.proposal_dir=data/synthref/standin_proposals
+#       proposal_dir=data/synthref/standin_proposals model.burn_in_checkpoint=...
+# or, burn-in included, beside the heuristic proposals' run (docs/benchmarks.md):
+#   OMP_NUM_THREADS=1 python benchmarks/semires_label_efficiency.py --full \
+#       --only semires_cpi_standin
 _base_ = ["./synth_proposals_synthref.py"]
 _standin = "work_dirs/standins/sam"
 pseudo_labeler = dict(

@@ -219,3 +219,15 @@ def test_no_hue_run_is_plain_cpi_at_4x_without_hue_shift(load_benchmark):
     runs = sys.modules["semires.runs"]
     assert runs.reference_of(name) == "lavt_100pct_4x"
     assert runs.burn_in_of(name) == "lavt_1pct_long" and runs.RUNS[name].large_only
+
+
+def test_runs_on_standin_proposals_are_opt_in(load_benchmark):
+    bench = load_benchmark("semires_label_efficiency")
+    runs = sys.modules["semires.runs"]
+    assert all(run.proposals in runs.PROPOSAL_FOLDERS for run in runs.RUNS.values())
+    assert runs.RUNS["semires_cpi_standin"].proposals == runs.STANDIN_PROPOSALS
+    for preset in ("default", "large"):
+        assert "semires_cpi_standin" not in bench.run_order(preset)
+        assert "semires_cpi" in bench.run_order(preset)
+    assert bench.proposals_key(runs.HEURISTIC_PROPOSALS) == "proposals"
+    assert bench.proposals_key(runs.STANDIN_PROPOSALS) == "proposals_standin_proposals"

@@ -17,11 +17,20 @@ do not exist here are dropped, as benchmarks/model_speed.py does):
   pass;
 - **inference**: ``model.test_step`` on val batches: FLOPs and CPU seconds per image, to compare
   with the FLOPs of a training step's forward pass alone (``mode='loss'``, no backward);
-- the **achieved fraction** = FLOPs / CPU seconds / peak, for training and for inference.
+- the **achieved fraction** = FLOPs / CPU seconds / peak, for training and for inference;
+- the **kernel ceiling**: a third pass records every matmul and convolution call of the step
+  (the ops whose FLOPs are counted, forward and backward) with its inputs and replays each
+  alone: their CPU seconds, their share of the step's, and FLOPs / kernel seconds / peak, the
+  fraction the step would reach if everything else (normalisation, activations, copies, the
+  optimiser, Python) cost nothing;
+- with ``--compile``: the same training step again after ``torch.compile`` of the model
+  (inductor, which fuses the element-wise work around the kernels), timed in the same process
+  after the eager one, so that both see the same machine: CPU seconds, fraction and speed-up.
 
 Usage:
     python benchmarks/flop_utilisation.py configs/seqtr/segm_synthref.py [--iters 10] \
-        [--threads 1] [--cfg-options env_cfg.channels_last=True ...] [--out result.json]
+        [--threads 1] [--compile] [--cfg-options env_cfg.channels_last=True ...] \
+        [--out result.json]
 Prints one JSON object (docs/benchmarks.md, "FLOP utilisation on the CPU").
 """
 
@@ -41,7 +50,9 @@ from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_map
+from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from model_speed import teacher_keep_rate  # noqa: E402
@@ -74,6 +85,40 @@ def count_flops(fn: Callable[[], object]) -> int:
     with FlopCounterMode(display=False) as counter:
         fn()
     return int(counter.get_total_flops())
+
+
+class KernelRecorder(TorchDispatchMode):
+    """Records every call of an op whose FLOPs ``count_flops`` counts (matmuls, convolutions and
+    their backward), with copies of its inputs, so that the calls can be replayed alone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func.overloadpacket in flop_registry:
+            copy = lambda x: x.detach().clone() if isinstance(x, torch.Tensor) else x  # noqa: E731
+            self.calls.append((func, tree_map(copy, args), tree_map(copy, kwargs)))
+        return func(*args, **kwargs)
+
+
+def kernel_cpu_seconds(fn: Callable[[], object], reps: int = 3) -> float:
+    """CPU seconds that the matmul and convolution calls of one call of ``fn`` take when each is
+    replayed alone on the same inputs (best of ``reps``, summed): the step's time without the
+    rest of its work (normalisation, activations, copies, optimiser, Python)."""
+    recorder = KernelRecorder()
+    with recorder:
+        fn()
+    total = 0.0
+    for func, args, kwargs in recorder.calls:
+        best = float("inf")
+        for _ in range(reps):
+            start = time.process_time()
+            func(*args, **kwargs)
+            best = min(best, time.process_time() - start)
+        total += best
+    return total
 
 
 def batches(loader, n: int) -> list[dict]:
@@ -132,6 +177,7 @@ def measure(
     threads: int = 1,
     test_batches: int = 3,
     cfg_options: dict | None = None,
+    compile_model: bool = False,
 ) -> dict:
     """Peak, FLOPs, CPU time and achieved fraction of CONFIG's training and inference.
 
@@ -143,6 +189,7 @@ def measure(
         test_batches: val batches for inference (after one untimed batch).
         cfg_options: overrides merged into the config; ``env_cfg.channels_last=True`` stores
             the weights channels-last as ``ChannelsLastHook`` does in a run.
+        compile_model: also time the step after ``torch.compile`` (the ``compiled_*`` figures).
 
     Returns:
         A dict of settings and figures (see the module docstring).
@@ -176,6 +223,7 @@ def measure(
     run = timed_run(loader_iter, train_step, iters)
     peaks.append(matmul_gflops())
     train_flops = [count_flops(lambda b=b: train_step(b)) for b in run["batches"]]
+    kernel_s = [kernel_cpu_seconds(lambda b=b: train_step(b)) for b in run["batches"]]
     optim_wrapper.zero_grad()
     with torch.no_grad():
         forward_flops = [count_flops(lambda b=b: loss_forward(model, b)) for b in run["batches"]]
@@ -193,10 +241,29 @@ def measure(
         peaks.append(matmul_gflops())
         for batch in val[1:]:
             test_flops += count_flops(lambda b=batch: model.test_step(b))
+    compiled = {}
+    if compile_model:
+        model.train()
+        model.compile()
+        start = time.process_time()
+        # variable text lengths recompile once with dynamic shapes: warm up past that
+        timed_run(loader_iter, train_step, max(warmup, 3))
+        compile_cpu = time.process_time() - start
+        compiled_run = timed_run(loader_iter, train_step, iters)
+        peaks.append(matmul_gflops())
+        compiled = dict(
+            compiled_warmup_cpu_s=compile_cpu,
+            compiled_train_cpu_s_per_step=statistics.mean(compiled_run["cpu_s"]),
+        )
     peak = statistics.median(peaks)
     step_cpu = statistics.mean(run["cpu_s"])
     step_flops = statistics.mean(train_flops)
+    step_kernel_s = statistics.mean(kernel_s)
     train_images = statistics.mean(batch_size(b) for b in run["batches"])
+    if compiled:  # the same arithmetic: inductor fuses the work between the kernels
+        compiled_cpu = compiled["compiled_train_cpu_s_per_step"]
+        compiled["compiled_train_fraction_of_peak"] = step_flops / compiled_cpu / 1e9 / peak
+        compiled["compiled_speedup"] = step_cpu / compiled_cpu
     return dict(
         config=config,
         torch=torch.__version__,
@@ -212,12 +279,16 @@ def measure(
         train_wall_s_per_step=statistics.mean(run["wall_s"]),
         train_data_share=sum(run["data_s"]) / sum(run["wall_s"]),
         train_fraction_of_peak=step_flops / step_cpu / 1e9 / peak,
+        train_kernel_cpu_s_per_step=step_kernel_s,
+        train_kernel_share=step_kernel_s / step_cpu,
+        train_kernel_fraction_of_peak=step_flops / step_kernel_s / 1e9 / peak,
         train_gflop_per_image=step_flops / train_images / 1e9,
         train_forward_gflop_per_image=statistics.mean(forward_flops) / train_images / 1e9,
         test_images=test_images,
         test_gflop_per_image=test_flops / test_images / 1e9,
         test_cpu_s_per_image=test_cpu / test_images,
         test_fraction_of_peak=test_flops / test_cpu / 1e9 / peak,
+        **compiled,
     )
 
 
@@ -228,11 +299,18 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--test-batches", type=int, default=3)
+    parser.add_argument("--compile", action="store_true", help="also time the compiled step")
     parser.add_argument("--out", help="also write the JSON object here")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)
     args = parser.parse_args()
     result = measure(
-        args.config, args.iters, args.warmup, args.threads, args.test_batches, args.cfg_options
+        args.config,
+        args.iters,
+        args.warmup,
+        args.threads,
+        args.test_batches,
+        args.cfg_options,
+        args.compile,
     )
     text = json.dumps(result, indent=1)
     print(text)

@@ -16,6 +16,13 @@ def test_matmul_rate_and_flop_count(load_benchmark):
     assert bench.count_flops(lambda: a @ b) == 2 * 8 * 16 * 4
 
 
+def test_kernel_seconds_count_matmuls_only(load_benchmark):
+    bench = load_benchmark("flop_utilisation")
+    a = torch.randn(256, 256)
+    assert bench.kernel_cpu_seconds(lambda: a @ a) > 0
+    assert bench.kernel_cpu_seconds(lambda: (a.relu() + 1).sum()) == 0
+
+
 def test_tiny_config_figures(load_benchmark, monkeypatch):
     monkeypatch.chdir(ROOT)
     before = torch.get_num_threads()
@@ -33,3 +40,8 @@ def test_tiny_config_figures(load_benchmark, monkeypatch):
     assert 0 <= out["train_data_share"] <= 1
     expected = out["train_gflop_per_step"] / out["train_cpu_s_per_step"] / out["peak_gflops"]
     assert math.isclose(out["train_fraction_of_peak"], expected, rel_tol=1e-9)
+    kernel_s = out["train_kernel_cpu_s_per_step"]
+    assert kernel_s > 0
+    assert math.isclose(out["train_kernel_share"], kernel_s / out["train_cpu_s_per_step"])
+    ceiling = out["train_gflop_per_step"] / kernel_s / out["peak_gflops"]
+    assert math.isclose(out["train_kernel_fraction_of_peak"], ceiling, rel_tol=1e-9)

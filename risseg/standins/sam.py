@@ -57,7 +57,8 @@ ARCH = dict(
 # keep about one mask per image.
 AMG_CFG = dict(points_per_side=16, pred_iou_thresh=0.5, stability_score_thresh=0.5)
 CONFIG_FILE, WEIGHTS_FILE = "sam_config.json", "sam_model.safetensors"
-EPOCHS, BATCH, LR = 5, 8, 1e-3
+# 5 epochs reach a box-prompted val mIoU of 82.0, 10 reach 85.5 (docs/foundation_models.md)
+EPOCHS, BATCH, LR = 10, 8, 1e-3
 FOCAL_WEIGHT, DICE_WEIGHT = 20.0, 1.0
 
 

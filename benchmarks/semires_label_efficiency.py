@@ -369,7 +369,7 @@ def proposals(args: argparse.Namespace, config: str = HEURISTIC_PROPOSALS) -> di
         osp.join(DATA_ROOTS[args.preset], folder),
     ]
     usage = launch_usage(cmd, osp.join(args.out, f"{folder}.log"))
-    return dict(config=config, **proposal_quality(args.preset, folder=folder), **usage)
+    return dict(**proposal_quality(args.preset, folder=folder), **usage)
 
 
 def pretrained_encoders(enc: str, out: str) -> dict:

@@ -127,7 +127,7 @@ def simulate(cmd: list[str], log: str | Path) -> str:
     return output
 
 
-def fake_proposal_quality(preset: str, n_refs: int = 500) -> dict:
+def fake_proposal_quality(preset: str, n_refs: int = 500, folder: str = "proposals") -> dict:
     """Stand-in for the SemiRES benchmark's proposal check (it reads the real data)."""
     return dict(refs=3, mean_best_iou=0.5, frac_best_iou_gt_0_5=0.25, mean_proposals=4.0)
 

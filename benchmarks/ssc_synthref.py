@@ -10,16 +10,19 @@ Rows (mIoU / oIoU, percent):
 * Select-reverse_blur / Select-random: the chosen train masks vs GT;
 * Correct-random_ce / Correct-greedy_ce: the toy LAVT trained on Select masks, then from it on
   all Segment candidates (no GT mask), on the test split;
+* Correct-random_ce-continued: the equal-budget control of greedy_ce: random_ce trained as many
+  epochs again from itself, on the same Select masks;
 * Full: the same toy LAVT with the GT masks, the same epochs, on the test split.
 
 The Segment and Select rows are measured once (train refs); the training rows per seed. Every
 stage resumes (the labelling drivers skip labelled refs, training resumes from its last
 checkpoint, finished runs are skipped). Needs the SynthRef stand-ins (tools/train_standins.py
---out work_dirs/standins).
+--out work_dirs/standins); --segment-options passes config overrides to Segment (other
+stand-in weights, e.g. pseudo_labeler.detector.path=DIR).
 
 Usage:
     python benchmarks/ssc_synthref.py [--seeds 0 1 2] [--epochs 2] [--out work_dirs/ssc_bench]
-        [--full-only] [--fullexpr 1000]
+        [--full-only] [--fullexpr 1000] [--segment-options KEY=VALUE ...]
 """
 
 from __future__ import annotations
@@ -67,10 +70,10 @@ def fullexpr_rows(out: Path, refs: int) -> dict:
     }
 
 
-def label_rows(out: Path) -> dict:
-    """Segment and Select outputs and their mask quality."""
+def label_rows(out: Path, segment_options: list[str]) -> dict:
+    """Segment (with ``segment_options``) and Select outputs and their mask quality."""
     seg = out / "segment.json"
-    _label("generate_pseudo_labels.py", CFG / "segment_synthref.py", seg, [])
+    _label("generate_pseudo_labels.py", CFG / "segment_synthref.py", seg, segment_options)
     inst = [f"pseudo_label_dataset.pipeline.2.ann_file={seg}"]
     select = {c: out / f"select_{c}.json" for c in ("reverse_blur", "random")}
     for choice, path in select.items():
@@ -125,7 +128,8 @@ def full_row(out: Path, seed: int, epochs: int) -> dict:
 
 
 def correct_rows(out: Path, seed: int, epochs: int) -> dict:
-    """random_ce on the Select masks, then greedy_ce from it on all Segment candidates."""
+    """random_ce on the Select masks, then from it greedy_ce on all Segment candidates and, as
+    the equal-budget control, random_ce again on the Select masks."""
     w, common = out / f"seed{seed}" / f"e{epochs}", _common(seed, epochs)
     sel = f"train_dataloader.dataset.pipeline.5.ann_file={out / 'select_reverse_blur.json'}"
     rand_cfg = CFG / "lavt_tiny_synthref-random-ce.py"
@@ -142,7 +146,16 @@ def correct_rows(out: Path, seed: int, epochs: int) -> dict:
         f"seed{seed}/e{epochs}/Correct-greedy_ce",
         lambda: _train_test(greedy_cfg, w / "greedy_ce", common + [seg, init]),
     )
-    return {"Correct-random_ce": rand, "Correct-greedy_ce": greedy}
+    control = _row(
+        out,
+        f"seed{seed}/e{epochs}/Correct-random_ce-continued",
+        lambda: _train_test(rand_cfg, w / "random_ce_cont", common + [sel, init]),
+    )
+    return {
+        "Correct-random_ce": rand,
+        "Correct-greedy_ce": greedy,
+        "Correct-random_ce-continued": control,
+    }
 
 
 def table(results: dict, epochs: int) -> str:
@@ -160,7 +173,7 @@ def table(results: dict, epochs: int) -> str:
                         f"| {r['oIoU']:.2f} | - | - |"
                     )
     means = {}
-    for name in ("Full", "Correct-random_ce", "Correct-greedy_ce"):
+    for name in ("Full", "Correct-random_ce", "Correct-greedy_ce", "Correct-random_ce-continued"):
         tail = f"/e{epochs}/{name}"
         vals = [v for k, v in results.items() if k.startswith("seed") and k.endswith(tail)]
         if vals:
@@ -190,12 +203,19 @@ def main() -> None:
         metavar="REFS",
         help="also the full-expression Segment variant on the first REFS train refs",
     )
+    parser.add_argument(
+        "--segment-options",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="--cfg-options of the Segment stage (e.g. other stand-in weights)",
+    )
     args = parser.parse_args()
     out = (ROOT / args.out).resolve()
     for seed in args.seeds:
         full_row(out, seed, args.epochs)
     if not args.full_only:
-        _row(out, "labels", lambda: label_rows(out))
+        _row(out, "labels", lambda: label_rows(out, args.segment_options))
         if args.fullexpr:
             _row(out, f"labels_fullexpr_{args.fullexpr}", lambda: fullexpr_rows(out, args.fullexpr))
         for seed in args.seeds:

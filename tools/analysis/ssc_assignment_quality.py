@@ -65,8 +65,8 @@ def assignment_quality(cfg: Config, checkpoint: str, max_items: int | None = Non
             data = model.data_preprocessor(batch, training=True)
             samples = data["data_samples"]
             feats = model.extract_feat(data["inputs"], samples)
-            choice, cands = model.assign(feats, samples)
             fg = model.head.seg_probs(feats, samples)[:, 1]
+            choice, cands = model.assign(samples, fg)
             for s, c, k, p in zip(samples, cands, choice, fg, strict=True):
                 gt = s.gt_mask.data[0].bool()
                 gt = torch.nn.functional.pad(

@@ -102,7 +102,18 @@ class LAVTDecoderHead(BaseMaskHead):
         Returns:
             ``{'loss_ce': scalar}`` (and ``loss_dice`` when configured).
         """
-        logits = self.seg_logits(feats, data_samples)
+        return self.loss_by_logits(self.seg_logits(feats, data_samples), data_samples)
+
+    def loss_by_logits(self, logits: Tensor, data_samples: SampleList) -> dict[str, Tensor]:
+        """The losses of :meth:`loss` on (B, 2, H, W) :meth:`seg_logits` already computed.
+
+        Args:
+            logits: (B, 2, H, W) background/foreground logits at the padded input size.
+            data_samples: B samples with ``gt_mask`` (1, H', W'), H' <= H, W' <= W.
+
+        Returns:
+            ``{'loss_ce': scalar}`` (and ``loss_dice`` when configured).
+        """
         input_shape = logits.shape[-2:]
         target = stack_gt_masks(data_samples, logits.device)[:, 0]  # (B, 1, H', W') -> (B, H', W')
         target = F.pad(

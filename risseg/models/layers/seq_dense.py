@@ -40,6 +40,7 @@ class DenseLocaliser(nn.Linear):
         """(B, h, w, d) visual memory -> (B, h, w) coverage logits."""
         return super().forward(grid).squeeze(-1)
 
+    @torch.compiler.disable
     def targets(
         self, samples: SampleList, feat_shape: tuple[int, int], device: torch.device
     ) -> tuple[Tensor, Tensor]:

@@ -39,6 +39,7 @@ def coord_frame(sample, size_divisor: int | None = 32) -> tuple[int, int]:
     )
 
 
+@torch.compiler.disable
 def feature_padding_mask(
     samples: SampleList, feat_shape: tuple[int, int], device: torch.device
 ) -> Tensor:
@@ -85,6 +86,7 @@ class SeqTargets:
         """(H, W) the sample's coordinates are quantised against (see :func:`coord_frame`)."""
         return coord_frame(sample, self.size_divisor)
 
+    @torch.compiler.disable
     def point_tokens(self, samples: SampleList, device: torch.device) -> Tensor:
         """(B, 2N) mask-sequence tokens from ``gt_points`` (computed from ``gt_mask`` if absent)."""
         rows = []
@@ -105,6 +107,7 @@ class SeqTargets:
             rows.append(points_to_tokens(points.to(device), frame, self.num_bins))
         return torch.stack(rows)
 
+    @torch.compiler.disable
     def box_tokens(self, samples: SampleList, device: torch.device) -> Tensor:
         """(B, 4) box-sequence tokens from ``gt_bbox`` (xyxy in the input frame)."""
         boxes = torch.stack([s.gt_bbox.float() for s in samples]).to(device)  # (B, 4)
@@ -131,6 +134,7 @@ class SeqTargets:
         return points.view(b, -1)
 
     @staticmethod
+    @torch.compiler.disable
     def supervised(samples: SampleList, device: torch.device) -> Tensor:
         """(B,) bool: samples whose mask may be trained on (supervision 'mask' or unset)."""
         flags = [s.metainfo.get("supervision", "mask") == "mask" for s in samples]

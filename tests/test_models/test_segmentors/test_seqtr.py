@@ -164,3 +164,18 @@ def test_release_protocol_iou_equals_pycocotools():
         expected = mask_utils.iou(rles[:1], rles[1:], [int(crowd)])[0, 0]
         iou = mask_iou(pred, gt, iscrowd=crowd, iou_mode="coco_crowd")[2]
         assert iou == pytest.approx(expected) and 0 < iou < 1
+
+
+def test_compiled_loss_does_not_recompile_for_new_sample_geometry():
+    """Targets are built from per-sample metadata outside the compiled graph, so a batch with
+    other image sizes and boxes reuses the graph (it used to recompile for every batch)."""
+    model = MODELS.build(tiny_seqtr(point_bias=True))
+    compiled = torch.compile(model, backend="eager")
+    compiled(*seqtr_samples(2), mode="loss")
+    inputs, samples = seqtr_samples(2)  # a new batch: same tensor shapes, other geometry
+    for i, s in enumerate(samples):
+        s.set_metainfo(dict(img_shape=(60 - 4 * i, 50), img_offset=(0, 2 * i)))
+        s.gt_bbox = s.gt_bbox + 3.0
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        losses = compiled(inputs, samples, mode="loss")
+    assert all(torch.isfinite(v) for v in losses.values())

@@ -168,7 +168,7 @@ def test_release_protocol_iou_equals_pycocotools():
 
 def test_compiled_loss_does_not_recompile_for_new_sample_geometry():
     """Targets are built from per-sample metadata outside the compiled graph, so a batch with
-    other image sizes and boxes reuses the graph (it used to recompile for every batch)."""
+    other image sizes and boxes reuses the graph (traced, they made dynamo recompile)."""
     model = MODELS.build(tiny_seqtr(point_bias=True))
     compiled = torch.compile(model, backend="eager")
     compiled(*seqtr_samples(2), mode="loss")

@@ -18,10 +18,9 @@ def _risseg_scope():
     init_default_scope("risseg")
 
 
-def _model(loss_mode: str, **head):
+def _model(loss_mode: str):
     cfg = tiny_lavt_cfg()
     cfg.update(type="SSCLAVTSegmentor", train_cfg=dict(loss_mode=loss_mode))
-    cfg["head"].update(head)
     torch.manual_seed(0)
     return build(cfg)
 

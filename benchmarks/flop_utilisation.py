@@ -57,7 +57,7 @@ from torch.utils.flop_counter import FlopCounterMode, flop_registry
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from model_speed import teacher_keep_rate  # noqa: E402
 
-from risseg.engine.hooks.ema_teacher_hook import ema_update  # noqa: E402
+from risseg.engine.hooks import ema_update, use_channels_last  # noqa: E402
 from risseg.models.utils import build  # noqa: E402
 from risseg.testing import drop_missing_checkpoints  # noqa: E402
 from risseg.utils import register_all_modules  # noqa: E402
@@ -188,7 +188,7 @@ def measure(
         threads: torch intra-op threads.
         test_batches: val batches for inference (after one untimed batch).
         cfg_options: overrides merged into the config; ``env_cfg.channels_last=True`` stores
-            the weights channels-last as ``ChannelsLastHook`` does in a run.
+            the weights and image batches channels-last as ``ChannelsLastHook`` does in a run.
         compile_model: also time the step after ``torch.compile`` (the ``compiled_*`` figures).
 
     Returns:
@@ -207,7 +207,7 @@ def measure(
         torch.manual_seed(0)
         model = build(model_cfg)
         if cfg.get("env_cfg", {}).get("channels_last", False):  # as ChannelsLastHook does
-            model.to(memory_format=torch.channels_last)
+            use_channels_last(model)
         optim_wrapper = build_optim_wrapper(model, dict(cfg.optim_wrapper))
         train_loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
         val_loader = Runner.build_dataloader(cfg.val_dataloader, seed=0)

@@ -1,11 +1,11 @@
-"""ChannelsLastHook: weights become channels-last in place; predictions agree with NCHW."""
+"""ChannelsLastHook: weights and image batches become channels-last; training runs."""
 
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from risseg.engine.hooks import ChannelsLastHook
+from risseg.engine.hooks import ChannelsLastHook, use_channels_last
 
 
 class _Runner:
@@ -41,3 +41,19 @@ def test_runner_with_channels_last_trains(tmp_path):
     runner.train()
     convs = [m for m in runner.model.modules() if isinstance(m, torch.nn.Conv2d)]
     assert convs and all(m.weight.is_contiguous(memory_format=torch.channels_last) for m in convs)
+
+
+def test_preprocessor_batches_become_channels_last():
+    from risseg.models.data_preprocessor import RISDataPreprocessor
+
+    model = torch.nn.Module()
+    model.data_preprocessor = RISDataPreprocessor()
+    images = [torch.randint(0, 255, (3, 8, 6), dtype=torch.uint8) for _ in range(2)]
+    nchw = model.data_preprocessor(dict(inputs=images))["inputs"]
+    assert nchw.is_contiguous()
+    use_channels_last(model)
+    use_channels_last(model)  # a second call adds no second conversion
+    assert len(model.data_preprocessor._forward_hooks) == 1
+    inputs = model.data_preprocessor(dict(inputs=images))["inputs"]
+    assert inputs.is_contiguous(memory_format=torch.channels_last) and not inputs.is_contiguous()
+    assert torch.equal(inputs, nchw)

@@ -1,6 +1,6 @@
 """Hooks."""
 
-from risseg.engine.hooks.channels_last_hook import ChannelsLastHook
+from risseg.engine.hooks.channels_last_hook import ChannelsLastHook, use_channels_last
 from risseg.engine.hooks.early_stopping_hook import ResumableEarlyStoppingHook
 from risseg.engine.hooks.ema_teacher_hook import EMATeacherHook, ema_update
 from risseg.engine.hooks.model_option_hook import ModelOptionSwitchHook
@@ -17,4 +17,5 @@ __all__ = [
     "TextCoverageHook",
     "ValPredictionGridHook",
     "ema_update",
+    "use_channels_last",
 ]

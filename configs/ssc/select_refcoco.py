@@ -6,7 +6,10 @@
 #       --out work_dirs/ssc/refcoco/select.json
 # Other choices: --cfg-options pseudo_labeler.choice=random (or first); the GT oracle 'best'
 # and the mask quality of each choice: tools/analysis/ssc_mask_quality.py.
-_base_ = ["./segment_refcoco.py"]
+_base_ = [
+    "../_base_/datasets/refcoco_pseudo_labeling.py",
+    "../_base_/labelers/zero_shot_select.py",
+]
 segment_file = "work_dirs/ssc/refcoco/segment.json"
 pseudo_label_dataset = dict(
     pipeline=[
@@ -14,17 +17,4 @@ pseudo_label_dataset = dict(
         {{_base_.pack_pipeline}},
         dict(type="LoadPseudoInstances", ann_file=segment_file),
     ]
-)
-pseudo_labeler = dict(
-    _delete_=True,
-    type="ZeroShotSelectLabeler",
-    choice="reverse_blur",
-    scorer=dict(
-        type="OpenCLIPScorer",
-        model_name="ViT-L-14-336-quickgelu",
-        checkpoint="data/pretrained/clip-vit-l-14-336/open_clip_model.safetensors",
-    ),
-    sigma=50.0,
-    min_area=500,
-    channel_order="RGB",
 )

@@ -44,6 +44,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import torch
 from mmengine.config import Config, DictAction
@@ -159,6 +160,50 @@ def timed_run(loader_iter: Iterator[dict], step: Callable[[dict], None], iters: 
     return dict(data_s=data_s, wall_s=wall_s, cpu_s=cpu_s, batches=used)
 
 
+@dataclass
+class TrainingSetup:
+    """A config's model, optimiser wrapper, loaders and one training step, as a run has them."""
+
+    model: torch.nn.Module
+    optim_wrapper: object
+    train_loader: object
+    val_loader: object
+    dropped: list[str]  # checkpoint paths left out of the model config (absent here)
+    train_step: Callable[[dict], None]
+
+
+def build_training(config: str, cfg_options: dict | None = None, seed: int = 0) -> TrainingSetup:
+    """Build CONFIG's model (random weights, seeded) with its optimiser wrapper and loaders.
+
+    Checkpoint paths that do not exist here are dropped from the model config; with
+    ``env_cfg.channels_last=True`` the weights and image batches are made channels-last as
+    ``ChannelsLastHook`` does in a run. ``train_step(batch)`` is ``model.train_step`` followed,
+    for models with an EMA teacher, by the teacher update.
+    """
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    model_cfg = cfg.model.to_dict()
+    dropped = drop_missing_checkpoints(model_cfg)
+    keep_rate = teacher_keep_rate(cfg)
+    with DefaultScope.overwrite_default_scope("risseg"):
+        torch.manual_seed(seed)
+        model = build(model_cfg)
+        if cfg.get("env_cfg", {}).get("channels_last", False):
+            use_channels_last(model)
+        optim_wrapper = build_optim_wrapper(model, dict(cfg.optim_wrapper))
+        train_loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
+        val_loader = Runner.build_dataloader(cfg.val_dataloader, seed=seed)
+
+    def train_step(batch: dict) -> None:
+        model.train_step(batch, optim_wrapper)
+        if keep_rate is not None:
+            ema_update(model.teacher, model.student, keep_rate)
+
+    return TrainingSetup(model, optim_wrapper, train_loader, val_loader, dropped, train_step)
+
+
 def loss_forward(model: torch.nn.Module, batch: dict) -> None:
     """The forward pass of a training step (preprocessor + ``mode='loss'``), no backward."""
     data = model.data_preprocessor(batch, True)
@@ -195,28 +240,11 @@ def measure(
         A dict of settings and figures (see the module docstring).
     """
     torch.set_num_threads(threads)
-    register_all_modules()
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    model_cfg = cfg.model.to_dict()
-    dropped = drop_missing_checkpoints(model_cfg)
-    keep_rate = teacher_keep_rate(cfg)
     peaks = [matmul_gflops()]
-    with DefaultScope.overwrite_default_scope("risseg"):
-        torch.manual_seed(0)
-        model = build(model_cfg)
-        if cfg.get("env_cfg", {}).get("channels_last", False):  # as ChannelsLastHook does
-            use_channels_last(model)
-        optim_wrapper = build_optim_wrapper(model, dict(cfg.optim_wrapper))
-        train_loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-        val_loader = Runner.build_dataloader(cfg.val_dataloader, seed=0)
-
-    def train_step(batch: dict) -> None:
-        model.train_step(batch, optim_wrapper)
-        if keep_rate is not None:
-            ema_update(model.teacher, model.student, keep_rate)
-
+    setup = build_training(config, cfg_options)
+    model, train_step = setup.model, setup.train_step
+    train_loader, val_loader = setup.train_loader, setup.val_loader
+    optim_wrapper, dropped = setup.optim_wrapper, setup.dropped
     model.train()
     loader_iter = cycle(train_loader)
     timed_run(loader_iter, train_step, warmup)

@@ -37,8 +37,6 @@ Prints one JSON object (docs/benchmarks.md, "FLOP utilisation on the CPU").
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import os.path as osp
 import statistics
 import sys
@@ -56,6 +54,7 @@ from torch.utils._pytree import tree_map
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import runner  # noqa: E402
 from model_speed import teacher_keep_rate  # noqa: E402
 
 from risseg.engine.hooks import ema_update, use_channels_last  # noqa: E402
@@ -340,12 +339,7 @@ def main() -> None:
         args.cfg_options,
         args.compile,
     )
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+    runner.print_json(result, args.out)
 
 
 if __name__ == "__main__":

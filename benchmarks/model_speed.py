@@ -34,8 +34,6 @@ and memory").
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import os.path as osp
 import resource
 import sys
@@ -52,6 +50,9 @@ from risseg.models.utils import build
 from risseg.testing import demo_lavt_samples, drop_missing_checkpoints
 from risseg.utils import register_all_modules
 from risseg.utils.masks import mask_to_bbox
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import runner  # noqa: E402
 
 
 def train_pipeline(cfg: Config) -> list:
@@ -354,12 +355,7 @@ def main() -> None:
         args.sentences,
         args.cfg_options,
     )
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+    runner.print_json(result, args.out)
 
 
 if __name__ == "__main__":

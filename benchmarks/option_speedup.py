@@ -21,8 +21,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import os.path as osp
 import statistics
 import sys
@@ -32,6 +30,7 @@ import torch
 from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import runner  # noqa: E402
 from flop_utilisation import batches, build_training  # noqa: E402
 
 
@@ -100,7 +99,7 @@ def main() -> None:
         parser.error("--a-options and --b-options are the same: nothing to compare")
     torch.set_num_threads(args.threads)
     result = paired_step_times(args.config, args.a_options, args.b_options, args.pairs)
-    text = json.dumps(
+    runner.print_json(
         dict(
             config=args.config,
             torch=torch.__version__,
@@ -110,13 +109,8 @@ def main() -> None:
             pairs=args.pairs,
             **result,
         ),
-        indent=1,
+        args.out,
     )
-    print(text)
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ time and peak RSS; ``train_once`` relaunches an interrupted run, which then cont
 last checkpoint (``--resume``), and skips a finished one (a marker file in its work dir);
 ``read_scalars`` reads the validations and logged iterations of every launch of a run from
 mmengine's ``vis_data/scalars.json``; ``save_results`` merges a benchmark's results into its
-JSON, which parallel jobs share. Benchmark scripts import this file as ``runner`` (they put
-benchmarks/ on ``sys.path``).
+JSON, which parallel jobs share; ``print_json`` prints a script's result and writes it to its
+``--out`` file. Benchmark scripts import this file as ``runner`` (they put benchmarks/ on
+``sys.path``).
 """
 
 from __future__ import annotations
@@ -167,6 +168,16 @@ def save_results(path: str | Path, updates: dict) -> dict:
     tmp.write_text(json.dumps(results, indent=1), encoding="utf-8")
     os.replace(tmp, path)
     return results
+
+
+def print_json(result: dict, out: str | Path | None = None) -> None:
+    """Print ``result`` as indented JSON and, with ``out``, also write it there (folders made)."""
+    text = json.dumps(result, indent=1)
+    print(text)
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
 
 
 def inference_speed(

@@ -31,7 +31,7 @@ Usage:
     python benchmarks/flop_utilisation.py configs/seqtr/segm_synthref.py [--iters 10] \
         [--threads 1] [--compile] [--cfg-options env_cfg.channels_last=True ...] \
         [--out result.json]
-Prints one JSON object (docs/benchmarks.md, "FLOP utilisation on the CPU").
+Prints one JSON object (docs/benchmarks/cpu_utilisation.md).
 """
 
 from __future__ import annotations

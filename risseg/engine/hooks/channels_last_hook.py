@@ -16,8 +16,7 @@ def use_channels_last(model: nn.Module) -> None:
     ``data_preprocessor`` (where it has one) emit channels-last image batches.
 
     An NCHW image batch into channels-last weights makes the first convolution reorder its
-    input, forward and backward (on the SeqTR SynthRef step, 14 ms of about 330 on the CPU).
-    Calling this twice is harmless.
+    input, forward and backward. Calling this twice is harmless.
     """
     model.to(memory_format=torch.channels_last)
     preprocessor = getattr(model, "data_preprocessor", None)

@@ -26,15 +26,11 @@ import time
 from collections.abc import Callable
 
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import runner  # noqa: E402
 
-from risseg.models.utils import build  # noqa: E402
-from risseg.testing import drop_missing_checkpoints  # noqa: E402
-from risseg.utils import register_all_modules  # noqa: E402
+from risseg.testing import build_without_checkpoints  # noqa: E402
 
 SHAPES = ((4, 128), (8, 64), (16, 32), (64, 8))  # (channels, side) of DarkNet at 1/8 width
 
@@ -91,11 +87,7 @@ def round_trip_ms(batch: int, channels: int, side: int, reps: int) -> dict:
 def backbone_ms(config: str, batch: int, reps: int) -> dict:
     """Forward + backward CPU ms of CONFIG's backbone (channels-last) on a random (batch, 3, 128,
     128) batch, SynthRef's image size, eager and compiled (best of ``reps`` each)."""
-    register_all_modules()
-    model_cfg = Config.fromfile(config).model.to_dict()
-    drop_missing_checkpoints(model_cfg)
-    with DefaultScope.overwrite_default_scope("risseg"):
-        backbone = build(model_cfg).backbone.train()
+    backbone = build_without_checkpoints(config)[1].backbone.train()
     backbone.to(memory_format=torch.channels_last)
     x = torch.randn(batch, 3, 128, 128).contiguous(memory_format=torch.channels_last)
 

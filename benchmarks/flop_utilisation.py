@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
@@ -58,9 +58,7 @@ import runner  # noqa: E402
 from model_speed import teacher_keep_rate  # noqa: E402
 
 from risseg.engine.hooks import ema_update, use_channels_last  # noqa: E402
-from risseg.models.utils import build  # noqa: E402
-from risseg.testing import drop_missing_checkpoints  # noqa: E402
-from risseg.utils import register_all_modules  # noqa: E402
+from risseg.testing import build_without_checkpoints  # noqa: E402
 
 
 def matmul_gflops(n: int = 1024, reps: int = 5) -> float:
@@ -179,18 +177,11 @@ def build_training(config: str, cfg_options: dict | None = None, seed: int = 0) 
     ``ChannelsLastHook`` does in a run. ``train_step(batch)`` is ``model.train_step`` followed,
     for models with an EMA teacher, by the teacher update.
     """
-    register_all_modules()
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    model_cfg = cfg.model.to_dict()
-    dropped = drop_missing_checkpoints(model_cfg)
+    cfg, model, dropped = build_without_checkpoints(config, cfg_options, seed)
     keep_rate = teacher_keep_rate(cfg)
+    if cfg.get("env_cfg", {}).get("channels_last", False):
+        use_channels_last(model)
     with DefaultScope.overwrite_default_scope("risseg"):
-        torch.manual_seed(seed)
-        model = build(model_cfg)
-        if cfg.get("env_cfg", {}).get("channels_last", False):
-            use_channels_last(model)
         optim_wrapper = build_optim_wrapper(model, dict(cfg.optim_wrapper))
         train_loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
         val_loader = Runner.build_dataloader(cfg.val_dataloader, seed=seed)

@@ -24,28 +24,19 @@ import sys
 import time
 
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from model_speed import synthetic_batch, text_length  # noqa: E402
 
-from risseg.models.utils import build  # noqa: E402
-from risseg.testing import drop_missing_checkpoints  # noqa: E402
-from risseg.utils import register_all_modules  # noqa: E402
+from risseg.testing import build_without_checkpoints  # noqa: E402
 
 
 def measure(config: str, batch: int, size: int, repeats: int = 5) -> tuple[dict, torch.Tensor]:
     """Best CPU seconds and GFLOP of the head's decoding on a batch; returns (figures, tokens)."""
     torch.set_num_threads(1)
-    register_all_modules()
-    cfg = Config.fromfile(config)
-    model_cfg = cfg.model.to_dict()
-    drop_missing_checkpoints(model_cfg)
-    with DefaultScope.overwrite_default_scope("risseg"):
-        torch.manual_seed(0)
-        model = build(model_cfg).eval()
+    cfg, model, _ = build_without_checkpoints(config)
+    model.eval()
     data = synthetic_batch(batch, (size, size), text_length(cfg), seed=1)
     with torch.no_grad():
         data = model.data_preprocessor(data, False)

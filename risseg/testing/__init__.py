@@ -4,12 +4,13 @@ Importing it registers ``TinyBackbone``, ``TinyTextEncoder`` (MODELS) and
 ``SyntheticRISDataset`` (DATASETS); configs load it with
 ``custom_imports=dict(imports=['risseg.testing'])``. It also ships the contract tests of every
 component role (``*Contract``, ``CONTRACTS``), full-size model building without weights
-(``drop_missing_checkpoints``, ``init_empty_weights``) and the loader of the repository's
-scripts (``load_script``, ``run_script``).
+(``drop_missing_checkpoints``, ``build_without_checkpoints``, ``init_empty_weights``) and the
+loader of the repository's scripts (``load_script``, ``run_script``).
 """
 
 from risseg.testing._configs import (
     CHECKPOINT_KEYS,
+    build_without_checkpoints,
     drop_missing_checkpoints,
     init_empty_weights,
     retarget_paths,
@@ -50,6 +51,7 @@ __all__ = [
     "covered_class",
     "demo_lavt_samples",
     "demo_ris_inputs",
+    "build_without_checkpoints",
     "drop_missing_checkpoints",
     "hash_tokenize",
     "init_empty_weights",

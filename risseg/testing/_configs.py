@@ -9,8 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from torch import nn
+
+from risseg.models.utils import build
+from risseg.utils import register_all_modules
 
 
 def retarget_paths(obj: Any, old: str, new: str) -> Any:
@@ -102,6 +107,32 @@ def drop_missing_checkpoints(model_cfg: dict) -> list[str]:
 
     visit(model_cfg)
     return dropped
+
+
+def build_without_checkpoints(
+    config: str, cfg_options: dict | None = None, seed: int = 0
+) -> tuple[Config, nn.Module, list[str]]:
+    """Load CONFIG and build its model with random weights wherever a checkpoint is missing here.
+
+    Args:
+        config: path of a risseg config.
+        cfg_options: overrides merged into the config (as ``--cfg-options``).
+        seed: ``torch.manual_seed`` before building, so that two builds have the same weights.
+
+    Returns:
+        ``(cfg, model, dropped)``: the merged config, the model (in the default train mode) and
+        the checkpoint paths set to ``None`` (:func:`drop_missing_checkpoints`).
+    """
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    model_cfg = cfg.model.to_dict()
+    dropped = drop_missing_checkpoints(model_cfg)
+    with DefaultScope.overwrite_default_scope("risseg"):
+        torch.manual_seed(seed)
+        model = build(model_cfg)
+    return cfg, model, dropped
 
 
 @contextmanager

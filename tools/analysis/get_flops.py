@@ -20,16 +20,13 @@ import os.path as osp
 import sys
 
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import DefaultScope
+from mmengine.config import DictAction
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), "..", "..", "benchmarks"))
 from model_speed import synthetic_batch, text_length, train_size  # noqa: E402
 
-from risseg.models.utils import build  # noqa: E402
-from risseg.testing import drop_missing_checkpoints  # noqa: E402
-from risseg.utils import register_all_modules  # noqa: E402
+from risseg.testing import build_without_checkpoints  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -81,17 +78,9 @@ def count(
         {part name: GFLOPs}, ``params_m`` (millions, all parameters) and ``dropped`` (the
         checkpoint paths that were not loaded).
     """
-    register_all_modules()
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    model_cfg = cfg.model.to_dict()
-    dropped = drop_missing_checkpoints(model_cfg)
+    cfg, model, dropped = build_without_checkpoints(config, cfg_options)
     side = size if size is not None else train_size(cfg)[0]
     length = text_length(cfg)
-    with DefaultScope.overwrite_default_scope("risseg"):
-        torch.manual_seed(0)
-        model = build(model_cfg)
     batch = synthetic_batch(1, (side, side), length, seed=0)
     with FlopCounterMode(display=False, depth=2) as counter:
         if mode == "test":
